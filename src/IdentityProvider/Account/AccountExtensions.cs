@@ -1,0 +1,64 @@
+using IdentityProvider.Data;
+using Microsoft.AspNetCore.Identity;
+
+namespace IdentityProvider.Account;
+
+internal static class AccountExtensions
+{
+    /// <summary>ASP.NET Core Identity (users, roles, lockout counters, the session cookie) and the sign-in pages.</summary>
+    public static WebApplicationBuilder AddAccount(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddIdentity<ApplicationUser, IdentityRole>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.SignIn.RequireConfirmedAccount = false;
+                options.Password.RequiredLength = 8;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequiredUniqueChars = 1;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 10;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromSeconds(60);
+                options.ClaimsIdentity.UserIdClaimType = OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject;
+                options.ClaimsIdentity.UserNameClaimType = OpenIddict.Abstractions.OpenIddictConstants.Claims.Name;
+                options.ClaimsIdentity.RoleClaimType = OpenIddict.Abstractions.OpenIddictConstants.Claims.Role;
+            })
+            .AddEntityFrameworkStores<ApplicationDbContext>()
+            .AddDefaultTokenProviders();
+
+        builder.Services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.Name = "idp.session";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.LoginPath = "/Account/Login";
+            cookie.LogoutPath = "/Account/Logout";
+            cookie.AccessDeniedPath = "/Account/AccessDenied";
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.SlidingExpiration = true;
+        });
+        builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(5));
+        builder.Services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "idp.antiforgery";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+
+        builder.Services.AddRazorPages(options =>
+        {
+            // Pages live in their module folders (Account/, Demo/) rather than a Pages/ folder.
+            options.RootDirectory = "/";
+            options.Conventions.AuthorizeFolder("/Account");
+            options.Conventions.AllowAnonymousToPage("/Account/Login");
+            options.Conventions.AllowAnonymousToPage("/Account/Logout");
+            options.Conventions.AllowAnonymousToPage("/Account/SignedOut");
+            options.Conventions.AllowAnonymousToPage("/Account/Recover");
+            options.Conventions.AllowAnonymousToPage("/Account/AccessDenied");
+        });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace IdentityProvider.Data;
+
+internal sealed class ApplicationUserConfiguration : IEntityTypeConfiguration<ApplicationUser>
+{
+    public void Configure(EntityTypeBuilder<ApplicationUser> builder)
+    {
+        builder.Property(user => user.GivenName).HasMaxLength(100);
+        builder.Property(user => user.FamilyName).HasMaxLength(100);
+        builder.Property(user => user.IsEnabled).HasDefaultValue(true);
+        builder.Ignore(user => user.DisplayName);
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityProvider.Data;
+
+internal static class DataExtensions
+{
+    public const string DefaultSqliteConnectionString = "Data Source=App_Data/identity.db";
+
+    /// <summary>Registers the one DbContext on the configured provider and keeps Data Protection keys in it.</summary>
+    public static WebApplicationBuilder AddData(this WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        var postgres = builder.Configuration.GetConnectionString("PostgreSql");
+        var provider = options.Provider ?? (string.IsNullOrWhiteSpace(postgres) ? DatabaseProvider.Sqlite : DatabaseProvider.PostgreSql);
+
+        if (provider == DatabaseProvider.PostgreSql)
+        {
+            if (string.IsNullOrWhiteSpace(postgres))
+            {
+                throw new InvalidOperationException(
+                    "Database:Provider is PostgreSql but ConnectionStrings:PostgreSql is empty. Set it, e.g. " +
+                    "ConnectionStrings__PostgreSql=\"Host=db;Database=identity;Username=identity;Password=...\".");
+            }
+
+            builder.Services.AddDbContext<ApplicationDbContext, PostgreSqlDbContext>(db =>
+            {
+                db.UseNpgsql(postgres, npgsql => npgsql.CommandTimeout(options.CommandTimeoutSeconds));
+                db.UseOpenIddict();
+            });
+        }
+        else
+        {
+            var sqlite = builder.Configuration.GetConnectionString("Sqlite") ?? DefaultSqliteConnectionString;
+            EnsureSqliteDirectory(sqlite, builder.Environment.ContentRootPath);
+            builder.Services.AddDbContext<ApplicationDbContext, SqliteDbContext>(db =>
+            {
+                db.UseSqlite(sqlite, lite => lite.CommandTimeout(options.CommandTimeoutSeconds));
+                db.UseOpenIddict();
+            });
+        }
+
+        builder.Services.AddDataProtection()
+            .SetApplicationName("IdentityProvider")
+            .PersistKeysToDbContext<ApplicationDbContext>();
+
+        builder.Services.AddScoped<DatabaseMigrator>();
+        builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    private static void EnsureSqliteDirectory(string connectionString, string contentRoot)
+    {
+        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:")
+        {
+            return;
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource, contentRoot));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+    }
+}

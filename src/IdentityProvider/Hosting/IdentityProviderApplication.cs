@@ -1,0 +1,63 @@
+using IdentityProvider.Account;
+using IdentityProvider.Data;
+using IdentityProvider.Demo;
+using IdentityProvider.Oidc;
+using Microsoft.Extensions.Options;
+
+namespace IdentityProvider.Hosting;
+
+/// <summary>The composition root: each module adds its services and maps its endpoints.</summary>
+public static partial class IdentityProviderApplication
+{
+    /// <summary>Builds the server. <paramref name="configure"/> lets tests adjust services before the build.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ApplicationName = typeof(IdentityProviderApplication).Assembly.GetName().Name,
+        });
+
+        builder.AddHosting()
+            .AddData()
+            .AddAccount()
+            .AddOidcServer()
+            .AddDemo();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseHosting();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapHealth();
+        app.MapOidcEndpoints();
+        app.MapRazorPages();
+        return app;
+    }
+
+    /// <summary>Migrates (when configured) and seeds the demo organisation (when configured) before serving.</summary>
+    public static async Task PrepareAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await using var scope = app.Services.CreateAsyncScope();
+        if (scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
+        {
+            await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+        }
+
+        if (scope.ServiceProvider.GetRequiredService<IOptions<DemoOptions>>().Value.Seed)
+        {
+            await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The <c>migrate</c> command: applies the migrations of the configured provider and exits.</summary>
+    public static async Task MigrateAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IdentityProvider.Hosting;
+
+/// <summary>The organisation this deployment serves; its name appears on every page. Section <c>Organization</c>.</summary>
+public sealed class OrganizationOptions
+{
+    public const string SectionName = "Organization";
+
+    /// <summary>Display name, e.g. "Contoso". Shown in page titles and headings.</summary>
+    [Required]
+    [StringLength(100, MinimumLength = 1)]
+    public string Name { get; set; } = "Example Organisation";
+}

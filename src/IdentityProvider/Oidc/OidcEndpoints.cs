@@ -1,0 +1,222 @@
+using System.Collections.Immutable;
+using System.Security.Claims;
+using IdentityProvider.Data;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Primitives;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace IdentityProvider.Oidc;
+
+/// <summary>
+/// The passthrough protocol endpoints. OpenIddict validates each request before it reaches these handlers;
+/// they decide who the user is, whether consent exists, and which claims go into the tokens.
+/// </summary>
+internal static class OidcEndpoints
+{
+    public const string ConsentDeniedParameter = "consent_denied";
+
+    public static IEndpointRouteBuilder MapOidcEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapMethods("connect/authorize", [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).DisableAntiforgery();
+        app.MapPost("connect/token", (Delegate)TokenAsync).DisableAntiforgery();
+        app.MapMethods("connect/userinfo", [HttpMethods.Get, HttpMethods.Post], (Delegate)UserInfoAsync).DisableAntiforgery();
+        app.MapMethods("connect/endsession", [HttpMethods.Get, HttpMethods.Post], (Delegate)EndSessionAsync).DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task<IResult> AuthorizeAsync(
+        HttpContext context,
+        SignInManager<ApplicationUser> signIn,
+        UserClaimsFactory claimsFactory,
+        IOpenIddictApplicationManager applications,
+        IOpenIddictAuthorizationManager authorizations,
+        IOpenIddictScopeManager scopes,
+        TimeProvider time)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
+
+        var result = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var user = result.Succeeded ? await signIn.ValidateSecurityStampAsync(result.Principal) : null;
+        var tooOld = request.MaxAge is { } maxAge && result.Properties?.IssuedUtc is { } issued
+            && time.GetUtcNow() - issued > TimeSpan.FromSeconds(maxAge);
+
+        if (user is null || !await claimsFactory.CanReceiveTokensAsync(user) || request.HasPromptValue(PromptValues.Login) || tooOld)
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.LoginRequired, "The user must sign in.");
+            }
+
+            if (result.Succeeded && user is null)
+            {
+                await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+            }
+
+            // Come back here after sign-in, without prompt=login so the user is not asked again.
+            var parameters = RequestParameters(context).Where(p => p.Key != Parameters.Prompt).ToList();
+            var prompt = string.Join(' ', request.GetPromptValues().Remove(PromptValues.Login));
+            if (prompt.Length > 0)
+            {
+                parameters.Add(new(Parameters.Prompt, prompt));
+            }
+
+            return Results.Challenge(
+                new AuthenticationProperties { RedirectUri = context.Request.PathBase + context.Request.Path + QueryString.Create(parameters) },
+                [IdentityConstants.ApplicationScheme]);
+        }
+
+        var application = await applications.FindByClientIdAsync(request.ClientId!)
+            ?? throw new InvalidOperationException("The client application cannot be found.");
+        var applicationId = await applications.GetIdAsync(application);
+        var requestedScopes = request.GetScopes();
+
+        var existing = await authorizations.FindAsync(
+            subject: user.Id, client: applicationId, status: Statuses.Valid, type: AuthorizationTypes.Permanent,
+            scopes: requestedScopes).ToListAsync();
+
+        if (context.Request.Query.ContainsKey(ConsentDeniedParameter))
+        {
+            return Forbid(Errors.AccessDenied, "The user declined to share the requested information.");
+        }
+
+        // Explicit (and systematic) consent: ask once, remember the answer as a permanent authorization.
+        var consentType = await applications.GetConsentTypeAsync(application);
+        if (consentType is ConsentTypes.Explicit or ConsentTypes.Systematic
+            && (existing.Count == 0 || request.HasPromptValue(PromptValues.Consent)))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.ConsentRequired, "The user must consent before this application can sign them in.");
+            }
+
+            var afterConsent = RequestParameters(context).Where(p => p.Key != Parameters.Prompt).ToList();
+            var remainingPrompt = string.Join(' ', request.GetPromptValues().Remove(PromptValues.Consent));
+            if (remainingPrompt.Length > 0)
+            {
+                afterConsent.Add(new(Parameters.Prompt, remainingPrompt));
+            }
+
+            var returnUrl = context.Request.PathBase + context.Request.Path + QueryString.Create(afterConsent);
+            return Results.Redirect("/Account/Consent?returnUrl=" + Uri.EscapeDataString(returnUrl));
+        }
+
+        var authenticationMethods = result.Principal!.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList();
+        var extra = new List<Claim>();
+        foreach (var method in authenticationMethods.DefaultIfEmpty("pwd"))
+        {
+            extra.Add(new Claim(Claims.AuthenticationMethodReference, method));
+        }
+
+        if (result.Properties?.IssuedUtc is { } authTime)
+        {
+            extra.Add(new Claim(Claims.AuthenticationTime, authTime.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
+        }
+
+        var identity = await claimsFactory.CreateAsync(user, requestedScopes, extra);
+        identity.SetResources(await scopes.ListResourcesAsync(identity.GetScopes()).ToListAsync());
+
+        var authorization = existing.LastOrDefault()
+            ?? await authorizations.CreateAsync(identity, user.Id, applicationId!, AuthorizationTypes.Permanent, identity.GetScopes());
+        identity.SetAuthorizationId(await authorizations.GetIdAsync(authorization));
+        identity.SetDestinations(ClaimDestinations.For);
+
+        return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> TokenAsync(
+        HttpContext context,
+        UserManager<ApplicationUser> users,
+        UserClaimsFactory claimsFactory,
+        IOpenIddictApplicationManager applications,
+        IOpenIddictScopeManager scopes)
+    {
+        var request = context.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
+
+        if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
+        {
+            var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            var principal = result.Principal!;
+            var user = await users.FindByIdAsync(principal.GetClaim(Claims.Subject)!);
+            if (!await claimsFactory.CanReceiveTokensAsync(user, principal))
+            {
+                return Forbid(Errors.InvalidGrant, "The token is no longer valid.");
+            }
+
+            // Fresh claims from the database; keep what the original sign-in established.
+            var kept = principal.Claims.Where(c => c.Type is Claims.AuthenticationMethodReference or Claims.AuthenticationTime);
+            var identity = await claimsFactory.CreateAsync(user!, principal.GetScopes(), kept);
+            identity.SetResources(principal.GetResources());
+            identity.SetAuthorizationId(principal.GetAuthorizationId());
+            identity.SetDestinations(ClaimDestinations.For);
+            return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        if (request.IsClientCredentialsGrantType())
+        {
+            var application = await applications.FindByClientIdAsync(request.ClientId!)
+                ?? throw new InvalidOperationException("The client application cannot be found.");
+
+            var identity = new ClaimsIdentity(
+                Microsoft.IdentityModel.Tokens.TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
+            identity.SetClaim(Claims.Subject, request.ClientId)
+                .SetClaim(Claims.ClientId, request.ClientId)
+                .SetClaim(Claims.Name, await applications.GetDisplayNameAsync(application));
+            identity.SetScopes(request.GetScopes());
+            identity.SetResources(await scopes.ListResourcesAsync(identity.GetScopes()).ToListAsync());
+            identity.SetDestinations(claim => claim.Type is Claims.Subject or Claims.Name or Claims.ClientId ? [Destinations.AccessToken] : []);
+            return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        return Forbid(Errors.UnsupportedGrantType, "The grant type is not supported.");
+    }
+
+    private static async Task<IResult> UserInfoAsync(HttpContext context, UserManager<ApplicationUser> users, UserClaimsFactory claimsFactory)
+    {
+        var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var principal = result.Principal;
+        var user = principal is null ? null : await users.FindByIdAsync(principal.GetClaim(Claims.Subject) ?? string.Empty);
+        if (principal is null || user is null || !await claimsFactory.CanReceiveTokensAsync(user))
+        {
+            return Results.Challenge(
+                new AuthenticationProperties(new Dictionary<string, string?>
+                {
+                    [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidToken,
+                    [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = "The access token is no longer valid.",
+                }),
+                [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+        }
+
+        return Results.Ok(UserClaimsFactory.UserInfo(user, principal, await users.GetRolesAsync(user)));
+    }
+
+    private static async Task<IResult> EndSessionAsync(HttpContext context)
+    {
+        await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+
+        // OpenIddict redirects to the validated post_logout_redirect_uri when there is one.
+        return Results.SignOut(
+            new AuthenticationProperties { RedirectUri = "/Account/SignedOut" },
+            [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+    }
+
+    private static IResult Forbid(string error, string description) =>
+        Results.Forbid(
+            new AuthenticationProperties(new Dictionary<string, string?>
+            {
+                [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+            }),
+            [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    private static List<KeyValuePair<string, StringValues>> RequestParameters(HttpContext context) =>
+        context.Request.HasFormContentType
+            ? [.. context.Request.Form.Where(p => p.Key != "__RequestVerificationToken")]
+            : [.. context.Request.Query.Where(p => p.Key != ConsentDeniedParameter)];
+}

@@ -1,0 +1,74 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IdentityProvider.Oidc;
+
+/// <summary>The OpenID Connect server's settings. Section <c>Oidc</c>.</summary>
+public sealed class OidcOptions
+{
+    public const string SectionName = "Oidc";
+
+    /// <summary>
+    /// The issuer URL published in discovery and placed in every token, e.g. <c>https://id.example.org/</c>.
+    /// When empty, the server uses the URL of each request; set it in production behind a proxy.
+    /// </summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>
+    /// Allow the protocol endpoints over plain HTTP. Only for development and tests: refused at start in
+    /// the Production environment.
+    /// </summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>Lifetime of access tokens. Default 1 hour.</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Lifetime of identity tokens. Default 20 minutes.</summary>
+    public TimeSpan IdentityTokenLifetime { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>Lifetime of authorization codes. Default 5 minutes.</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Sliding lifetime of refresh tokens. Default 14 days.</summary>
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// How long a refresh token that was already exchanged may be used again (for clients that refresh
+    /// concurrently). Default zero: any reuse is treated as theft and revokes the whole token family.
+    /// </summary>
+    public TimeSpan RefreshTokenReuseLeeway { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How often expired or revoked tokens and authorizations are deleted. Default 1 hour.</summary>
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Tokens and authorizations created before this age and no longer valid are pruned. Default 14 days.</summary>
+    public TimeSpan PruneAge { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>The keys that sign and encrypt tokens.</summary>
+    [Required]
+    public OidcKeyOptions Keys { get; set; } = new();
+}
+
+/// <summary>
+/// Where token signing and encryption keys come from. Each path is either a PKCS#12 file (<c>.pfx</c>, <c>.p12</c>,
+/// with its password) or a PEM file holding an RSA private key, optionally followed by its certificate.
+/// </summary>
+public sealed class OidcKeyOptions
+{
+    /// <summary>The signing key or certificate file. Required in production.</summary>
+    public string? SigningKeyPath { get; set; }
+
+    /// <summary>Password of a PKCS#12 signing file.</summary>
+    public string? SigningKeyPassword { get; set; }
+
+    /// <summary>The encryption key or certificate file (used for authorization codes and refresh tokens). Required in production.</summary>
+    public string? EncryptionKeyPath { get; set; }
+
+    /// <summary>Password of a PKCS#12 encryption file.</summary>
+    public string? EncryptionKeyPassword { get; set; }
+
+    /// <summary>
+    /// Embedded default only: a folder where a signing and an encryption key are generated at first start and
+    /// reused afterwards. Refused in the Production environment.
+    /// </summary>
+    public string? GeneratedKeysDirectory { get; set; }
+}

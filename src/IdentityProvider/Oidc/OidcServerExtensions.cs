@@ -1,0 +1,88 @@
+using IdentityProvider.Data;
+using Microsoft.Extensions.Options;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace IdentityProvider.Oidc;
+
+internal static class OidcServerExtensions
+{
+    /// <summary>OpenIddict core (EF Core stores), server (protocol endpoints) and local validation (userinfo).</summary>
+    public static WebApplicationBuilder AddOidcServer(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => !(o.AllowInsecureHttp && builder.Environment.IsProduction()),
+                "Oidc:AllowInsecureHttp is for development and tests only and is refused in the Production environment.")
+            .ValidateOnStart();
+
+        var options = builder.Configuration.GetSection(OidcOptions.SectionName).Get<OidcOptions>() ?? new OidcOptions();
+        if (options.AllowInsecureHttp && builder.Environment.IsProduction())
+        {
+            throw new OptionsValidationException(OidcOptions.SectionName, typeof(OidcOptions),
+                ["Oidc:AllowInsecureHttp is for development and tests only and is refused in the Production environment."]);
+        }
+
+        var (signingKey, encryptionKey) = SigningKeyLoader.Load(options.Keys, builder.Environment);
+
+        builder.Services.AddOpenIddict()
+            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>())
+            .AddServer(server =>
+            {
+                if (options.Issuer is not null)
+                {
+                    server.SetIssuer(options.Issuer);
+                }
+
+                server.SetAuthorizationEndpointUris("connect/authorize")
+                    .SetTokenEndpointUris("connect/token")
+                    .SetUserInfoEndpointUris("connect/userinfo")
+                    .SetEndSessionEndpointUris("connect/endsession")
+                    .SetIntrospectionEndpointUris("connect/introspect")
+                    .SetRevocationEndpointUris("connect/revoke");
+
+                server.AllowAuthorizationCodeFlow()
+                    .AllowRefreshTokenFlow()
+                    .AllowClientCredentialsFlow();
+
+                server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Phone, Scopes.OfflineAccess, CustomScopes.Roles);
+                server.RegisterClaims(
+                    Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.GivenName, Claims.FamilyName,
+                    Claims.Email, Claims.EmailVerified, Claims.PhoneNumber, Claims.PhoneNumberVerified, Claims.Role,
+                    Claims.AuthenticationMethodReference, Claims.AuthenticationTime);
+
+                // Only S256: the "plain" method gives no protection against a stolen code.
+                server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+
+                server.SetAccessTokenLifetime(options.AccessTokenLifetime)
+                    .SetIdentityTokenLifetime(options.IdentityTokenLifetime)
+                    .SetAuthorizationCodeLifetime(options.AuthorizationCodeLifetime)
+                    .SetRefreshTokenLifetime(options.RefreshTokenLifetime)
+                    .SetRefreshTokenReuseLeeway(options.RefreshTokenReuseLeeway);
+
+                server.AddSigningKey(signingKey).AddEncryptionKey(encryptionKey);
+
+                // Access tokens are signed JWTs that any API can validate from the JWKS document.
+                server.DisableAccessTokenEncryption();
+
+                var aspNetCore = server.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableStatusCodePagesIntegration();
+                if (options.AllowInsecureHttp)
+                {
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+            })
+            .AddValidation(validation =>
+            {
+                validation.UseLocalServer();
+                validation.UseAspNetCore();
+            });
+
+        builder.Services.AddScoped<UserClaimsFactory>();
+        builder.Services.AddHostedService<TokenPruningService>();
+        return builder;
+    }
+}
