@@ -1,0 +1,76 @@
+using System.Net;
+using IdentityProvider.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace IdentityProvider.Testing;
+
+/// <summary>
+/// The real identity provider on a real loopback port (Kestrel), configured like production except for
+/// plain HTTP: PostgreSQL, key files, no automatic migration (the test database is cloned from a migrated template).
+/// </summary>
+public sealed class IdentityProviderHost : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private IdentityProviderHost(WebApplication app, Uri baseAddress)
+    {
+        this.app = app;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>The server's origin with a trailing slash, e.g. <c>http://localhost:5123/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<IdentityProviderHost> StartAsync(
+        string connectionString,
+        IDictionary<string, string?>? settings = null,
+        Action<WebApplicationBuilder>? configure = null,
+        string environment = "Testing",
+        string host = "localhost")
+    {
+        var port = Ports.Free();
+        var baseAddress = new Uri($"http://{host}:{port}/");
+        var all = new Dictionary<string, string?>
+        {
+            ["environment"] = environment,
+            ["urls"] = $"http://127.0.0.1:{port}",
+            ["contentRoot"] = SourceTree.ProjectDirectory,
+            ["ConnectionStrings:PostgreSql"] = connectionString,
+            ["Oidc:Issuer"] = baseAddress.ToString(),
+            ["Oidc:AllowInsecureHttp"] = "true",
+            ["Oidc:Keys:SigningKeyPath"] = TestKeys.SigningKeyPath,
+            ["Oidc:Keys:EncryptionKeyPath"] = TestKeys.EncryptionKeyPath,
+            ["Demo:PublicOrigin"] = baseAddress.GetLeftPart(UriPartial.Authority),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var args = all.Where(p => p.Value is not null).Select(p => $"--{p.Key}={p.Value}").ToArray();
+        var app = IdentityProviderApplication.Build(args, configure);
+        await app.PrepareAsync();
+        await app.StartAsync();
+        return new IdentityProviderHost(app, baseAddress);
+    }
+
+    /// <summary>A browser-like client: keeps cookies, follows redirects unless told not to.</summary>
+    public HttpClient CreateClient(bool followRedirects = true, CookieContainer? cookies = null) =>
+        new(new HttpClientHandler { AllowAutoRedirect = followRedirects, CookieContainer = cookies ?? new CookieContainer(), UseCookies = true })
+        {
+            BaseAddress = BaseAddress,
+        };
+
+    public AsyncServiceScope CreateScope() => app.Services.CreateAsyncScope();
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

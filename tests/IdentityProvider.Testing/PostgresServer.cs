@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using Testcontainers.PostgreSql;
+
+namespace IdentityProvider.Testing;
+
+/// <summary>
+/// One PostgreSQL server for the whole test run. In order of preference: the server named by the
+/// <c>IDP_TEST_POSTGRES</c> connection string; a throwaway server started from local PostgreSQL binaries;
+/// a Testcontainers container when a Docker engine exists. With none of these the tests fail and say what to install.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    public const string ConnectionStringVariable = "IDP_TEST_POSTGRES";
+
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static PostgresServer? shared;
+
+    private readonly Func<ValueTask> stop;
+
+    private PostgresServer(string adminConnectionString, string description, Func<ValueTask> stop)
+    {
+        AdminConnectionString = adminConnectionString;
+        Description = description;
+        this.stop = stop;
+    }
+
+    /// <summary>A connection string with the right to create databases.</summary>
+    public string AdminConnectionString { get; }
+
+    public string Description { get; }
+
+    public static async Task<PostgresServer> GetAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            return shared ??= await StartAsync();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>Stops the shared server if this run started it.</summary>
+    public static async Task StopSharedAsync()
+    {
+        if (shared is not null)
+        {
+            await shared.DisposeAsync();
+            shared = null;
+        }
+    }
+
+    public ValueTask DisposeAsync() => stop();
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable(ConnectionStringVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return new PostgresServer(configured, $"{ConnectionStringVariable}", () => ValueTask.CompletedTask);
+        }
+
+        var binaries = FindBinaries();
+        if (binaries is not null)
+        {
+            return await StartLocalAsync(binaries);
+        }
+
+        try
+        {
+            var container = new PostgreSqlBuilder("postgres:16-alpine").Build();
+            await container.StartAsync();
+            return new PostgresServer(container.GetConnectionString(), "Testcontainers", container.DisposeAsync);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            throw new InvalidOperationException(
+                "The integration tests need PostgreSQL and found none. Do one of: install the PostgreSQL server binaries " +
+                "(Debian: `apt-get install postgresql`; the tests start a throwaway server from initdb/pg_ctl), set " +
+                $"{ConnectionStringVariable} to a connection string of a server where the user may create databases, or run a Docker engine " +
+                "for Testcontainers. Docker said: " + exception.Message, exception);
+        }
+    }
+
+    private static string? FindBinaries()
+    {
+        var candidates = new List<string>();
+        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
+        {
+            candidates.Add(directory);
+        }
+
+        if (Directory.Exists("/usr/lib/postgresql"))
+        {
+            candidates.AddRange(Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")));
+        }
+
+        return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")));
+    }
+
+    private static async Task<PostgresServer> StartLocalAsync(string binaries)
+    {
+        var root = Directory.CreateTempSubdirectory("idp-pg-");
+        var data = Path.Combine(root.FullName, "data");
+        var port = FreePort();
+
+        // initdb refuses to run as root: run the server as an unprivileged account that owns the folder.
+        var runAs = Environment.UserName == "root" ? (UserExists("postgres") ? "postgres" : "nobody") : null;
+        if (runAs is not null)
+        {
+            await RunAsync("chown", ["-R", runAs, root.FullName]);
+        }
+
+        await RunAsync(Path.Combine(binaries, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], runAs);
+        await RunAsync(
+            Path.Combine(binaries, "pg_ctl"),
+            ["-D", data, "-l", Path.Combine(root.FullName, "server.log"), "-w", "-t", "60", "start", "-o",
+             $"-p {port} -k {root.FullName} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"],
+            runAs);
+
+        var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50";
+        await WaitUntilReadyAsync(connectionString);
+        return new PostgresServer(connectionString, $"local PostgreSQL on port {port}", async () =>
+        {
+            NpgsqlConnection.ClearAllPools();
+            await RunAsync(Path.Combine(binaries, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], runAs, throwOnError: false);
+            try
+            {
+                root.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp folder is harmless.
+            }
+        });
+    }
+
+    private static async Task WaitUntilReadyAsync(string connectionString)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync();
+                return;
+            }
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private static bool UserExists(string name) =>
+        File.Exists("/etc/passwd") && File.ReadLines("/etc/passwd").Any(line => line.StartsWith(name + ":", StringComparison.Ordinal));
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string file, string[] arguments, string? runAs = null, bool throwOnError = true)
+    {
+        var start = runAs is null ? new ProcessStartInfo(file) : new ProcessStartInfo("runuser", ["-u", runAs, "--", file]);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = Path.GetTempPath();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0 && throwOnError)
+        {
+            throw new InvalidOperationException($"{file} failed with exit code {process.ExitCode}: {await output}{await error}");
+        }
+    }
+}
