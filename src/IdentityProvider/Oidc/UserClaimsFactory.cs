@@ -38,11 +38,19 @@ internal sealed class UserClaimsFactory(UserManager<ApplicationUser> users)
             .SetClaim(Claims.GivenName, user.GivenName)
             .SetClaim(Claims.FamilyName, user.FamilyName)
             .SetClaim(Claims.Email, user.Email)
-            .SetClaim(Claims.EmailVerified, user.Email is null ? null : user.EmailConfirmed.ToString().ToLowerInvariant())
             .SetClaim(Claims.PhoneNumber, user.PhoneNumber)
-            .SetClaim(Claims.PhoneNumberVerified, user.PhoneNumber is null ? null : user.PhoneNumberConfirmed.ToString().ToLowerInvariant())
             .SetClaim(CustomClaims.StampDigest, StampDigest.Compute(user.SecurityStamp))
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
+
+        if (user.Email is not null)
+        {
+            identity.AddClaim(new Claim(Claims.EmailVerified, user.EmailConfirmed ? "true" : "false", ClaimValueTypes.Boolean));
+        }
+
+        if (user.PhoneNumber is not null)
+        {
+            identity.AddClaim(new Claim(Claims.PhoneNumberVerified, user.PhoneNumberConfirmed ? "true" : "false", ClaimValueTypes.Boolean));
+        }
 
         foreach (var claim in extra ?? [])
         {

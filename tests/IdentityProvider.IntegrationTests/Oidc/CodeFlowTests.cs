@@ -33,6 +33,8 @@ public sealed class CodeFlowTests(OidcFixture fixture) : IClassFixture<OidcFixtu
         Assert.Equal(Idp.BaseAddress.ToString(), idToken.Issuer);
         Assert.Contains(idToken.Claims, c => c.Type == "amr" && c.Value == "pwd");
         Assert.Contains(idToken.Claims, c => c.Type == "auth_time");
+        Assert.Equal("true", idToken.Claims.Single(c => c.Type == "email_verified").Value);
+        Assert.Equal(System.Security.Claims.ClaimValueTypes.Boolean, idToken.Claims.Single(c => c.Type == "email_verified").ValueType);
     }
 
     [Fact]

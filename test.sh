@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit, integration (real PostgreSQL, real relying party) and browser (Chromium).
+# Installs what it needs when it is missing and it can (Debian, as root): the PostgreSQL server binaries and
+# Chromium. Ends with one line "N passed, N failed" taken from the test results.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+results="TestResults"
+missing=()
+
+have_postgres() {
+    [[ -n "${IDP_TEST_POSTGRES:-}" ]] && return 0
+    command -v initdb >/dev/null 2>&1 && return 0
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
+have_chromium() {
+    [[ -x "${IDP_CHROMIUM:-/usr/bin/chromium}" ]]
+}
+
+have_postgres || missing+=(postgresql)
+have_chromium || missing+=(chromium)
+
+if ((${#missing[@]} > 0)); then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing ${missing[*]} from Debian's packages..."
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+            echo "Could not install ${missing[*]}. Install them yourself and run this again." >&2
+            exit 2
+        }
+    else
+        echo "Missing: ${missing[*]}. Install them (Debian: sudo apt-get install ${missing[*]}), or point" >&2
+        echo "IDP_TEST_POSTGRES at a PostgreSQL server and IDP_CHROMIUM at a Chromium executable." >&2
+        exit 2
+    fi
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+    echo "The .NET 10 SDK is needed: https://dotnet.microsoft.com/download" >&2
+    exit 2
+fi
+
+rm -rf "$results"
+dotnet build IdentityProvider.sln --nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 0 failed"; exit 1; }
+dotnet test --solution IdentityProvider.sln --no-build --results-directory "$results/trx" --report-trx
+status=$?
+
+passed=0
+failed=0
+shopt -s nullglob
+for trx in "$results"/trx/*.trx; do
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+    t=$(sed -n 's/.* timeout="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0}))
+done
+
+if ((passed + failed == 0)); then
+    status=1
+fi
+if ((failed > 0)); then
+    status=1
+fi
+
+echo "$passed passed, $failed failed"
+exit "$status"

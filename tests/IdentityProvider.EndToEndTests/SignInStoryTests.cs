@@ -1,0 +1,76 @@
+using IdentityProvider.EndToEndTests.Pages;
+using Microsoft.Playwright;
+
+namespace IdentityProvider.EndToEndTests;
+
+/// <summary>A person signs in to the demo relying app through the real pages in Chromium.</summary>
+public sealed class SignInStoryTests(BrowserFixture fixture)
+{
+    [Fact]
+    public async Task DemoUser_SignsInOnTheLoginPage_AndReachesTheDemoApp()
+    {
+        var page = await fixture.NewPageAsync();
+        var demo = new DemoAppPage(page);
+        await demo.OpenAsync();
+
+        await demo.SignInButton.ClickAsync();
+        var login = new LoginPage(page);
+        await Assertions.Expect(login.Heading).ToBeVisibleAsync();
+        await login.SignInAsync("demo", "Demo-User-Passphrase-42");
+
+        await Assertions.Expect(demo.Greeting).ToHaveTextAsync("Signed in as Dana Demo", new() { Timeout = 15_000 });
+        await UserStories.ScreenshotAsync(page, "demo-app-signed-in");
+
+        await demo.RefreshButton.ClickAsync();
+        await Assertions.Expect(demo.Greeting).ToHaveTextAsync("Signed in as Dana Demo");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task LoginPage_HasNoAccessibilityViolations_AlsoWithAnError()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/Account/Login");
+        var login = new LoginPage(page);
+        await Assertions.Expect(login.CantAccessAccount).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+
+        await login.SignInAsync("nobody", "wrong-password");
+        await Assertions.Expect(login.Error).ToContainTextAsync("That username or password is not right.");
+        await UserStories.ScreenshotAsync(page, "login-error");
+        await UserStories.AssertAccessibleAsync(page);
+    }
+
+    [Fact]
+    public async Task CantAccessYourAccount_LeadsToTheRecoveryPage_AndBack()
+    {
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/Account/Login?returnUrl=%2Fdemo");
+
+        await new LoginPage(page).CantAccessAccount.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Can't access your account?" })).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Back to sign in" }).ClickAsync();
+        await new LoginPage(page).SignInAsync("demo", "Demo-User-Passphrase-42");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/demo$"));
+    }
+
+    [Fact]
+    public async Task PartnerApp_AsksForConsent_OnAnAccessiblePage()
+    {
+        var page = await fixture.NewPageAsync();
+        var demo = new DemoAppPage(page);
+        await demo.OpenAsync();
+        await demo.Application.SelectOptionAsync("demo-partner");
+        await demo.SignInButton.ClickAsync();
+        await new LoginPage(page).SignInAsync("admin", "Admin-Demo-Passphrase-42");
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Allow Partner app") })).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+        await UserStories.ScreenshotAsync(page, "consent");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Allow", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(demo.Greeting).ToHaveTextAsync("Signed in as Ada Admin", new() { Timeout = 15_000 });
+    }
+}
