@@ -43,19 +43,31 @@ public sealed class AuthorizationCodeClient(IdentityProviderHost host)
         return await client.GetAsync(new Uri(QueryHelpers.AddQueryString("connect/authorize", parameters), UriKind.Relative));
     }
 
-    /// <summary>Runs the authorization request and returns the code from the redirect to the client.</summary>
-    public async Task<string> GetCodeAsync(string clientId, Uri redirectUri, string challenge, string scope = "openid profile offline_access")
+    /// <summary>The parameters of a code-flow authorization request; a null challenge leaves PKCE out.</summary>
+    public static Dictionary<string, string?> Request(string clientId, Uri redirectUri, string? challenge, string scope = "openid", string method = "S256")
     {
-        using var response = await AuthorizeAsync(new Dictionary<string, string?>
+        ArgumentNullException.ThrowIfNull(redirectUri);
+        var parameters = new Dictionary<string, string?>
         {
             ["client_id"] = clientId,
             ["response_type"] = "code",
             ["redirect_uri"] = redirectUri.ToString(),
             ["scope"] = scope,
             ["state"] = "s1",
-            ["code_challenge"] = challenge,
-            ["code_challenge_method"] = "S256",
-        });
+        };
+        if (challenge is not null)
+        {
+            parameters["code_challenge"] = challenge;
+            parameters["code_challenge_method"] = method;
+        }
+
+        return parameters;
+    }
+
+    /// <summary>Runs the authorization request and returns the code from the redirect to the client.</summary>
+    public async Task<string> GetCodeAsync(string clientId, Uri redirectUri, string challenge, string scope = "openid profile offline_access")
+    {
+        using var response = await AuthorizeAsync(Request(clientId, redirectUri, challenge, scope));
         var location = response.Headers.Location ?? throw new InvalidOperationException($"No redirect: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         var query = QueryHelpers.ParseQuery(location.Query);
         return query.TryGetValue("code", out var code) ? code.ToString() : throw new InvalidOperationException("No code in " + location);

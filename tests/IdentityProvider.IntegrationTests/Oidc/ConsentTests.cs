@@ -88,14 +88,6 @@ public sealed class ConsentTests(OidcFixture fixture) : IClassFixture<OidcFixtur
         return client;
     }
 
-    private static Dictionary<string, string?> AuthorizeRequest(string clientId, string challenge) => new()
-    {
-        ["client_id"] = clientId,
-        ["response_type"] = "code",
-        ["redirect_uri"] = Redirect.ToString(),
-        ["scope"] = "openid email",
-        ["state"] = "abc",
-        ["code_challenge"] = challenge,
-        ["code_challenge_method"] = "S256",
-    };
+    private static Dictionary<string, string?> AuthorizeRequest(string clientId, string challenge) =>
+        AuthorizationCodeClient.Request(clientId, Redirect, challenge, "openid email");
 }

@@ -63,15 +63,7 @@ public sealed class ProtocolRejectionTests(OidcFixture fixture) : IClassFixture<
         var (client, _) = await SignedInAsync();
         var (_, challenge) = AuthorizationCodeClient.NewPkce();
 
-        using var response = await client.AuthorizeAsync(new Dictionary<string, string?>
-        {
-            ["client_id"] = PublicClientId,
-            ["response_type"] = "code",
-            ["redirect_uri"] = "https://attacker.example/callback",
-            ["scope"] = "openid",
-            ["code_challenge"] = challenge,
-            ["code_challenge_method"] = "S256",
-        });
+        using var response = await client.AuthorizeAsync(AuthorizationCodeClient.Request(PublicClientId, new Uri("https://attacker.example/callback"), challenge));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(response.Headers.Location);
@@ -83,14 +75,7 @@ public sealed class ProtocolRejectionTests(OidcFixture fixture) : IClassFixture<
     {
         var (client, _) = await SignedInAsync();
 
-        using var response = await client.AuthorizeAsync(new Dictionary<string, string?>
-        {
-            ["client_id"] = PublicClientId,
-            ["response_type"] = "code",
-            ["redirect_uri"] = PublicRedirect.ToString(),
-            ["scope"] = "openid",
-            ["state"] = "xyz",
-        });
+        using var response = await client.AuthorizeAsync(AuthorizationCodeClient.Request(PublicClientId, PublicRedirect, null));
 
         await AssertRefusedAsync(response, "invalid_request", "code_challenge");
     }
@@ -100,15 +85,7 @@ public sealed class ProtocolRejectionTests(OidcFixture fixture) : IClassFixture<
     {
         var (client, _) = await SignedInAsync();
 
-        using var response = await client.AuthorizeAsync(new Dictionary<string, string?>
-        {
-            ["client_id"] = PublicClientId,
-            ["response_type"] = "code",
-            ["redirect_uri"] = PublicRedirect.ToString(),
-            ["scope"] = "openid",
-            ["code_challenge"] = new string('a', 43),
-            ["code_challenge_method"] = "plain",
-        });
+        using var response = await client.AuthorizeAsync(AuthorizationCodeClient.Request(PublicClientId, PublicRedirect, new string('a', 43), method: "plain"));
 
         await AssertRefusedAsync(response, "invalid_request", "code_challenge_method");
     }
@@ -134,16 +111,7 @@ public sealed class ProtocolRejectionTests(OidcFixture fixture) : IClassFixture<
         var client = new AuthorizationCodeClient(Idp);
         var (_, challenge) = AuthorizationCodeClient.NewPkce();
 
-        using var response = await client.AuthorizeAsync(new Dictionary<string, string?>
-        {
-            ["client_id"] = PublicClientId,
-            ["response_type"] = "code",
-            ["redirect_uri"] = PublicRedirect.ToString(),
-            ["scope"] = "openid",
-            ["prompt"] = "none",
-            ["code_challenge"] = challenge,
-            ["code_challenge_method"] = "S256",
-        });
+        using var response = await client.AuthorizeAsync(WithPrompt(AuthorizationCodeClient.Request(PublicClientId, PublicRedirect, challenge), "none"));
 
         Assert.StartsWith(PublicRedirect.ToString(), response.Headers.Location!.ToString(), StringComparison.Ordinal);
         Assert.Equal("login_required", QueryHelpers.ParseQuery(response.Headers.Location.Query)["error"].ToString());
@@ -195,15 +163,7 @@ public sealed class ProtocolRejectionTests(OidcFixture fixture) : IClassFixture<
         await TestData.UpdateUserAsync(Idp, user.Id, (users, stored) => users.SetLockoutEndDateAsync(stored, DateTimeOffset.UtcNow.AddMinutes(10)));
         var (_, challenge) = AuthorizationCodeClient.NewPkce();
 
-        using var response = await client.AuthorizeAsync(new Dictionary<string, string?>
-        {
-            ["client_id"] = PublicClientId,
-            ["response_type"] = "code",
-            ["redirect_uri"] = PublicRedirect.ToString(),
-            ["scope"] = "openid",
-            ["code_challenge"] = challenge,
-            ["code_challenge_method"] = "S256",
-        });
+        using var response = await client.AuthorizeAsync(AuthorizationCodeClient.Request(PublicClientId, PublicRedirect, challenge));
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/Account/Login", response.Headers.Location!.AbsolutePath);
@@ -217,6 +177,12 @@ public sealed class ProtocolRejectionTests(OidcFixture fixture) : IClassFixture<
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains($"<code>{error}</code>", body, StringComparison.Ordinal);
         Assert.Contains(parameter, body, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string?> WithPrompt(Dictionary<string, string?> request, string prompt)
+    {
+        request["prompt"] = prompt;
+        return request;
     }
 
     private async Task<(AuthorizationCodeClient Client, Data.ApplicationUser User)> SignedInAsync()
