@@ -24,7 +24,7 @@ internal static class SigningKeyLoader
         {
             throw new InvalidOperationException(
                 "No token keys are configured. In production set Oidc:Keys:SigningKeyPath and Oidc:Keys:EncryptionKeyPath " +
-                "to PEM or PKCS#12 files (see README, 'Keys'); generated development keys are not used in production.");
+                "to PEM or PKCS#12 files (see README, 'Configure it'); generated development keys are not used in production.");
         }
 
         if (string.IsNullOrWhiteSpace(options.GeneratedKeysDirectory))
