@@ -16,7 +16,7 @@ public sealed class SignInStoryTests(BrowserFixture fixture)
         await demo.SignInButton.ClickAsync();
         var login = new LoginPage(page);
         await Assertions.Expect(login.Heading).ToBeVisibleAsync();
-        await login.SignInAsync("demo", "Demo-User-Passphrase-42");
+        await login.SignInAsync("demo", "Rainy-Harbour-Lantern-42");
 
         await Assertions.Expect(demo.Greeting).ToHaveTextAsync("Signed in as Dana Demo", new() { Timeout = 15_000 });
         await UserStories.ScreenshotAsync(page, "demo-app-signed-in");
@@ -52,7 +52,7 @@ public sealed class SignInStoryTests(BrowserFixture fixture)
         await UserStories.AssertAccessibleAsync(page);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Back to sign in" }).ClickAsync();
-        await new LoginPage(page).SignInAsync("demo", "Demo-User-Passphrase-42");
+        await new LoginPage(page).SignInAsync("demo", "Rainy-Harbour-Lantern-42");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/demo$"));
     }
 
@@ -64,7 +64,7 @@ public sealed class SignInStoryTests(BrowserFixture fixture)
         await demo.OpenAsync();
         await demo.Application.SelectOptionAsync("demo-partner");
         await demo.SignInButton.ClickAsync();
-        await new LoginPage(page).SignInAsync("admin", "Admin-Demo-Passphrase-42");
+        await new LoginPage(page).SignInAsync("admin", "Copper-Meadow-Falcon-17");
 
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Allow Partner app") })).ToBeVisibleAsync();
         await UserStories.AssertAccessibleAsync(page);

@@ -21,7 +21,8 @@ namespace IdentityProvider.Testing;
 public sealed class RelyingPartyHost : IAsyncDisposable
 {
     public const string ClientId = "test-rp";
-    public const string ClientSecret = "test-rp-secret-0123456789abcdef";
+    /// <summary>A generated secret (cs_ form), so the fast secret check is what the tests exercise.</summary>
+    public static readonly string ClientSecret = IdentityProvider.Oidc.ClientSecrets.Generate();
 
     private readonly WebApplication app;
 

@@ -21,10 +21,10 @@ public sealed class DemoOptions
     public Uri PublicOrigin { get; set; } = new("http://localhost:5080");
 
     /// <summary>Password of the demo administrator <c>admin</c>.</summary>
-    public string AdminPassword { get; set; } = "Admin-Demo-Passphrase-42";
+    public string AdminPassword { get; set; } = "Copper-Meadow-Falcon-17";
 
     /// <summary>Password of the demo user <c>demo</c>.</summary>
-    public string UserPassword { get; set; } = "Demo-User-Passphrase-42";
+    public string UserPassword { get; set; } = "Rainy-Harbour-Lantern-42";
 
     /// <summary>Secret of the confidential <c>demo-service</c> client (client credentials).</summary>
     public string ServiceClientSecret { get; set; } = "demo-service-secret-change-me";

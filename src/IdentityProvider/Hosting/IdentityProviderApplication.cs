@@ -2,6 +2,7 @@ using IdentityProvider.Account;
 using IdentityProvider.Data;
 using IdentityProvider.Demo;
 using IdentityProvider.Oidc;
+using IdentityProvider.Passwords;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider.Hosting;
@@ -21,6 +22,7 @@ public static partial class IdentityProviderApplication
         builder.AddHosting()
             .AddData()
             .AddAccount()
+            .AddPasswords()
             .AddOidcServer()
             .AddDemo();
         configure?.Invoke(builder);

@@ -25,7 +25,11 @@ internal static class OidcServerExtensions
         var (signingKey, encryptionKey) = SigningKeyLoader.Load(options.Keys, builder.Environment);
 
         builder.Services.AddOpenIddict()
-            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>())
+            .AddCore(core =>
+            {
+                core.UseEntityFrameworkCore().UseDbContext<ApplicationDbContext>();
+                core.ReplaceApplicationManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, ApplicationManager>();
+            })
             .AddServer(server =>
             {
                 if (options.Issuer is not null)

@@ -33,7 +33,14 @@ internal sealed class BannedTermIndex
     /// <paramref name="fuzzyMinimumLength"/> match exactly only: a single edit to a four-character term leaves
     /// three characters, which occur by chance in almost any password.
     /// </summary>
-    public static BannedTermIndex Build(IEnumerable<string> rawTerms, int fuzzyMinimumLength)
+    /// <param name="rawTerms">The terms as listed.</param>
+    /// <param name="fuzzyMinimumLength">See above.</param>
+    /// <param name="collapseVariants">
+    /// Drop each term that is another listed term plus one character ("copper1" when "copper" is listed): fuzzy
+    /// matching finds those anyway, and kept as terms of their own they would swallow the character that follows
+    /// every common word in a passphrase.
+    /// </param>
+    public static BannedTermIndex Build(IEnumerable<string> rawTerms, int fuzzyMinimumLength, bool collapseVariants = false)
     {
         var unique = rawTerms
             .Select(term => PasswordNormalizer.Normalize(term.Trim()))
@@ -41,6 +48,24 @@ internal sealed class BannedTermIndex
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToArray();
+
+        if (collapseVariants)
+        {
+            // Shortest first, and only against terms already kept, so every dropped term stays within one edit
+            // of a kept one (a chain "loveo" < "loveyo" < "loveyou" must not drop the middle and the end).
+            var kept = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var term in unique.OrderBy(t => t.Length).ThenBy(t => t, StringComparer.Ordinal))
+            {
+                var variant = term.Length > fuzzyMinimumLength
+                    && Enumerable.Range(0, term.Length).Any(i => kept.Contains(string.Concat(term.AsSpan(0, i), term.AsSpan(i + 1))));
+                if (!variant)
+                {
+                    kept.Add(term);
+                }
+            }
+
+            unique = [.. unique.Where(kept.Contains)];
+        }
 
         var keys = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         void Add(string key, int index)

@@ -34,7 +34,7 @@ public sealed class EmbeddedDefaultTests
         Assert.True(File.Exists(Path.Combine(folder, "keys", "signing-key.pem")));
 
         using var login = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-        using var signedIn = await HtmlForms.SignInAsync(client, login, "demo", "Demo-User-Passphrase-42");
+        using var signedIn = await HtmlForms.SignInAsync(client, login, "demo", "Rainy-Harbour-Lantern-42");
         var home = await signedIn.Content.ReadAsStringAsync();
         Assert.Contains("You are signed in as <strong>demo</strong>", home, StringComparison.Ordinal);
 

@@ -33,7 +33,7 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     GivenName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     FamilyName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     IsEnabled = table.Column<bool>(type: "INTEGER", nullable: false, defaultValue: true),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
                     NormalizedUserName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
                     Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
@@ -45,7 +45,7 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     PhoneNumber = table.Column<string>(type: "TEXT", nullable: true),
                     PhoneNumberConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
                     TwoFactorEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
-                    LockoutEnd = table.Column<DateTimeOffset>(type: "TEXT", nullable: true),
+                    LockoutEnd = table.Column<long>(type: "INTEGER", nullable: true),
                     LockoutEnabled = table.Column<bool>(type: "INTEGER", nullable: false),
                     AccessFailedCount = table.Column<int>(type: "INTEGER", nullable: false)
                 },
@@ -111,6 +111,26 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_OpenIddictScopes", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PasswordPolicy",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    MinimumLength = table.Column<int>(type: "INTEGER", nullable: false),
+                    MaximumLength = table.Column<int>(type: "INTEGER", nullable: false),
+                    RequireCharacterClasses = table.Column<bool>(type: "INTEGER", nullable: false),
+                    BannedPasswordCheck = table.Column<bool>(type: "INTEGER", nullable: false),
+                    HistoryDepth = table.Column<int>(type: "INTEGER", nullable: false),
+                    HistoryOnReset = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ExpiryDays = table.Column<int>(type: "INTEGER", nullable: true),
+                    ExpiryWarningDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PasswordPolicy", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -220,6 +240,27 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "PasswordHistory",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<string>(type: "TEXT", maxLength: 450, nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PasswordHistory", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PasswordHistory_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "OpenIddictAuthorizations",
                 columns: table => new
                 {
@@ -241,6 +282,26 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                         column: x => x.ApplicationId,
                         principalTable: "OpenIddictApplications",
                         principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PasswordCustomBannedTerms",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    PolicyId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Term = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PasswordCustomBannedTerms", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PasswordCustomBannedTerms_PasswordPolicy_PolicyId",
+                        column: x => x.PolicyId,
+                        principalTable: "PasswordPolicy",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -345,6 +406,16 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 table: "OpenIddictTokens",
                 column: "ReferenceId",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PasswordCustomBannedTerms_PolicyId",
+                table: "PasswordCustomBannedTerms",
+                column: "PolicyId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PasswordHistory_UserId_CreatedAt",
+                table: "PasswordHistory",
+                columns: new[] { "UserId", "CreatedAt" });
         }
 
         /// <inheritdoc />
@@ -375,13 +446,22 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 name: "OpenIddictTokens");
 
             migrationBuilder.DropTable(
+                name: "PasswordCustomBannedTerms");
+
+            migrationBuilder.DropTable(
+                name: "PasswordHistory");
+
+            migrationBuilder.DropTable(
                 name: "AspNetRoles");
 
             migrationBuilder.DropTable(
-                name: "AspNetUsers");
+                name: "OpenIddictAuthorizations");
 
             migrationBuilder.DropTable(
-                name: "OpenIddictAuthorizations");
+                name: "PasswordPolicy");
+
+            migrationBuilder.DropTable(
+                name: "AspNetUsers");
 
             migrationBuilder.DropTable(
                 name: "OpenIddictApplications");

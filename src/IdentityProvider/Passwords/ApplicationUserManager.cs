@@ -1,0 +1,79 @@
+using IdentityProvider.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace IdentityProvider.Passwords;
+
+/// <summary>
+/// Identity's user manager, plus password history: whenever a stored password hash is replaced by a new password,
+/// the old hash is kept (in the same save), and only the newest entries the policy can need are retained.
+/// A rehash of the same password at sign-in is not a new password and is not recorded.
+/// </summary>
+public sealed class ApplicationUserManager(
+    IUserStore<ApplicationUser> store,
+    IOptions<IdentityOptions> optionsAccessor,
+    IPasswordHasher<ApplicationUser> passwordHasher,
+    IEnumerable<IUserValidator<ApplicationUser>> userValidators,
+    IEnumerable<IPasswordValidator<ApplicationUser>> passwordValidators,
+    ILookupNormalizer keyNormalizer,
+    IdentityErrorDescriber errors,
+    IServiceProvider services,
+    ILogger<UserManager<ApplicationUser>> logger,
+    ApplicationDbContext db,
+    TimeProvider time)
+    : UserManager<ApplicationUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
+{
+    /// <summary>Most history entries kept per user (the policy's depth can be at most this).</summary>
+    public const int MaximumHistory = 24;
+
+    private bool rehashing;
+
+    /// <summary>True while <see cref="ResetPasswordAsync"/> runs, so that the policy can apply its reset rules.</summary>
+    internal bool IsResettingPassword { get; private set; }
+
+    public override async Task<IdentityResult> ResetPasswordAsync(ApplicationUser user, string token, string newPassword)
+    {
+        IsResettingPassword = true;
+        try
+        {
+            return await base.ResetPasswordAsync(user, token, newPassword);
+        }
+        finally
+        {
+            IsResettingPassword = false;
+        }
+    }
+
+    public override async Task<bool> CheckPasswordAsync(ApplicationUser user, string password)
+    {
+        rehashing = true;
+        try
+        {
+            return await base.CheckPasswordAsync(user, password);
+        }
+        finally
+        {
+            rehashing = false;
+        }
+    }
+
+    protected override async Task<IdentityResult> UpdateUserAsync(ApplicationUser user)
+    {
+        var entry = db.Entry(user);
+        if (!rehashing && entry.State != EntityState.Detached && entry.Property(u => u.PasswordHash).IsModified
+            && entry.Property(u => u.PasswordHash).OriginalValue is { Length: > 0 } previous
+            && previous != user.PasswordHash)
+        {
+            db.Add(new PasswordHistoryEntry { UserId = user.Id, PasswordHash = previous, CreatedAt = time.GetUtcNow() });
+            var stale = await db.Set<PasswordHistoryEntry>()
+                .Where(h => h.UserId == user.Id)
+                .OrderByDescending(h => h.Id)
+                .Skip(MaximumHistory - 1)
+                .ToListAsync(CancellationToken);
+            db.RemoveRange(stale);
+        }
+
+        return await base.UpdateUserAsync(user);
+    }
+}

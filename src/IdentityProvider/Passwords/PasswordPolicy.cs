@@ -1,0 +1,147 @@
+using IdentityProvider.Data;
+using IdentityProvider.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace IdentityProvider.Passwords;
+
+/// <summary>
+/// The one password policy. Every path that sets a password goes through ASP.NET Core Identity's password
+/// validation, which calls <see cref="PasswordPolicyValidator"/>, which calls this; the strength meter calls it too,
+/// so the meter and the server always agree.
+/// </summary>
+internal sealed class PasswordPolicy(
+    PasswordPolicyStore store,
+    ApplicationDbContext db,
+    IPasswordHasher<ApplicationUser> hasher,
+    IOptions<OrganizationOptions> organization)
+{
+    public static class Codes
+    {
+        public const string TooShort = "PasswordTooShort";
+        public const string TooLong = "PasswordTooLong";
+        public const string CharacterClasses = "PasswordCharacterClasses";
+        public const string PersonalInfo = "PasswordContainsPersonalInfo";
+        public const string TooCommon = "PasswordTooCommon";
+        public const string OrganisationTerm = "PasswordContainsBlockedWord";
+        public const string Reused = "PasswordReused";
+    }
+
+    /// <summary>Checks a new password for <paramref name="user"/> (null when there is no account yet, e.g. the meter before sign-in).</summary>
+    public async Task<PasswordCheck> CheckAsync(ApplicationUser? user, string password, bool checkHistory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        var policy = await store.GetAsync(cancellationToken);
+        var settings = policy.Settings;
+        var failures = new List<IdentityError>();
+
+        var length = new System.Globalization.StringInfo(password).LengthInTextElements;
+        if (length < settings.MinimumLength)
+        {
+            failures.Add(Error(Codes.TooShort, $"Use at least {settings.MinimumLength} characters."));
+        }
+
+        if (length > settings.MaximumLength)
+        {
+            failures.Add(Error(Codes.TooLong, $"Use at most {settings.MaximumLength} characters."));
+            return new PasswordCheck(failures, Score: 0);
+        }
+
+        if (settings.RequireCharacterClasses && CharacterClasses(password) < 3)
+        {
+            failures.Add(Error(Codes.CharacterClasses, "Use at least three of these: lower-case letters, upper-case letters, digits and symbols."));
+        }
+
+        var score = length;
+        if (settings.BannedPasswordCheck)
+        {
+            var organisationName = organization.Value.Name;
+            string?[] personal = [user?.GivenName, user?.FamilyName, user?.UserName, LocalPart(user?.Email), organisationName, organisationName.Replace(" ", string.Empty, StringComparison.Ordinal)];
+            var banned = BannedPasswordChecker.Evaluate(password, personal, CommonPasswords.Index, policy.CustomTerms);
+            score = banned.Score;
+            if (banned.ContainsPersonalInfo)
+            {
+                failures.Add(Error(Codes.PersonalInfo, "Don't use your name, your username or the organisation's name in your password."));
+            }
+            else if (!banned.Accepted)
+            {
+                if (banned.CustomTermsFound.Count > 0)
+                {
+                    failures.Add(Error(Codes.OrganisationTerm, "Your password contains a word that your organisation has blocked."));
+                }
+
+                if (banned.GlobalTermsFound.Count > 0 || banned.CustomTermsFound.Count == 0)
+                {
+                    failures.Add(Error(Codes.TooCommon, "This password is too common or too easy to guess. Make it longer, or use words and characters that are not a common password."));
+                }
+            }
+        }
+
+        if (checkHistory && user is not null && settings.HistoryDepth > 0 && await WasUsedBeforeAsync(user, password, settings.HistoryDepth, cancellationToken))
+        {
+            failures.Add(Error(Codes.Reused, "You have used this password recently. Choose one you have not used before."));
+        }
+
+        return new PasswordCheck(failures, score);
+    }
+
+    public async Task<bool> HistoryAppliesAsync(bool isReset, CancellationToken cancellationToken = default)
+    {
+        var settings = (await store.GetAsync(cancellationToken)).Settings;
+        return settings.HistoryDepth > 0 && (!isReset || settings.HistoryOnReset);
+    }
+
+    private async Task<bool> WasUsedBeforeAsync(ApplicationUser user, string password, int depth, CancellationToken cancellationToken)
+    {
+        var hashes = new List<string>();
+        if (user.PasswordHash is not null)
+        {
+            hashes.Add(user.PasswordHash);
+        }
+
+        if (depth > 1 && !string.IsNullOrEmpty(user.Id))
+        {
+            hashes.AddRange(await db.Set<PasswordHistoryEntry>().AsNoTracking()
+                .Where(h => h.UserId == user.Id)
+                .OrderByDescending(h => h.Id)
+                .Take(depth - 1)
+                .Select(h => h.PasswordHash)
+                .ToListAsync(cancellationToken));
+        }
+
+        return hashes.Any(hash => hasher.VerifyHashedPassword(user, hash, password) != PasswordVerificationResult.Failed);
+    }
+
+    private static int CharacterClasses(string password) =>
+        (password.Any(char.IsLower) ? 1 : 0) + (password.Any(char.IsUpper) ? 1 : 0) + (password.Any(char.IsDigit) ? 1 : 0)
+        + (password.Any(c => !char.IsLetterOrDigit(c)) ? 1 : 0);
+
+    private static string? LocalPart(string? email) => email?.Split('@')[0];
+
+    private static IdentityError Error(string code, string description) => new() { Code = code, Description = description };
+}
+
+/// <summary>The outcome of a password check: each broken rule with its message, and the banned-check score.</summary>
+internal sealed record PasswordCheck(IReadOnlyList<IdentityError> Failures, int Score)
+{
+    public bool Acceptable => Failures.Count == 0;
+
+    /// <summary>0 (not acceptable) to 4 (strong), for the strength meter.</summary>
+    public int Strength => !Acceptable ? 0 : Score switch
+    {
+        < 8 => 1,
+        < 12 => 2,
+        < 16 => 3,
+        _ => 4,
+    };
+
+    public string StrengthLabel => Strength switch
+    {
+        0 => "Not acceptable",
+        1 => "Acceptable",
+        2 => "Good",
+        3 => "Strong",
+        _ => "Very strong",
+    };
+}

@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IdentityProvider.Passwords;
+
+/// <summary>
+/// The password policy's starting values. Section <c>Passwords</c>. They seed the stored policy the first time the
+/// server starts; after that the stored policy (which administrators can change) is what counts.
+/// </summary>
+public sealed class PasswordPolicyOptions
+{
+    public const string SectionName = "Passwords";
+
+    /// <summary>Fewest characters a password may have. Default 8.</summary>
+    [Range(4, 128)]
+    public int MinimumLength { get; set; } = 8;
+
+    /// <summary>Most characters a password may have. Default 256.</summary>
+    [Range(16, 1024)]
+    public int MaximumLength { get; set; } = 256;
+
+    /// <summary>Require three of the four character classes (lower case, upper case, digits, symbols). Default off.</summary>
+    public bool RequireCharacterClasses { get; set; }
+
+    /// <summary>Check passwords against the global and the organisation's banned terms. Default on.</summary>
+    public bool BannedPasswordCheck { get; set; } = true;
+
+    /// <summary>How many of the user's passwords, the current one included, may not be used again. 0 turns history off. Default 5.</summary>
+    [Range(0, 24)]
+    public int HistoryDepth { get; set; } = 5;
+
+    /// <summary>Apply the history rule to resets as well as to changes. Default on.</summary>
+    public bool HistoryOnReset { get; set; } = true;
+
+    /// <summary>Days after which a password must be changed; empty means passwords do not expire. Default empty.</summary>
+    [Range(1, 3650)]
+    public int? ExpiryDays { get; set; }
+
+    /// <summary>Days before expiry from which users are warned. Default 14.</summary>
+    [Range(0, 365)]
+    public int ExpiryWarningDays { get; set; } = 14;
+
+    /// <summary>The organisation's own banned terms: at most 1,000, each 4–16 characters, compared without case.</summary>
+    [MaxLength(1000)]
+    public List<string> CustomBannedTerms { get; set; } = [];
+
+    /// <summary>PBKDF2-HMAC-SHA512 iterations for new password hashes; older hashes are upgraded at sign-in. At least 210,000.</summary>
+    [Range(210_000, 10_000_000)]
+    public int HashIterations { get; set; } = 210_000;
+}

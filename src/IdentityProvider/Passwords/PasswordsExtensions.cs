@@ -1,0 +1,36 @@
+using IdentityProvider.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace IdentityProvider.Passwords;
+
+internal static class PasswordsExtensions
+{
+    /// <summary>The password policy, its Identity validator, history-keeping user manager and hashing strength.</summary>
+    public static WebApplicationBuilder AddPasswords(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PasswordPolicyOptions>().BindConfiguration(PasswordPolicyOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.MinimumLength <= o.MaximumLength, "Passwords:MinimumLength must not exceed Passwords:MaximumLength.")
+            .Validate(o => o.CustomBannedTerms.All(t => t.Trim().Length is >= BannedTermIndex.MinimumTermLength and <= BannedTermIndex.MaximumTermLength),
+                "Each of Passwords:CustomBannedTerms must have 4 to 16 characters.")
+            .ValidateOnStart();
+
+        var iterations = builder.Configuration.GetValue<int?>($"{PasswordPolicyOptions.SectionName}:{nameof(PasswordPolicyOptions.HashIterations)}")
+            ?? new PasswordPolicyOptions().HashIterations;
+        builder.Services.Configure<PasswordHasherOptions>(options =>
+        {
+            options.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;
+            options.IterationCount = iterations;
+        });
+
+        builder.Services.AddMemoryCache();
+        builder.Services.AddScoped<PasswordPolicyStore>();
+        builder.Services.AddScoped<PasswordPolicy>();
+        builder.Services.RemoveAll<IPasswordValidator<ApplicationUser>>();
+        builder.Services.AddScoped<IPasswordValidator<ApplicationUser>, PasswordPolicyValidator>();
+        builder.Services.AddScoped<ApplicationUserManager>();
+        builder.Services.Replace(ServiceDescriptor.Scoped<UserManager<ApplicationUser>>(services => services.GetRequiredService<ApplicationUserManager>()));
+        return builder;
+    }
+}
