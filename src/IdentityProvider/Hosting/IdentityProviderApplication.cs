@@ -35,6 +35,7 @@ public static partial class IdentityProviderApplication
         app.UseAntiforgery();
         app.MapHealth();
         app.MapOidcEndpoints();
+        app.MapPasswordEndpoints();
         app.MapRazorPages();
         return app;
     }
