@@ -1,0 +1,36 @@
+using IdentityProvider.EndToEndTests.Pages;
+using IdentityProvider.Testing;
+using Microsoft.Playwright;
+
+namespace IdentityProvider.EndToEndTests;
+
+/// <summary>A signed-in person changes their password, guided by the strength meter.</summary>
+public sealed class ChangePasswordStoryTests(BrowserFixture fixture)
+{
+    [Fact]
+    public async Task StrengthMeter_ShowsTheServersVerdict_AndTheChangeSucceeds()
+    {
+        var user = await TestData.CreateUserAsync(fixture.Idp);
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/Account/Login?returnUrl=%2FAccount%2FChangePassword");
+        await new LoginPage(page).SignInAsync(user.UserName!, TestData.Password);
+
+        var change = new ChangePasswordPage(page);
+        await Assertions.Expect(change.CurrentPassword).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+
+        await change.NewPassword.FillAsync("password1");
+        await Assertions.Expect(change.Meter).ToContainTextAsync("Not acceptable");
+        await Assertions.Expect(change.Meter).ToContainTextAsync("too common");
+        await UserStories.ScreenshotAsync(page, "change-password-weak");
+        await UserStories.AssertAccessibleAsync(page);
+
+        await change.NewPassword.FillAsync("Velvet-Thunder-Pickle-Orbit-88");
+        await Assertions.Expect(change.Meter).ToContainTextAsync("Password strength: Good");
+
+        await change.CurrentPassword.FillAsync(TestData.Password);
+        await change.ConfirmPassword.FillAsync("Velvet-Thunder-Pickle-Orbit-88");
+        await change.Submit.ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Your password has been changed");
+    }
+}
