@@ -20,9 +20,9 @@ public sealed partial class LoginModel(
 {
     internal const string GenericFailure = "That username or password is not right. Check them and try again.";
 
-    // A hash of a random password, verified for unknown users so that they cost the same as known ones.
-    private static readonly Lazy<string> DummyHash = new(() =>
-        new PasswordHasher<ApplicationUser>().HashPassword(new ApplicationUser(), Guid.NewGuid().ToString("N")));
+    // A hash of a random password made by the configured hasher, verified for unknown users so that they cost
+    // the same as known ones.
+    private static string? dummyHash;
 
     [BindProperty]
     public LoginInput Input { get; set; } = new();
@@ -48,7 +48,8 @@ public sealed partial class LoginModel(
         var user = await FindUserAsync(Input.UserName.Trim());
         if (user is null)
         {
-            users.PasswordHasher.VerifyHashedPassword(new ApplicationUser(), DummyHash.Value, Input.Password);
+            dummyHash ??= users.PasswordHasher.HashPassword(new ApplicationUser(), Guid.NewGuid().ToString("N"));
+            users.PasswordHasher.VerifyHashedPassword(new ApplicationUser(), dummyHash, Input.Password);
             LogFailed(logger, null, "unknown account");
             return Fail();
         }

@@ -43,7 +43,15 @@ public sealed class PasswordPolicyOptions
     [MaxLength(1000)]
     public List<string> CustomBannedTerms { get; set; } = [];
 
-    /// <summary>PBKDF2-HMAC-SHA512 iterations for new password hashes; older hashes are upgraded at sign-in. At least 210,000.</summary>
-    [Range(210_000, 10_000_000)]
-    public int HashIterations { get; set; } = 210_000;
+    /// <summary>Argon2id memory per password hash, in KiB. At least 19,456 (19 MiB, OWASP's minimum). Default 19,456.</summary>
+    [Range(19_456, 1_048_576)]
+    public int Argon2MemoryKiB { get; set; } = 19_456;
+
+    /// <summary>Argon2id passes over that memory. At least 2. Default 2.</summary>
+    [Range(2, 16)]
+    public int Argon2Passes { get; set; } = 2;
+
+    /// <summary>PBKDF2-HMAC-SHA512 iterations assumed for hashes made before Argon2id was used (they are upgraded at sign-in).</summary>
+    [Range(100_000, 10_000_000)]
+    public int LegacyPbkdf2Iterations { get; set; } = 210_000;
 }

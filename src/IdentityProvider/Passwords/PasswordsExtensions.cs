@@ -16,14 +16,15 @@ internal static class PasswordsExtensions
                 "Each of Passwords:CustomBannedTerms must have 4 to 16 characters.")
             .ValidateOnStart();
 
-        var iterations = builder.Configuration.GetValue<int?>($"{PasswordPolicyOptions.SectionName}:{nameof(PasswordPolicyOptions.HashIterations)}")
-            ?? new PasswordPolicyOptions().HashIterations;
+        var iterations = builder.Configuration.GetValue<int?>($"{PasswordPolicyOptions.SectionName}:{nameof(PasswordPolicyOptions.LegacyPbkdf2Iterations)}")
+            ?? new PasswordPolicyOptions().LegacyPbkdf2Iterations;
         builder.Services.Configure<PasswordHasherOptions>(options =>
         {
             options.CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV3;
             options.IterationCount = iterations;
         });
 
+        builder.Services.Replace(ServiceDescriptor.Singleton<IPasswordHasher<ApplicationUser>, Argon2PasswordHasher>());
         builder.Services.AddMemoryCache();
         builder.Services.AddScoped<PasswordPolicyStore>();
         builder.Services.AddScoped<PasswordPolicy>();

@@ -1,0 +1,53 @@
+using IdentityProvider.Data;
+using IdentityProvider.Passwords;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace IdentityProvider.UnitTests.Passwords;
+
+public sealed class Argon2PasswordHasherTests : IDisposable
+{
+    private readonly ApplicationUser user = new() { UserName = "ada" };
+    private readonly Argon2PasswordHasher hasher = new(Options.Create(new PasswordPolicyOptions()), Options.Create(new PasswordHasherOptions()));
+
+    [Fact]
+    public void NewHashes_AreArgon2id_WithOwaspSettings_AndASaltEachTime()
+    {
+        var first = hasher.HashPassword(user, "Rainy-Harbour-Lantern-42");
+        var second = hasher.HashPassword(user, "Rainy-Harbour-Lantern-42");
+
+        Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", first, StringComparison.Ordinal);
+        Assert.NotEqual(first, second);
+        Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(user, first, "Rainy-Harbour-Lantern-42"));
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(user, first, "Rainy-Harbour-Lantern-43"));
+    }
+
+    [Fact]
+    public void Pbkdf2Hashes_StillVerify_AndAskForARehash()
+    {
+        var legacy = new PasswordHasher<ApplicationUser>().HashPassword(user, "old-but-fine-password");
+
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, hasher.VerifyHashedPassword(user, legacy, "old-but-fine-password"));
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(user, legacy, "wrong"));
+    }
+
+    [Fact]
+    public void WeakerArgon2Settings_AskForARehash()
+    {
+        using var weak = new Argon2PasswordHasher(Options.Create(new PasswordPolicyOptions()), Options.Create(new PasswordHasherOptions()));
+        var stronger = new Argon2PasswordHasher(Options.Create(new PasswordPolicyOptions { Argon2MemoryKiB = 32_768, Argon2Passes = 3 }), Options.Create(new PasswordHasherOptions()));
+        var hash = weak.HashPassword(user, "Rainy-Harbour-Lantern-42");
+
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, stronger.VerifyHashedPassword(user, hash, "Rainy-Harbour-Lantern-42"));
+        stronger.Dispose();
+    }
+
+    [Theory]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=1$notbase64!$AAAA")]
+    [InlineData("$argon2id$v=19$m=19456,t=2,p=4$c2FsdHNhbHRzYWx0c2FsdA$c2FsdHNhbHRzYWx0c2FsdHNhbHRzYWx0c2FsdHNhbHQ")]
+    [InlineData("$argon2id$v=19$garbage")]
+    public void MalformedHashes_FailToVerify(string stored) =>
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(user, stored, "anything"));
+
+    public void Dispose() => hasher.Dispose();
+}
