@@ -70,8 +70,8 @@ internal static class BannedPasswordChecker
         }
 
         // A fuzzy reading of a term does not count where the term itself is there exactly.
-        var exact = matches.Where(m => m.Distance == 0).ToList();
-        matches.RemoveAll(m => m.Distance == 1 && exact.Any(e => e.Term == m.Term && e.Start < m.End && m.Start < e.End));
+        var exact = matches.Where(m => m.Distance == 0).ToLookup(m => m.Term, StringComparer.Ordinal);
+        matches.RemoveAll(m => m.Distance == 1 && exact[m.Term].Any(e => e.Start < m.End && m.Start < e.End));
         return matches;
     }
 

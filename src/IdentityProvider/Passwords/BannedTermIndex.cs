@@ -101,10 +101,30 @@ internal sealed class BannedTermIndex
     public void FindNear(ReadOnlySpan<char> candidate, List<(string Term, int Distance)> results)
     {
         var lookup = neighbourhood.GetAlternateLookup<ReadOnlySpan<char>>();
-        var seen = new HashSet<int>();
+        Span<int> seenBuffer = stackalloc int[32];
+        var seenCount = 0;
         Span<char> buffer = stackalloc char[MaximumTermLength + 1];
 
-        void Check(ReadOnlySpan<char> key, ReadOnlySpan<char> original)
+        // Few terms ever match one slice: a small linear list beats a hash set per call.
+        bool FirstSight(int index, Span<int> seen)
+        {
+            for (var i = 0; i < seenCount; i++)
+            {
+                if (seen[i] == index)
+                {
+                    return false;
+                }
+            }
+
+            if (seenCount < seen.Length)
+            {
+                seen[seenCount++] = index;
+            }
+
+            return true;
+        }
+
+        void Check(ReadOnlySpan<char> key, ReadOnlySpan<char> original, Span<int> seen)
         {
             if (!lookup.TryGetValue(key, out var matches))
             {
@@ -113,7 +133,7 @@ internal sealed class BannedTermIndex
 
             foreach (var index in matches)
             {
-                if (!seen.Add(index))
+                if (!FirstSight(index, seen))
                 {
                     continue;
                 }
@@ -127,7 +147,7 @@ internal sealed class BannedTermIndex
             }
         }
 
-        Check(candidate, candidate);
+        Check(candidate, candidate, seenBuffer);
         if (candidate.Length < 2 || candidate.Length > MaximumTermLength + 1)
         {
             return;
@@ -137,7 +157,7 @@ internal sealed class BannedTermIndex
         {
             candidate[..position].CopyTo(buffer);
             candidate[(position + 1)..].CopyTo(buffer[position..]);
-            Check(buffer[..(candidate.Length - 1)], candidate);
+            Check(buffer[..(candidate.Length - 1)], candidate, seenBuffer);
         }
     }
 
