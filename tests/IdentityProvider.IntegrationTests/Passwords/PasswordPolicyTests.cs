@@ -146,10 +146,7 @@ public sealed class PasswordPolicyTests(PasswordPolicyFixture fixture) : IClassF
     [Fact]
     public async Task StrengthMeter_AgreesWithTheServer_AndNeedsTheAntiforgeryToken()
     {
-        var user = await TestData.CreateUserAsync(Idp);
-        using var client = Idp.CreateClient();
-        using var login = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-        (await HtmlForms.SignInAsync(client, login, user.UserName!, TestData.Password)).Dispose();
+        using var client = await SignedInClientAsync();
         using var page = await client.GetAsync(new Uri("Account/ChangePassword", UriKind.Relative));
         var token = HtmlForms.Parse(await page.Content.ReadAsStringAsync()).QuerySelector("input[name='__RequestVerificationToken']")!.GetAttribute("value")!;
 
@@ -186,23 +183,35 @@ public sealed class PasswordPolicyTests(PasswordPolicyFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task ChangePasswordPage_SaysWhenTheCurrentPasswordIsWrong()
+    public async Task ChangePasswordPage_SaysWhenTheCurrentPasswordIsWrong_OrTheConfirmationDiffers()
     {
-        var user = await TestData.CreateUserAsync(Idp);
-        using var client = Idp.CreateClient();
-        using var login = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-        (await HtmlForms.SignInAsync(client, login, user.UserName!, TestData.Password)).Dispose();
+        using var client = await SignedInClientAsync();
         using var page = await client.GetAsync(new Uri("Account/ChangePassword", UriKind.Relative));
 
         using var refused = await HtmlForms.SubmitAsync(client, page, new Dictionary<string, string>
         {
             ["Input.CurrentPassword"] = "not-my-password",
             ["Input.NewPassword"] = "Velvet-Thunder-Pickle-Orbit-88",
+            ["Input.ConfirmPassword"] = "Velvet-Thunder-Pickle-Orbit-88",
+        });
+        Assert.Contains("Your current password is not right.", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var mismatch = await HtmlForms.SubmitAsync(client, page, new Dictionary<string, string>
+        {
+            ["Input.CurrentPassword"] = TestData.Password,
+            ["Input.NewPassword"] = "Velvet-Thunder-Pickle-Orbit-88",
             ["Input.ConfirmPassword"] = "Velvet-Thunder-Pickle-Orbit-77",
         });
+        Assert.Contains("The two new passwords are not the same.", await mismatch.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 
-        var html = await refused.Content.ReadAsStringAsync();
-        Assert.Contains("The two new passwords are not the same.", html, StringComparison.Ordinal);
+    private async Task<HttpClient> SignedInClientAsync()
+    {
+        var user = await TestData.CreateUserAsync(Idp);
+        var client = Idp.CreateClient();
+        using var login = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
+        (await HtmlForms.SignInAsync(client, login, user.UserName!, TestData.Password)).Dispose();
+        return client;
     }
 
     private static async Task<PasswordCheckResponse> CheckAsync(HttpClient client, string token, string password)
