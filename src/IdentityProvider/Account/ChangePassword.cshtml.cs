@@ -13,6 +13,8 @@ namespace IdentityProvider.Account;
 public sealed partial class ChangePasswordModel(
     UserManager<ApplicationUser> users,
     SignInManager<ApplicationUser> signIn,
+    Lockout.PasswordVerifier verifier,
+    Audit.AuditLog audit,
     ILogger<ChangePasswordModel> logger) : PageModel
 {
     [BindProperty]
@@ -39,6 +41,16 @@ public sealed partial class ChangePasswordModel(
             return Challenge();
         }
 
+        // The current password is a re-authentication: it goes through the same lockout as sign-in.
+        var current = await verifier.VerifyAsync(HttpContext, user, Input.CurrentPassword);
+        if (current.Status != Lockout.PasswordVerificationStatus.Succeeded)
+        {
+            ModelState.AddModelError("Input.CurrentPassword", current.Status == Lockout.PasswordVerificationStatus.LockedOut
+                ? "Your account is locked for now because of too many wrong passwords. Try again later."
+                : "Your current password is not right.");
+            return Page();
+        }
+
         var result = await users.ChangePasswordAsync(user, Input.CurrentPassword, Input.NewPassword);
         if (!result.Succeeded)
         {
@@ -55,6 +67,7 @@ public sealed partial class ChangePasswordModel(
         }
 
         await signIn.RefreshSignInAsync(user);
+        await audit.WriteAsync(Audit.AuditEventTypes.PasswordChanged, user.Id, Audit.AuditLog.Success, "account-page");
         LogChanged(logger, user.Id);
         Changed = true;
         Input = new ChangePasswordInput();

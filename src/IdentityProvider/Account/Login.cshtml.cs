@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using IdentityProvider.Data;
+using IdentityProvider.Lockout;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -15,14 +16,11 @@ namespace IdentityProvider.Account;
 /// </summary>
 public sealed partial class LoginModel(
     SignInManager<ApplicationUser> signIn,
-    UserManager<ApplicationUser> users,
+    PasswordVerifier verifier,
+    RequestThrottle throttle,
     ILogger<LoginModel> logger) : PageModel
 {
     internal const string GenericFailure = "That username or password is not right. Check them and try again.";
-
-    // A hash of a random password made by the configured hasher, verified for unknown users so that they cost
-    // the same as known ones.
-    private static string? dummyHash;
 
     [BindProperty]
     public LoginInput Input { get; set; } = new();
@@ -33,6 +31,9 @@ public sealed partial class LoginModel(
     /// <summary>Set when the right password was given for an account that is locked for now.</summary>
     public bool LockedOut { get; private set; }
 
+    /// <summary>Set when this client sent too many sign-in attempts: seconds until it may try again.</summary>
+    public int? RetryAfterSeconds { get; private set; }
+
     public string RecoverUrl => "/Account/Recover?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(ReturnUrl));
 
     public void OnGet() => ReturnUrl = ReturnUrls.Sanitize(ReturnUrl);
@@ -40,67 +41,46 @@ public sealed partial class LoginModel(
     public async Task<IActionResult> OnPostAsync()
     {
         ReturnUrl = ReturnUrls.Sanitize(ReturnUrl);
+        if (await throttle.CheckAsync(HttpContext, RequestThrottle.SignIn) is { } wait)
+        {
+            RetryAfterSeconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = RetryAfterSeconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Input.Password = string.Empty;
+            return Page();
+        }
+
         if (!ModelState.IsValid)
         {
             return Page();
         }
 
-        var user = await FindUserAsync(Input.UserName.Trim());
-        if (user is null)
+        var result = await verifier.VerifyAsync(HttpContext, Input.UserName, Input.Password);
+        switch (result.Status)
         {
-            dummyHash ??= users.PasswordHasher.HashPassword(new ApplicationUser(), Guid.NewGuid().ToString("N"));
-            users.PasswordHasher.VerifyHashedPassword(new ApplicationUser(), dummyHash, Input.Password);
-            LogFailed(logger, null, "unknown account");
-            return Fail();
-        }
+            case PasswordVerificationStatus.Succeeded:
+                await signIn.SignInWithClaimsAsync(
+                    result.User!,
+                    new AuthenticationProperties { IsPersistent = Input.RememberMe },
+                    [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
+                LogSignedIn(logger, result.User!.Id);
+                return LocalRedirect(ReturnUrl);
 
-        if (!user.IsEnabled)
-        {
-            // Like an unknown account: no counting, no hint that the account exists.
-            await users.CheckPasswordAsync(user, Input.Password);
-            LogFailed(logger, user.Id, "disabled");
-            return Fail();
-        }
+            case PasswordVerificationStatus.LockedOut:
+                // Only someone who knows the password learns that the account is locked.
+                LockedOut = true;
+                Input.Password = string.Empty;
+                return Page();
 
-        var result = await signIn.CheckPasswordSignInAsync(user, Input.Password, lockoutOnFailure: true);
-        if (result.Succeeded)
-        {
-            await signIn.SignInWithClaimsAsync(
-                user,
-                new AuthenticationProperties { IsPersistent = Input.RememberMe },
-                [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
-            LogSignedIn(logger, user.Id);
-            return LocalRedirect(ReturnUrl);
+            default:
+                ModelState.AddModelError(string.Empty, GenericFailure);
+                Input.Password = string.Empty;
+                return Page();
         }
-
-        if (result.IsLockedOut && await users.CheckPasswordAsync(user, Input.Password))
-        {
-            // Only someone who knows the password learns that the account is locked.
-            LockedOut = true;
-            LogFailed(logger, user.Id, "locked out");
-            return Page();
-        }
-
-        LogFailed(logger, user.Id, result.IsLockedOut ? "locked out, wrong password" : "wrong password");
-        return Fail();
     }
-
-    private PageResult Fail()
-    {
-        ModelState.AddModelError(string.Empty, GenericFailure);
-        Input.Password = string.Empty;
-        return Page();
-    }
-
-    private async Task<ApplicationUser?> FindUserAsync(string userNameOrEmail) =>
-        await users.FindByNameAsync(userNameOrEmail)
-        ?? (userNameOrEmail.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(userNameOrEmail) : null);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "User {UserId} signed in with a password.")]
     private static partial void LogSignedIn(ILogger logger, string userId);
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Password sign-in failed for user {UserId}: {Reason}.")]
-    private static partial void LogFailed(ILogger logger, string? userId, string reason);
 }
 
 public sealed class LoginInput

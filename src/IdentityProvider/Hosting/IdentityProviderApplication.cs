@@ -1,6 +1,8 @@
 using IdentityProvider.Account;
+using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Demo;
+using IdentityProvider.Lockout;
 using IdentityProvider.Oidc;
 using IdentityProvider.Passwords;
 using Microsoft.Extensions.Options;
@@ -23,6 +25,8 @@ public static partial class IdentityProviderApplication
             .AddData()
             .AddAccount()
             .AddPasswords()
+            .AddAudit()
+            .AddLockout()
             .AddOidcServer()
             .AddDemo();
         configure?.Invoke(builder);

@@ -35,16 +35,10 @@ internal sealed class PasswordPolicyStore(
     /// <summary>Forgets the cached policy on this node (after an administrator changed it here).</summary>
     public void Invalidate() => cache.Remove(CacheKey);
 
-    private async Task<PasswordPolicySettings> LoadOrSeedAsync(CancellationToken cancellationToken)
+    private Task<PasswordPolicySettings> LoadOrSeedAsync(CancellationToken cancellationToken)
     {
-        var settings = await Query().FirstOrDefaultAsync(cancellationToken);
-        if (settings is not null)
-        {
-            return settings;
-        }
-
         var seed = options.Value;
-        settings = new PasswordPolicySettings
+        return SingletonRows.LoadOrSeedAsync(db, PasswordPolicySettings.SingletonId, () => new PasswordPolicySettings
         {
             MinimumLength = seed.MinimumLength,
             MaximumLength = seed.MaximumLength,
@@ -57,29 +51,8 @@ internal sealed class PasswordPolicyStore(
             UpdatedAt = time.GetUtcNow(),
             CustomBannedTerms = [.. seed.CustomBannedTerms.Select(term => term.Trim()).Where(term => term.Length > 0)
                 .Distinct(StringComparer.OrdinalIgnoreCase).Select(term => new CustomBannedTerm { Term = term })],
-        };
-        db.Add(settings);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return settings;
-        }
-        catch (DbUpdateException)
-        {
-            // Another node seeded it first: use theirs.
-            db.Entry(settings).State = EntityState.Detached;
-            foreach (var term in settings.CustomBannedTerms)
-            {
-                db.Entry(term).State = EntityState.Detached;
-            }
-
-            return await Query().FirstAsync(cancellationToken);
-        }
+        }, cancellationToken, query => query.Include(p => p.CustomBannedTerms));
     }
-
-    private IQueryable<PasswordPolicySettings> Query() =>
-        db.Set<PasswordPolicySettings>().AsNoTracking().Include(p => p.CustomBannedTerms)
-            .Where(p => p.Id == PasswordPolicySettings.SingletonId);
 }
 
 /// <summary>The stored policy with its organisation terms indexed.</summary>

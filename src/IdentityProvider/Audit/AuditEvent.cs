@@ -1,0 +1,55 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace IdentityProvider.Audit;
+
+/// <summary>One security-relevant step: who, what, from where, and how it ended. Never secrets, codes or passwords.</summary>
+public sealed class AuditEvent
+{
+    public long Id { get; set; }
+
+    public DateTimeOffset Time { get; set; }
+
+    /// <summary>What happened, e.g. <c>sign-in.failed</c> (see <see cref="AuditEventTypes"/>).</summary>
+    public string EventType { get; set; } = string.Empty;
+
+    /// <summary>The account the event is about, when known.</summary>
+    public string? UserId { get; set; }
+
+    /// <summary><c>success</c> or <c>failure</c>.</summary>
+    public string Outcome { get; set; } = string.Empty;
+
+    /// <summary>Why, in a short code (e.g. <c>wrong-password</c>).</summary>
+    public string? Reason { get; set; }
+
+    public string? ClientIp { get; set; }
+
+    public string? UserAgent { get; set; }
+}
+
+/// <summary>The event types this module writes.</summary>
+public static class AuditEventTypes
+{
+    public const string SignInSucceeded = "sign-in.succeeded";
+    public const string SignInFailed = "sign-in.failed";
+    public const string SignInLockedOut = "sign-in.locked-out";
+    public const string AccountLocked = "account.locked";
+    public const string Throttled = "request.throttled";
+    public const string PasswordChanged = "password.changed";
+}
+
+internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> builder)
+    {
+        builder.ToTable("AuditEvents");
+        builder.Property(e => e.EventType).HasMaxLength(64).IsRequired();
+        builder.Property(e => e.UserId).HasMaxLength(450);
+        builder.Property(e => e.Outcome).HasMaxLength(16).IsRequired();
+        builder.Property(e => e.Reason).HasMaxLength(200);
+        builder.Property(e => e.ClientIp).HasMaxLength(64);
+        builder.Property(e => e.UserAgent).HasMaxLength(256);
+        builder.HasIndex(e => e.Time);
+        builder.HasIndex(e => new { e.UserId, e.Time });
+    }
+}

@@ -1,0 +1,78 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace IdentityProvider.Lockout;
+
+/// <summary>The stored lockout policy: one row, seeded from <see cref="LockoutOptions"/>.</summary>
+public sealed class LockoutPolicySettings
+{
+    public const int SingletonId = 1;
+
+    public int Id { get; set; } = SingletonId;
+
+    public int Threshold { get; set; }
+
+    public int FirstLockoutSeconds { get; set; }
+
+    public int MaximumLockoutSeconds { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// Failed password attempts of one account from one class of device (familiar or not). Updated only by single
+/// atomic statements (see <see cref="LockoutCounters"/>); times are Unix milliseconds so SQL can add to them.
+/// </summary>
+public sealed class LockoutCounter
+{
+    public string UserId { get; set; } = string.Empty;
+
+    public bool Familiar { get; set; }
+
+    public int FailedCount { get; set; }
+
+    /// <summary>Unix time in milliseconds until which this device class is locked; 0 when not locked.</summary>
+    public long LockedUntil { get; set; }
+
+    /// <summary>How many times it has locked since the last successful sign-in (drives the doubling).</summary>
+    public int Level { get; set; }
+
+    /// <summary>Keyed fingerprints of the last wrong passwords, space-separated, newest first.</summary>
+    public string RecentWrong { get; set; } = string.Empty;
+}
+
+/// <summary>Requests counted per key (e.g. "sign-in:203.0.113.9") per fixed window.</summary>
+public sealed class ThrottleCounter
+{
+    public string Key { get; set; } = string.Empty;
+
+    /// <summary>Start of the window, Unix milliseconds.</summary>
+    public long WindowStart { get; set; }
+
+    public int Count { get; set; }
+}
+
+internal sealed class LockoutEntityConfigurations :
+    IEntityTypeConfiguration<LockoutPolicySettings>, IEntityTypeConfiguration<LockoutCounter>, IEntityTypeConfiguration<ThrottleCounter>
+{
+    public void Configure(EntityTypeBuilder<LockoutPolicySettings> builder)
+    {
+        builder.ToTable("LockoutPolicy");
+        builder.Property(p => p.Id).ValueGeneratedNever();
+    }
+
+    public void Configure(EntityTypeBuilder<LockoutCounter> builder)
+    {
+        builder.ToTable("LockoutCounters");
+        builder.HasKey(c => new { c.UserId, c.Familiar });
+        builder.Property(c => c.UserId).HasMaxLength(450);
+        builder.Property(c => c.RecentWrong).HasMaxLength(400).IsRequired();
+    }
+
+    public void Configure(EntityTypeBuilder<ThrottleCounter> builder)
+    {
+        builder.ToTable("ThrottleCounters");
+        builder.HasKey(c => new { c.Key, c.WindowStart });
+        builder.Property(c => c.Key).HasMaxLength(200);
+    }
+}
