@@ -1,0 +1,51 @@
+using IdentityProvider.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IdentityProvider.IntegrationTests.Lockout;
+
+/// <summary>Two identity provider nodes on one PostgreSQL database, sharing a clock the tests can move.</summary>
+public sealed class LockoutFixture : IAsyncLifetime
+{
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public IdentityProviderHost NodeA { get; private set; } = null!;
+
+    public IdentityProviderHost NodeB { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var database = await TestDatabase.CreateAsync("lockout");
+        var settings = new Dictionary<string, string?> { ["Lockout:SignInPerIpLimit"] = "100000" };
+        NodeA = await IdentityProviderHost.StartAsync(database, settings, builder => builder.Services.AddSingleton<TimeProvider>(Clock));
+        NodeB = await IdentityProviderHost.StartAsync(database, settings, builder => builder.Services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await NodeA.DisposeAsync();
+        await NodeB.DisposeAsync();
+    }
+}
+
+/// <summary>Two nodes with a small per-IP sign-in limit.</summary>
+public sealed class ThrottleFixture : IAsyncLifetime
+{
+    public IdentityProviderHost NodeA { get; private set; } = null!;
+
+    public IdentityProviderHost NodeB { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var database = await TestDatabase.CreateAsync("throttle");
+        var settings = new Dictionary<string, string?> { ["Lockout:SignInPerIpLimit"] = "5", ["Lockout:ThrottleWindow"] = "00:10:00" };
+        NodeA = await IdentityProviderHost.StartAsync(database, settings);
+        NodeB = await IdentityProviderHost.StartAsync(database, settings);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await NodeA.DisposeAsync();
+        await NodeB.DisposeAsync();
+    }
+}
