@@ -1,4 +1,12 @@
 using BenchmarkDotNet.Running;
+using IdentityProvider.Benchmarks;
 
-// dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(IdentityProvider.Benchmarks.PasswordBenchmarks).Assembly).Run(args);
+// Micro-benchmarks:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- --filter '*'
+// Sign-in load:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- signin-load [attempts] [concurrency]
+if (args is ["signin-load", ..])
+{
+    await SignInLoad.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(PasswordBenchmarks).Assembly).Run(args);

@@ -89,15 +89,15 @@ public sealed partial class PasswordVerifier(
 
             audit.Add(AuditEventTypes.AccountLocked, user.Id, AuditLog.Failure,
                 $"{(familiar ? "familiar" : "unfamiliar")}-devices,level-{state.Level},threshold-{policy.Threshold}");
-            LogLocked(logger, user.Id, familiar, state.Level);
+            LogLocked(logger, user.Id, familiar ? "familiar" : "unfamiliar", state.Level);
         }
 
         await audit.SaveAsync(cancellationToken);
         return PasswordVerification.Failed;
     }
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Account {UserId} locked for {Familiar} devices (lockout {Level}).")]
-    private static partial void LogLocked(ILogger logger, string userId, bool familiar, int level);
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Account {UserId} locked for {DeviceClass} devices (lockout {Level}).")]
+    private static partial void LogLocked(ILogger logger, string userId, string deviceClass, int level);
 }
 
 /// <summary>How a password check ended.</summary>
