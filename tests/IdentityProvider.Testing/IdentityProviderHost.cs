@@ -46,6 +46,7 @@ public sealed class IdentityProviderHost : IAsyncDisposable
             ["Oidc:Keys:EncryptionKeyPath"] = TestKeys.EncryptionKeyPath,
             ["Demo:PublicOrigin"] = baseAddress.GetLeftPart(UriPartial.Authority),
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Messaging:UseDevMailbox"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

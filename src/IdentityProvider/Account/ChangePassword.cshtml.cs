@@ -15,6 +15,10 @@ public sealed partial class ChangePasswordModel(
     SignInManager<ApplicationUser> signIn,
     Lockout.PasswordVerifier verifier,
     Audit.AuditLog audit,
+    ApplicationDbContext db,
+    Messaging.Outbox outbox,
+    Messaging.MessageTemplates templates,
+    TimeProvider time,
     ILogger<ChangePasswordModel> logger) : PageModel
 {
     [BindProperty]
@@ -51,9 +55,12 @@ public sealed partial class ChangePasswordModel(
             return Page();
         }
 
+        // The new hash, the notification and the audit event are saved together or not at all.
+        await using var transaction = await db.Database.BeginTransactionAsync();
         var result = await users.ChangePasswordAsync(user, Input.CurrentPassword, Input.NewPassword);
         if (!result.Succeeded)
         {
+            await transaction.RollbackAsync();
             foreach (var error in result.Errors)
             {
                 var key = error.Code == nameof(IdentityErrorDescriber.PasswordMismatch) ? "Input.CurrentPassword" : "Input.NewPassword";
@@ -66,8 +73,15 @@ public sealed partial class ChangePasswordModel(
             return Page();
         }
 
+        if (!string.IsNullOrEmpty(user.Email))
+        {
+            outbox.Email(user.Email, templates.PasswordChanged(user.UserName ?? user.Email, time.GetUtcNow(), System.Globalization.CultureInfo.CurrentUICulture), "password-changed");
+        }
+
+        audit.Add(Audit.AuditEventTypes.PasswordChanged, user.Id, Audit.AuditLog.Success, "account-page");
+        await db.SaveChangesAsync();
+        await transaction.CommitAsync();
         await signIn.RefreshSignInAsync(user);
-        await audit.WriteAsync(Audit.AuditEventTypes.PasswordChanged, user.Id, Audit.AuditLog.Success, "account-page");
         LogChanged(logger, user.Id);
         Changed = true;
         Input = new ChangePasswordInput();

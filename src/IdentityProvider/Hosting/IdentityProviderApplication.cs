@@ -3,6 +3,7 @@ using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Demo;
 using IdentityProvider.Lockout;
+using IdentityProvider.Messaging;
 using IdentityProvider.Oidc;
 using IdentityProvider.Passwords;
 using Microsoft.Extensions.Options;
@@ -27,6 +28,7 @@ public static partial class IdentityProviderApplication
             .AddPasswords()
             .AddAudit()
             .AddLockout()
+            .AddMessaging()
             .AddOidcServer()
             .AddDemo();
         configure?.Invoke(builder);
@@ -40,6 +42,7 @@ public static partial class IdentityProviderApplication
         app.MapHealth();
         app.MapOidcEndpoints();
         app.MapPasswordEndpoints();
+        app.MapDevMailbox();
         app.MapRazorPages();
         return app;
     }

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using IdentityProvider.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace IdentityProvider.Messaging;
+
+/// <summary>A rendered email: subject, plain text and branded HTML.</summary>
+public sealed record RenderedEmail(string Subject, string Text, string Html);
+
+/// <summary>
+/// The message texts, one entry per template and language (English, French), chosen by the recipient's culture
+/// with English as the fallback. Emails share one branded frame with the organisation's name, logo and colour.
+/// SMS and voice texts carry only the code and the organisation's name.
+/// </summary>
+public sealed class MessageTemplates(IOptions<OrganizationOptions> organization, IOptions<MessagingOptions> messaging)
+{
+    private static readonly Dictionary<string, Dictionary<string, string>> Texts = new(StringComparer.Ordinal)
+    {
+        ["en"] = new(StringComparer.Ordinal)
+        {
+            ["password-changed.subject"] = "Your {0} password was changed",
+            ["password-changed.heading"] = "Your password was changed",
+            ["password-changed.body"] = "The password of your {0} account ({1}) was changed on {2:u} UTC.",
+            ["password-changed.notyou"] = "If you did not change it, reset your password now and tell your IT helpdesk: someone else may know it.",
+            ["footer"] = "This message was sent by the {0} account team. You cannot reply to it.",
+            ["sms.code"] = "{0}: your verification code is {1}",
+            ["voice.code"] = "This is {0}. Your verification code is {1}. Again, your code is {1}.",
+        },
+        ["fr"] = new(StringComparer.Ordinal)
+        {
+            ["password-changed.subject"] = "Le mot de passe de votre compte {0} a été modifié",
+            ["password-changed.heading"] = "Votre mot de passe a été modifié",
+            ["password-changed.body"] = "Le mot de passe de votre compte {0} ({1}) a été modifié le {2:u} UTC.",
+            ["password-changed.notyou"] = "Si vous n'êtes pas à l'origine de ce changement, réinitialisez votre mot de passe et prévenez votre support informatique.",
+            ["footer"] = "Ce message vous est envoyé par l'équipe des comptes de {0}. Merci de ne pas y répondre.",
+            ["sms.code"] = "{0} : votre code de vérification est {1}",
+            ["voice.code"] = "Ici {0}. Votre code de vérification est {1}. Je répète, votre code est {1}.",
+        },
+    };
+
+    public RenderedEmail PasswordChanged(string userName, DateTimeOffset when, CultureInfo culture)
+    {
+        var org = organization.Value.Name;
+        return Email(
+            culture,
+            Text(culture, "password-changed.subject", org),
+            Text(culture, "password-changed.heading"),
+            [Text(culture, "password-changed.body", org, userName, when.UtcDateTime), Text(culture, "password-changed.notyou")]);
+    }
+
+    public string SmsCode(string code, CultureInfo culture) => Text(culture, "sms.code", organization.Value.Name, code);
+
+    /// <summary>Spoken text: the code read digit by digit, twice.</summary>
+    public string VoiceCode(string code, CultureInfo culture) =>
+        Text(culture, "voice.code", organization.Value.Name, string.Join(", ", code.ToCharArray()));
+
+    private RenderedEmail Email(CultureInfo culture, string subject, string heading, string[] paragraphs)
+    {
+        var org = organization.Value.Name;
+        var branding = messaging.Value.Branding;
+        var footer = Text(culture, "footer", org);
+        var html = HtmlEncoder.Default;
+
+        var text = new StringBuilder()
+            .AppendLine(heading).AppendLine();
+        foreach (var paragraph in paragraphs)
+        {
+            text.AppendLine(paragraph).AppendLine();
+        }
+
+        text.AppendLine("--").AppendLine(footer);
+
+        var body = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"<!DOCTYPE html><html lang=\"{html.Encode(Language(culture))}\"><head><meta charset=\"utf-8\"><title>{html.Encode(subject)}</title></head>")
+            .Append("<body style=\"margin:0;padding:0;background:#f3f5f8;font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#1b1f24\">")
+            .Append(CultureInfo.InvariantCulture, $"<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><td style=\"background:{branding.Colour};padding:16px 24px;color:#ffffff;font-size:18px;font-weight:600\">");
+        if (branding.LogoUrl is not null)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<img src=\"{html.Encode(branding.LogoUrl.ToString())}\" alt=\"{html.Encode(org)}\" height=\"32\" style=\"vertical-align:middle;margin-right:12px\">");
+        }
+
+        body.Append(html.Encode(org)).Append("</td></tr><tr><td style=\"padding:24px;background:#ffffff\">")
+            .Append(CultureInfo.InvariantCulture, $"<h1 style=\"font-size:20px;margin:0 0 16px\">{html.Encode(heading)}</h1>");
+        foreach (var paragraph in paragraphs)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<p style=\"font-size:15px;line-height:1.5\">{html.Encode(paragraph)}</p>");
+        }
+
+        body.Append(CultureInfo.InvariantCulture, $"</td></tr><tr><td style=\"padding:16px 24px;font-size:12px;color:#4a5561\">{html.Encode(footer)}</td></tr></table></body></html>");
+        return new RenderedEmail(subject, text.ToString(), body.ToString());
+    }
+
+    private static string Language(CultureInfo culture) => Texts.ContainsKey(culture.TwoLetterISOLanguageName) ? culture.TwoLetterISOLanguageName : "en";
+
+    private static string Text(CultureInfo culture, string key, params object[] arguments)
+    {
+        var texts = Texts[Language(culture)];
+        var format = texts.TryGetValue(key, out var found) ? found : Texts["en"][key];
+        return string.Format(culture, format, arguments);
+    }
+}

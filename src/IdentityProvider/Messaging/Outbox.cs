@@ -1,0 +1,48 @@
+using System.Globalization;
+using IdentityProvider.Data;
+
+namespace IdentityProvider.Messaging;
+
+/// <summary>
+/// The one way to send a message: it becomes a row in the caller's unit of work and is saved (or not) with the change
+/// that caused it. Nothing here talks to SMTP or a provider; the dispatcher delivers later, so no page waits for it.
+/// </summary>
+public sealed class Outbox(ApplicationDbContext db, MessageTemplates templates, TimeProvider time)
+{
+    public OutboxMessage Email(string to, RenderedEmail email, string template) => Add(new OutboxMessage
+    {
+        Channel = MessageChannel.Email,
+        Recipient = to,
+        Subject = email.Subject,
+        TextBody = email.Text,
+        HtmlBody = email.Html,
+        Template = template,
+    });
+
+    /// <summary>Queues a verification code by text message to an E.164 number.</summary>
+    public OutboxMessage SmsCode(string e164, string code, CultureInfo culture) => Add(new OutboxMessage
+    {
+        Channel = MessageChannel.Sms,
+        Recipient = e164,
+        TextBody = templates.SmsCode(code, culture),
+        Template = "sms.code",
+    });
+
+    /// <summary>Queues a call that reads a verification code twice.</summary>
+    public OutboxMessage VoiceCode(string e164, string code, CultureInfo culture) => Add(new OutboxMessage
+    {
+        Channel = MessageChannel.Voice,
+        Recipient = e164,
+        TextBody = templates.VoiceCode(code, culture),
+        Template = "voice.code",
+    });
+
+    private OutboxMessage Add(OutboxMessage message)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        message.CreatedAt = now;
+        message.NextAttemptAt = now;
+        db.Add(message);
+        return message;
+    }
+}
