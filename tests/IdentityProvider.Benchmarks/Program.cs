@@ -3,9 +3,18 @@ using IdentityProvider.Benchmarks;
 
 // Micro-benchmarks:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- --filter '*'
 // Sign-in load:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- signin-load [attempts] [concurrency]
+// Outbox drain:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- outbox-drain [emails]
 if (args is ["signin-load", ..])
 {
     await SignInLoad.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
+    return;
+}
+
+if (args is ["smtp-probe", var port]) { await SmtpProbe.RunAsync(int.Parse(port, System.Globalization.CultureInfo.InvariantCulture)); return; }
+
+if (args is ["outbox-drain", ..])
+{
+    await OutboxDrain.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
     return;
 }
 

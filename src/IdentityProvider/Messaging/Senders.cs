@@ -76,7 +76,20 @@ internal sealed class SmtpEmailSender(IOptions<MessagingOptions> options, IOptio
             SmtpSecurity.ImplicitTls => SecureSocketOptions.SslOnConnect,
             _ => SecureSocketOptions.StartTls,
         };
-        await client.ConnectAsync(smtp.Host, smtp.Port, security, cancellationToken);
+        // SMTP is a conversation of small request/response lines: turn Nagle's algorithm off, or each message
+        // waits on delayed acknowledgements.
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(smtp.Host, smtp.Port, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        await client.ConnectAsync(socket, smtp.Host, smtp.Port, security, cancellationToken);
         if (!string.IsNullOrEmpty(smtp.UserName))
         {
             await client.AuthenticateAsync(smtp.UserName, smtp.Password ?? string.Empty, cancellationToken);

@@ -40,5 +40,30 @@ public sealed class EmbeddedDefaultTests
 
         using var demoPage = await client.GetAsync(new Uri("demo", UriKind.Relative));
         Assert.True(demoPage.IsSuccessStatusCode);
+
+        // Messages go to the dev mailbox, readable as a page and as JSON.
+        using var changePage = await client.GetAsync(new Uri("Account/ChangePassword", UriKind.Relative));
+        (await HtmlForms.SubmitAsync(client, changePage, new Dictionary<string, string>
+        {
+            ["Input.CurrentPassword"] = "Rainy-Harbour-Lantern-42",
+            ["Input.NewPassword"] = "Velvet-Thunder-Pickle-Orbit-88",
+            ["Input.ConfirmPassword"] = "Velvet-Thunder-Pickle-Orbit-88",
+        })).Dispose();
+        JsonElement mail = default;
+        for (var i = 0; i < 100 && mail.ValueKind == JsonValueKind.Undefined; i++)
+        {
+            await Task.Delay(100);
+            using var mailbox = await client.GetFromJsonAsync<JsonDocument>(new Uri("dev/mailbox.json", UriKind.Relative));
+            foreach (var item in mailbox!.RootElement.EnumerateArray().Where(m => m.GetProperty("to").GetString() == "demo@example.org"))
+            {
+                mail = item.Clone();
+            }
+        }
+
+        Assert.Equal(JsonValueKind.Object, mail.ValueKind);
+        Assert.Equal("email", mail.GetProperty("channel").GetString());
+        Assert.Contains("password was changed", mail.GetProperty("subject").GetString(), StringComparison.Ordinal);
+        using var mailboxPage = await client.GetAsync(new Uri("dev/mailbox", UriKind.Relative));
+        Assert.Contains("demo@example.org", await mailboxPage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }
