@@ -116,7 +116,7 @@ public sealed class TelephonyAdapterTests : IAsyncLifetime
     [Fact]
     public async Task SlowProvider_TimesOut_AsATransientFailure()
     {
-        delay = TimeSpan.FromSeconds(5);
+        delay = TimeSpan.FromSeconds(10);
 
         var error = await Record.ExceptionAsync(() => Webhook().SendAsync(Sms("+14155550123", "x"), CancellationToken.None));
 
@@ -152,9 +152,9 @@ public sealed class TelephonyAdapterTests : IAsyncLifetime
         {
             options.Retry.Delay = TimeSpan.FromMilliseconds(50);
             options.Retry.MaxRetryAttempts = 2;
-            options.AttemptTimeout.Timeout = TimeSpan.FromMilliseconds(500);
-            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(3);
-            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(2);
+            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(2);
+            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(4);
+            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(4);
         });
         return services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
     }
