@@ -41,6 +41,18 @@ internal static class AccountExtensions
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.SlidingExpiration = true;
         });
+        // A sign-in whose password was right but must be changed first: only the forced-change page accepts it.
+        builder.Services.AddAuthentication().AddCookie(PendingPasswordChange.Scheme, cookie =>
+        {
+            cookie.Cookie.Name = "idp.pending";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+            cookie.SlidingExpiration = false;
+            cookie.LoginPath = "/Account/Login";
+        });
+        builder.Services.AddScoped<PasswordChanger>();
         builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(5));
         builder.Services.AddAntiforgery(options =>
         {
@@ -58,6 +70,7 @@ internal static class AccountExtensions
             options.Conventions.AllowAnonymousToPage("/Account/SignedOut");
             options.Conventions.AllowAnonymousToPage("/Account/Recover");
             options.Conventions.AllowAnonymousToPage("/Account/AccessDenied");
+            options.Conventions.AllowAnonymousToPage("/Account/ForcedChange");
         });
         builder.Services.AddAuthorization();
         return builder;

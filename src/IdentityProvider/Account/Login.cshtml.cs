@@ -18,6 +18,8 @@ public sealed partial class LoginModel(
     SignInManager<ApplicationUser> signIn,
     PasswordVerifier verifier,
     RequestThrottle throttle,
+    Passwords.PasswordPolicyStore policies,
+    TimeProvider time,
     ILogger<LoginModel> logger) : PageModel
 {
     internal const string GenericFailure = "That username or password is not right. Check them and try again.";
@@ -58,12 +60,28 @@ public sealed partial class LoginModel(
         var result = await verifier.VerifyAsync(HttpContext, Input.UserName, Input.Password);
         switch (result.Status)
         {
+            case PasswordVerificationStatus.Succeeded when await ChangeRequiredAsync(result.User!) is { } reason:
+                // No session and no token until a new password is chosen.
+                await HttpContext.SignInAsync(PendingPasswordChange.Scheme, new ClaimsPrincipal(new ClaimsIdentity(
+                    [
+                        new Claim(Claims.Subject, result.User!.Id),
+                        new Claim(PendingPasswordChange.RememberMeClaim, Input.RememberMe ? "true" : "false"),
+                        new Claim(PendingPasswordChange.ReasonClaim, reason),
+                    ],
+                    PendingPasswordChange.Scheme)));
+                return LocalRedirect("/Account/ForcedChange?returnUrl=" + Uri.EscapeDataString(ReturnUrl));
+
             case PasswordVerificationStatus.Succeeded:
                 await signIn.SignInWithClaimsAsync(
                     result.User!,
                     new AuthenticationProperties { IsPersistent = Input.RememberMe },
                     [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
                 LogSignedIn(logger, result.User!.Id);
+                if (await ExpiresInDaysAsync(result.User!) is { } days)
+                {
+                    return LocalRedirect($"/Account/PasswordExpiring?days={days}&returnUrl={Uri.EscapeDataString(ReturnUrl)}");
+                }
+
                 return LocalRedirect(ReturnUrl);
 
             case PasswordVerificationStatus.LockedOut:
@@ -77,6 +95,33 @@ public sealed partial class LoginModel(
                 Input.Password = string.Empty;
                 return Page();
         }
+    }
+
+    /// <summary>Why the user must choose a new password before signing in, if they must.</summary>
+    private async Task<string?> ChangeRequiredAsync(ApplicationUser user)
+    {
+        if (user.MustChangePassword)
+        {
+            return PendingPasswordChange.ReasonRequired;
+        }
+
+        var policy = (await policies.GetAsync()).Settings;
+        return policy.ExpiryDays is { } days && user.PasswordChangedAt is { } changed && changed.AddDays(days) <= time.GetUtcNow()
+            ? PendingPasswordChange.ReasonExpired
+            : null;
+    }
+
+    /// <summary>Days left before the password expires, when inside the warning period.</summary>
+    private async Task<int?> ExpiresInDaysAsync(ApplicationUser user)
+    {
+        var policy = (await policies.GetAsync()).Settings;
+        if (policy.ExpiryDays is not { } days || user.PasswordChangedAt is not { } changed)
+        {
+            return null;
+        }
+
+        var left = changed.AddDays(days) - time.GetUtcNow();
+        return left <= TimeSpan.FromDays(policy.ExpiryWarningDays) ? Math.Max(1, (int)Math.Ceiling(left.TotalDays)) : null;
     }
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "User {UserId} signed in with a password.")]

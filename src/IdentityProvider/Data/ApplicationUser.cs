@@ -14,6 +14,12 @@ public sealed class ApplicationUser : IdentityUser
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>When the password was last set (not when it was merely rehashed).</summary>
+    public DateTimeOffset? PasswordChangedAt { get; set; }
+
+    /// <summary>Set by an administrator's reset (temporary password): the next sign-in must choose a new password.</summary>
+    public bool MustChangePassword { get; set; }
+
     public string DisplayName =>
         string.Join(' ', new[] { GivenName, FamilyName }.Where(part => !string.IsNullOrWhiteSpace(part))) is { Length: > 0 } name
             ? name

@@ -59,6 +59,11 @@ internal static class ClaimDestinations
                 yield return Destinations.IdentityToken;
                 yield break;
 
+            case CustomClaims.PasswordChangedAt:
+                yield return Destinations.AccessToken;
+                yield return Destinations.IdentityToken;
+                yield break;
+
             // Client credentials: the client's own name is useful to APIs.
             case Claims.ClientId:
                 yield return Destinations.AccessToken;

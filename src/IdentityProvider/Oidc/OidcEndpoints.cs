@@ -20,6 +20,11 @@ internal static class OidcEndpoints
 {
     public const string ConsentDeniedParameter = "consent_denied";
 
+    /// <summary>Authorization request parameter for application-initiated actions; <c>action=change_password</c>.</summary>
+    public const string ActionParameter = "action";
+    public const string ChangePasswordAction = "change_password";
+    public const string ActionResultParameter = "action_result";
+
     public static IEndpointRouteBuilder MapOidcEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapMethods("connect/authorize", [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).DisableAntiforgery();
@@ -69,6 +74,35 @@ internal static class OidcEndpoints
             return Results.Challenge(
                 new AuthenticationProperties { RedirectUri = context.Request.PathBase + context.Request.Path + QueryString.Create(parameters) },
                 [IdentityConstants.ApplicationScheme]);
+        }
+
+        // Application-initiated action: "change your password, then come back" before any code is issued.
+        if (request.GetParameter(ActionParameter)?.ToString() is { } action)
+        {
+            if (action != ChangePasswordAction)
+            {
+                return Forbid(Errors.InvalidRequest, $"The action '{action}' is not supported; the supported action is '{ChangePasswordAction}'.");
+            }
+
+            var actionResult = context.Request.Query[ActionResultParameter].ToString();
+            if (actionResult == "cancelled")
+            {
+                return Forbid(Errors.AccessDenied, "The user cancelled the password change.");
+            }
+
+            var justChanged = user.PasswordChangedAt is { } changedAt && time.GetUtcNow() - changedAt < TimeSpan.FromMinutes(10);
+            if (actionResult != "changed" || !justChanged)
+            {
+                if (request.HasPromptValue(PromptValues.None))
+                {
+                    return Forbid(Errors.InteractionRequired, "The user must change their password interactively.");
+                }
+
+                var here = context.Request.PathBase + context.Request.Path;
+                var done = here + QueryString.Create([.. RequestParameters(context), new(ActionResultParameter, "changed")]);
+                var cancel = here + QueryString.Create([.. RequestParameters(context), new(ActionResultParameter, "cancelled")]);
+                return Results.Redirect("/Account/ChangePassword?returnUrl=" + Uri.EscapeDataString(done) + "&cancelUrl=" + Uri.EscapeDataString(cancel));
+            }
         }
 
         var application = await applications.FindByClientIdAsync(request.ClientId!)
@@ -218,5 +252,5 @@ internal static class OidcEndpoints
     private static List<KeyValuePair<string, StringValues>> RequestParameters(HttpContext context) =>
         context.Request.HasFormContentType
             ? [.. context.Request.Form.Where(p => p.Key != "__RequestVerificationToken")]
-            : [.. context.Request.Query.Where(p => p.Key != ConsentDeniedParameter)];
+            : [.. context.Request.Query.Where(p => p.Key is not ConsentDeniedParameter and not ActionResultParameter)];
 }

@@ -52,7 +52,7 @@ internal static class OidcServerExtensions
                 server.RegisterClaims(
                     Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.GivenName, Claims.FamilyName,
                     Claims.Email, Claims.EmailVerified, Claims.PhoneNumber, Claims.PhoneNumberVerified, Claims.Role,
-                    Claims.AuthenticationMethodReference, Claims.AuthenticationTime);
+                    Claims.AuthenticationMethodReference, Claims.AuthenticationTime, CustomClaims.PasswordChangedAt);
 
                 // Only S256: the "plain" method gives no protection against a stolen code.
                 server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));

@@ -14,4 +14,7 @@ internal static class CustomClaims
     /// refresh tokens) so that a changed stamp stops refresh. The stamp itself never leaves the database.
     /// </summary>
     public const string StampDigest = "stamp_digest";
+
+    /// <summary>When the user's password was last changed (Unix seconds), in identity and access tokens.</summary>
+    public const string PasswordChangedAt = "pwd_changed_at";
 }

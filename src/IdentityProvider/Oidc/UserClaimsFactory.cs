@@ -14,10 +14,10 @@ namespace IdentityProvider.Oidc;
 /// </summary>
 internal sealed class UserClaimsFactory(UserManager<ApplicationUser> users)
 {
-    /// <summary>A user gets tokens only while enabled, not locked out and with the same security stamp as when signed in.</summary>
+    /// <summary>A user gets tokens only while enabled, not locked out, not due to change their password, and with the same security stamp as when signed in.</summary>
     public async Task<bool> CanReceiveTokensAsync(ApplicationUser? user, ClaimsPrincipal? principal = null)
     {
-        if (user is null || !user.IsEnabled || await users.IsLockedOutAsync(user))
+        if (user is null || !user.IsEnabled || user.MustChangePassword || await users.IsLockedOutAsync(user))
         {
             return false;
         }
@@ -41,6 +41,11 @@ internal sealed class UserClaimsFactory(UserManager<ApplicationUser> users)
             .SetClaim(Claims.PhoneNumber, user.PhoneNumber)
             .SetClaim(CustomClaims.StampDigest, StampDigest.Compute(user.SecurityStamp))
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
+
+        if (user.PasswordChangedAt is { } changed)
+        {
+            identity.AddClaim(new Claim(CustomClaims.PasswordChangedAt, changed.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
+        }
 
         if (user.Email is not null)
         {

@@ -29,6 +29,13 @@ public sealed class ApplicationUserManager(
 
     private bool rehashing;
 
+    public override Task<IdentityResult> CreateAsync(ApplicationUser user, string password)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        user.PasswordChangedAt ??= time.GetUtcNow();
+        return base.CreateAsync(user, password);
+    }
+
     /// <summary>True while <see cref="ResetPasswordAsync"/> runs, so that the policy can apply its reset rules.</summary>
     internal bool IsResettingPassword { get; private set; }
 
@@ -61,9 +68,14 @@ public sealed class ApplicationUserManager(
     protected override async Task<IdentityResult> UpdateUserAsync(ApplicationUser user)
     {
         var entry = db.Entry(user);
-        if (!rehashing && entry.State != EntityState.Detached && entry.Property(u => u.PasswordHash).IsModified
-            && entry.Property(u => u.PasswordHash).OriginalValue is { Length: > 0 } previous
-            && previous != user.PasswordHash)
+        var hashChanged = !rehashing && entry.State != EntityState.Detached && entry.Property(u => u.PasswordHash).IsModified
+            && entry.Property(u => u.PasswordHash).OriginalValue != user.PasswordHash;
+        if (hashChanged)
+        {
+            user.PasswordChangedAt = time.GetUtcNow();
+        }
+
+        if (hashChanged && entry.Property(u => u.PasswordHash).OriginalValue is { Length: > 0 } previous)
         {
             db.Add(new PasswordHistoryEntry { UserId = user.Id, PasswordHash = previous, CreatedAt = time.GetUtcNow() });
             var stale = await db.Set<PasswordHistoryEntry>()

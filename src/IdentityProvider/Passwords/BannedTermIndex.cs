@@ -8,7 +8,7 @@ namespace IdentityProvider.Passwords;
 /// substitution, insertion or deletion of each other only if their neighbourhoods meet, so a lookup generates the
 /// query's own neighbourhood (length + 1 keys) and checks the few candidates it finds.
 /// </summary>
-internal sealed class BannedTermIndex
+public sealed class BannedTermIndex
 {
     public const int MinimumTermLength = 4;
     public const int MaximumTermLength = 16;

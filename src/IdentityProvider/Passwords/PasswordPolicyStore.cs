@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace IdentityProvider.Passwords;
 
 /// <summary>The password policy in force, read from the database (seeded from configuration once) and cached briefly.</summary>
-internal sealed class PasswordPolicyStore(
+public sealed class PasswordPolicyStore(
     ApplicationDbContext db,
     IMemoryCache cache,
     IOptions<PasswordPolicyOptions> options,
@@ -56,4 +56,4 @@ internal sealed class PasswordPolicyStore(
 }
 
 /// <summary>The stored policy with its organisation terms indexed.</summary>
-internal sealed record EffectivePasswordPolicy(PasswordPolicySettings Settings, BannedTermIndex CustomTerms);
+public sealed record EffectivePasswordPolicy(PasswordPolicySettings Settings, BannedTermIndex CustomTerms);

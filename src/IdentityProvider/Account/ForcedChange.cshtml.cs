@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using IdentityProvider.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace IdentityProvider.Account;
+
+/// <summary>
+/// The password was right but must be changed first (an administrator's temporary password, or an expired one).
+/// Only the short-lived pending cookie from the sign-in page gets here; no session or token exists until the new
+/// password is set.
+/// </summary>
+public sealed class ForcedChangeModel(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn, PasswordChanger changer) : PageModel
+{
+    [BindProperty]
+    public ForcedChangeInput Input { get; set; } = new();
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public bool Expired { get; private set; }
+
+    public Passwords.NewPasswordFields PasswordFields { get; } = new("Input.NewPassword", "Input.ConfirmPassword");
+
+    public async Task<IActionResult> OnGetAsync() => await PendingUserAsync() is null ? SignInAgain() : Page();
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        var pending = await PendingUserAsync();
+        if (pending is null)
+        {
+            return SignInAgain();
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var (user, rememberMe) = pending.Value;
+        var result = await changer.ChangeAsync(user, currentPassword: null, Input.NewPassword, Expired ? "forced:expired" : "forced:required");
+        if (!result.Succeeded)
+        {
+            foreach (var error in result.Errors)
+            {
+                ModelState.AddModelError("Input.NewPassword", error.Description);
+            }
+
+            return Page();
+        }
+
+        await HttpContext.SignOutAsync(PendingPasswordChange.Scheme);
+        await signIn.SignInWithClaimsAsync(user, new AuthenticationProperties { IsPersistent = rememberMe }, [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
+        return LocalRedirect(ReturnUrls.Sanitize(ReturnUrl));
+    }
+
+    private async Task<(ApplicationUser User, bool RememberMe)?> PendingUserAsync()
+    {
+        var result = await HttpContext.AuthenticateAsync(PendingPasswordChange.Scheme);
+        var userId = result.Principal?.FindFirst(Claims.Subject)?.Value;
+        var user = userId is null ? null : await users.FindByIdAsync(userId);
+        if (user is null || !user.IsEnabled)
+        {
+            return null;
+        }
+
+        Expired = result.Principal!.FindFirst(PendingPasswordChange.ReasonClaim)?.Value == PendingPasswordChange.ReasonExpired;
+        return (user, result.Principal!.FindFirst(PendingPasswordChange.RememberMeClaim)?.Value == "true");
+    }
+
+    private LocalRedirectResult SignInAgain() => LocalRedirect("/Account/Login?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(ReturnUrl)));
+}
+
+public sealed class ForcedChangeInput
+{
+    [Required(ErrorMessage = "Enter a new password.")]
+    [StringLength(1024, ErrorMessage = "The new password is too long.")]
+    [DataType(DataType.Password)]
+    public string NewPassword { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Enter the new password again.")]
+    [Compare(nameof(NewPassword), ErrorMessage = "The two new passwords are not the same.")]
+    [DataType(DataType.Password)]
+    public string ConfirmPassword { get; set; } = string.Empty;
+}

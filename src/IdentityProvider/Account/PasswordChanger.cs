@@ -1,0 +1,70 @@
+using System.Globalization;
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.Messaging;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+
+namespace IdentityProvider.Account;
+
+/// <summary>
+/// A user changes their own password (account page, hosted page, application-initiated action, forced change).
+/// In one transaction: the new hash (through the one password policy, with history), a new security stamp, the
+/// user's refresh tokens and authorizations revoked, the "must change" flag cleared, a notification queued and an
+/// audit event written. The caller refreshes the current browser's session.
+/// </summary>
+public sealed class PasswordChanger(
+    UserManager<ApplicationUser> users,
+    ApplicationDbContext db,
+    IOpenIddictTokenManager tokens,
+    IOpenIddictAuthorizationManager authorizations,
+    Outbox outbox,
+    MessageTemplates templates,
+    AuditLog audit,
+    TimeProvider time)
+{
+    /// <param name="user">The user.</param>
+    /// <param name="currentPassword">The current password, or null when it was just verified by a forced-change sign-in.</param>
+    /// <param name="newPassword">The new password.</param>
+    /// <param name="source">Where the change came from, for the audit trail.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    public async Task<IdentityResult> ChangeAsync(ApplicationUser user, string? currentPassword, string newPassword, string source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        IdentityResult result;
+        if (currentPassword is not null)
+        {
+            result = await users.ChangePasswordAsync(user, currentPassword, newPassword);
+        }
+        else
+        {
+            var token = await users.GeneratePasswordResetTokenAsync(user);
+            result = await users.ResetPasswordAsync(user, token, newPassword);
+        }
+
+        if (!result.Succeeded)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return result;
+        }
+
+        if (user.MustChangePassword)
+        {
+            user.MustChangePassword = false;
+            await users.UpdateAsync(user);
+        }
+
+        await tokens.RevokeBySubjectAsync(user.Id, cancellationToken);
+        await authorizations.RevokeBySubjectAsync(user.Id, cancellationToken);
+        if (!string.IsNullOrEmpty(user.Email))
+        {
+            outbox.Email(user.Email, templates.PasswordChanged(user.UserName ?? user.Email, time.GetUtcNow(), CultureInfo.CurrentUICulture), "password-changed");
+        }
+
+        audit.Add(AuditEventTypes.PasswordChanged, user.Id, AuditLog.Success, source);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+}
