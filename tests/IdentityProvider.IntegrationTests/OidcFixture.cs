@@ -24,7 +24,9 @@ public sealed class OidcFixture : IAsyncLifetime
             RelyingPartyHost.ClientId,
             new Uri(rpAddress, "signin-oidc"),
             new Uri(rpAddress, "signout-callback-oidc"),
-            RelyingPartyHost.ClientSecret);
+            RelyingPartyHost.ClientSecret,
+            OpenIddict.Abstractions.OpenIddictConstants.ConsentTypes.Implicit,
+            new Uri(rpAddress, "password-changed"));
         Rp = await RelyingPartyHost.StartAsync(Idp.BaseAddress, rpAddress);
     }
 

@@ -38,6 +38,9 @@ public sealed class RelyingPartyHost : IAsyncDisposable
 
     public Uri PostLogoutRedirectUri => new(BaseAddress, "signout-callback-oidc");
 
+    /// <summary>Where the hosted change-password page sends the user back (a registered redirect URI of the client).</summary>
+    public Uri PasswordChangedUri => new(BaseAddress, "password-changed");
+
     /// <summary>Reserves a port so the client can be registered before the host starts.</summary>
     public static Uri ReserveAddress() => new($"http://127.0.0.1:{Ports.Free()}/");
 
@@ -79,6 +82,15 @@ public sealed class RelyingPartyHost : IAsyncDisposable
                 options.ClaimActions.MapUniqueJsonKey("email", "email");
                 options.ClaimActions.MapUniqueJsonKey("preferred_username", "preferred_username");
                 options.TokenValidationParameters.NameClaimType = "name";
+                options.Events.OnRedirectToIdentityProvider = context =>
+                {
+                    if (context.Properties.Items.TryGetValue("action", out var action) && action is not null)
+                    {
+                        context.ProtocolMessage.SetParameter("action", action);
+                    }
+
+                    return Task.CompletedTask;
+                };
                 options.Events.OnRemoteFailure = context =>
                 {
                     context.Response.Redirect("/error?message=" + Uri.EscapeDataString(context.Failure?.Message ?? "unknown"));
@@ -93,6 +105,8 @@ public sealed class RelyingPartyHost : IAsyncDisposable
         app.UseAuthorization();
         app.MapGet("/", () => "relying party");
         app.MapGet("/login", () => Results.Challenge(new AuthenticationProperties { RedirectUri = "/me" }));
+        app.MapGet("/change-password", () => Results.Challenge(new AuthenticationProperties(new Dictionary<string, string?> { ["action"] = "change_password" }) { RedirectUri = "/me" }));
+        app.MapGet("/password-changed", (string? result, string? state) => $"result={result} state={state}");
         app.MapGet("/me", (Func<HttpContext, Task<IResult>>)(async context => Results.Json(new RelyingPartySession(
             context.User.Claims.GroupBy(c => c.Type).ToDictionary(g => g.Key, g => g.Select(c => c.Value).ToArray()),
             await context.GetTokenAsync("access_token"),

@@ -53,7 +53,8 @@ public static class TestData
         Uri redirectUri,
         Uri? postLogoutRedirectUri = null,
         string? secret = null,
-        string consentType = ConsentTypes.Implicit)
+        string consentType = ConsentTypes.Implicit,
+        params Uri[] moreRedirectUris)
     {
         ArgumentNullException.ThrowIfNull(host);
         await using var scope = host.CreateScope();
@@ -71,6 +72,8 @@ public static class TestData
         {
             descriptor.PostLogoutRedirectUris.Add(postLogoutRedirectUri);
         }
+
+        descriptor.RedirectUris.UnionWith(moreRedirectUris);
 
         if (secret is null)
         {
