@@ -36,6 +36,7 @@ public static class AuditEventTypes
     public const string AccountLocked = "account.locked";
     public const string Throttled = "request.throttled";
     public const string PasswordChanged = "password.changed";
+    public const string SignedOutEverywhere = "sessions.revoked";
 }
 
 internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
