@@ -20,6 +20,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public IdentityProviderHost Idp { get; private set; } = null!;
 
+    /// <summary>A relying web app (ASP.NET Core's OpenID Connect handler) registered as a client.</summary>
+    public RelyingPartyHost Rp { get; private set; } = null!;
+
     public static string ArtifactsDirectory { get; } = Path.Combine(SourceTree.Root, "TestResults", "screenshots");
 
     public async ValueTask InitializeAsync()
@@ -38,6 +41,11 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["Demo:Seed"] = "true",
             ["Demo:EnableDemoPage"] = "true",
         });
+
+        var rpAddress = RelyingPartyHost.ReserveAddress();
+        await TestData.RegisterClientAsync(Idp, RelyingPartyHost.ClientId, new Uri(rpAddress, "signin-oidc"), new Uri(rpAddress, "signout-callback-oidc"),
+            RelyingPartyHost.ClientSecret, OpenIddict.Abstractions.OpenIddictConstants.ConsentTypes.Implicit, new Uri(rpAddress, "password-changed"));
+        Rp = await RelyingPartyHost.StartAsync(Idp.BaseAddress, rpAddress);
 
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -67,6 +75,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         playwright?.Dispose();
+        if (Rp is not null)
+        {
+            await Rp.DisposeAsync();
+        }
+
         if (Idp is not null)
         {
             await Idp.DisposeAsync();

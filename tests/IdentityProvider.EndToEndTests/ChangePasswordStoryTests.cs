@@ -33,4 +33,27 @@ public sealed class ChangePasswordStoryTests(BrowserFixture fixture)
         await change.Submit.ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Your password has been changed");
     }
+
+    [Fact]
+    public async Task RelyingApp_SendsTheUserToTheHostedPage_AndGetsThemBack()
+    {
+        var user = await TestData.CreateUserAsync(fixture.Idp);
+        var page = await fixture.NewPageAsync();
+        var hosted = $"/Account/ChangePassword?client_id={RelyingPartyHost.ClientId}&return_uri={Uri.EscapeDataString(fixture.Rp.PasswordChangedUri.ToString())}&state=from-the-app";
+        await page.GotoAsync(hosted);
+
+        await new LoginPage(page).SignInAsync(user.UserName!, TestData.Password);
+        await Assertions.Expect(page.GetByText("asked you to change your password")).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+        await UserStories.ScreenshotAsync(page, "hosted-change-password");
+
+        var change = new ChangePasswordPage(page);
+        await change.CurrentPassword.FillAsync(TestData.Password);
+        await change.NewPassword.FillAsync("Velvet-Thunder-Pickle-Orbit-88");
+        await change.ConfirmPassword.FillAsync("Velvet-Thunder-Pickle-Orbit-88");
+        await change.Submit.ClickAsync();
+
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/password-changed\\?result=changed&state=from-the-app$"));
+        await Assertions.Expect(page.Locator("body")).ToHaveTextAsync("result=changed state=from-the-app");
+    }
 }
