@@ -8,11 +8,21 @@ namespace IdentityProvider.Account;
 /// <summary>Sign-out asks first (GET) and acts only on a form post with an anti-forgery token.</summary>
 public sealed class LogoutModel(SignInManager<ApplicationUser> signIn) : PageModel
 {
-    public IActionResult OnGet() => User.Identity?.IsAuthenticated == true ? Page() : RedirectToPage("/Account/SignedOut");
+    /// <summary>Where to continue after signing out: only the end-session endpoint (to return to the app that asked).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public IActionResult OnGet() => User.Identity?.IsAuthenticated == true ? Page() : Continue();
 
     public async Task<IActionResult> OnPostAsync()
     {
         await signIn.SignOutAsync();
-        return RedirectToPage("/Account/SignedOut");
+        return Continue();
+    }
+
+    private IActionResult Continue()
+    {
+        var next = ReturnUrls.Sanitize(ReturnUrl);
+        return next.StartsWith("/connect/endsession", StringComparison.OrdinalIgnoreCase) ? LocalRedirect(next) : RedirectToPage("/Account/SignedOut");
     }
 }

@@ -51,6 +51,7 @@ internal sealed partial class DemoBanner(
           Sign-in page:      {Origin}/Account/Login
           Discovery:         {Origin}/.well-known/openid-configuration
           Demo app:          {Origin}/demo
+          Dev mailbox:       {Origin}/dev/mailbox
           Demo user:         demo / {UserPassword}
           Demo admin:        admin / {AdminPassword}
           Service client:    demo-service / {ServiceSecret} (client_credentials, scope api)

@@ -232,6 +232,21 @@ internal static class OidcEndpoints
 
     private static async Task<IResult> EndSessionAsync(HttpContext context)
     {
+        // Sign out at once when nobody is signed in or the app proved who it signs out (a valid id_token_hint for
+        // this user); otherwise ask the user first, so that a link elsewhere cannot sign them out.
+        var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        if (session.Succeeded)
+        {
+            var hint = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            var hinted = hint.Principal?.GetClaim(Claims.Subject);
+            var current = session.Principal?.GetClaim(Claims.Subject);
+            if (hinted is null || hinted != current)
+            {
+                var here = context.Request.PathBase + context.Request.Path + QueryString.Create(RequestParameters(context));
+                return Results.Redirect("/Account/Logout?returnUrl=" + Uri.EscapeDataString(here));
+            }
+        }
+
         await context.SignOutAsync(IdentityConstants.ApplicationScheme);
 
         // OpenIddict redirects to the validated post_logout_redirect_uri when there is one.

@@ -115,6 +115,28 @@ public sealed class CodeFlowTests(OidcFixture fixture) : IClassFixture<OidcFixtu
     }
 
     [Fact]
+    public async Task EndSession_WithoutProofFromTheApp_AsksTheUserFirst_ThenReturnsToTheRegisteredUri()
+    {
+        var user = await TestData.CreateUserAsync(Idp);
+        var cookies = new CookieContainer();
+        using var rpBrowser = Rp.CreateBrowser(cookies);
+        await SignInThroughRelyingPartyAsync(rpBrowser, user.UserName!);
+        using var browser = Idp.CreateClient(cookies: cookies);
+        var endSession = $"connect/endsession?client_id={RelyingPartyHost.ClientId}&post_logout_redirect_uri={Uri.EscapeDataString(Rp.PostLogoutRedirectUri.ToString())}";
+
+        // A bare link (no id_token_hint) does not sign anyone out by itself.
+        using var asked = await browser.GetAsync(new Uri(endSession, UriKind.Relative));
+        Assert.Equal("/Account/Logout", asked.RequestMessage!.RequestUri!.AbsolutePath);
+        using var stillIn = await rpBrowser.GetAsync(new Uri("login", UriKind.Relative));
+        Assert.Equal(new Uri(Rp.BaseAddress, "me"), stillIn.RequestMessage!.RequestUri);
+
+        using var confirmed = await HtmlForms.SubmitAsync(browser, asked, new Dictionary<string, string>());
+        Assert.Equal(Rp.PostLogoutRedirectUri.AbsolutePath, confirmed.RequestMessage!.RequestUri!.AbsolutePath);
+        using var signedOut = await browser.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Contains("You are not signed in", await signedOut.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Discovery_IsReadableByAClientLibrary_AndAdvertisesOnlyS256()
     {
         using var http = new HttpClient();
