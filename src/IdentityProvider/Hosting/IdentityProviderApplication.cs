@@ -6,6 +6,7 @@ using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using IdentityProvider.Oidc;
 using IdentityProvider.Passwords;
+using IdentityProvider.SelfService.Captcha;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider.Hosting;
@@ -29,6 +30,7 @@ public static partial class IdentityProviderApplication
             .AddAudit()
             .AddLockout()
             .AddMessaging()
+            .AddCaptcha()
             .AddOidcServer()
             .AddDemo();
         configure?.Invoke(builder);
