@@ -20,6 +20,30 @@ public sealed class ApplicationUser : IdentityUser
     /// <summary>Set by an administrator's reset (temporary password): the next sign-in must choose a new password.</summary>
     public bool MustChangePassword { get; set; }
 
+    /// <summary>The password lives in another directory: it cannot be reset or changed here.</summary>
+    public bool PasswordManagedExternally { get; set; }
+
+    /// <summary>Recovery method: an email address other than the primary one (verified, or set by an administrator).</summary>
+    public string? AlternateEmail { get; set; }
+
+    public DateTimeOffset? AlternateEmailRegisteredAt { get; set; }
+
+    /// <summary>Recovery method: a mobile phone in E.164, for text messages and calls.</summary>
+    public string? MobilePhone { get; set; }
+
+    public DateTimeOffset? MobilePhoneRegisteredAt { get; set; }
+
+    /// <summary>Recovery method: an office phone in E.164, set by administrators only, for calls.</summary>
+    public string? OfficePhone { get; set; }
+
+    /// <summary>Recovery method: the authenticator app's secret, encrypted with Data Protection.</summary>
+    public string? AuthenticatorSecretProtected { get; set; }
+
+    public DateTimeOffset? AuthenticatorRegisteredAt { get; set; }
+
+    /// <summary>The last TOTP time step accepted for this user (a step is never accepted twice).</summary>
+    public long? AuthenticatorLastStep { get; set; }
+
     public string DisplayName =>
         string.Join(' ', new[] { GivenName, FamilyName }.Where(part => !string.IsNullOrWhiteSpace(part))) is { Length: > 0 } name
             ? name

@@ -11,5 +11,9 @@ internal sealed class ApplicationUserConfiguration : IEntityTypeConfiguration<Ap
         builder.Property(user => user.FamilyName).HasMaxLength(100);
         builder.Property(user => user.IsEnabled).HasDefaultValue(true);
         builder.Ignore(user => user.DisplayName);
+        builder.Property(user => user.AlternateEmail).HasMaxLength(256);
+        builder.Property(user => user.MobilePhone).HasMaxLength(20);
+        builder.Property(user => user.OfficePhone).HasMaxLength(20);
+        builder.Property(user => user.AuthenticatorSecretProtected).HasMaxLength(1000);
     }
 }

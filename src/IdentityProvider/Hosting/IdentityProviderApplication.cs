@@ -6,7 +6,7 @@ using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using IdentityProvider.Oidc;
 using IdentityProvider.Passwords;
-using IdentityProvider.SelfService.Captcha;
+using IdentityProvider.SelfService;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider.Hosting;
@@ -30,7 +30,7 @@ public static partial class IdentityProviderApplication
             .AddAudit()
             .AddLockout()
             .AddMessaging()
-            .AddCaptcha()
+            .AddSelfService()
             .AddOidcServer()
             .AddDemo();
         configure?.Invoke(builder);

@@ -76,6 +76,23 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("integer");
 
+                    b.Property<string>("AlternateEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset?>("AlternateEmailRegisteredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("AuthenticatorLastStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("AuthenticatorRegisteredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AuthenticatorSecretProtected")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("text");
@@ -109,6 +126,13 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.Property<DateTimeOffset?>("LockoutEnd")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("MobilePhone")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTimeOffset?>("MobilePhoneRegisteredAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("MustChangePassword")
                         .HasColumnType("boolean");
 
@@ -120,11 +144,18 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<string>("OfficePhone")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<DateTimeOffset?>("PasswordChangedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("PasswordHash")
                         .HasColumnType("text");
+
+                    b.Property<bool>("PasswordManagedExternally")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("PhoneNumber")
                         .HasColumnType("text");
@@ -152,6 +183,45 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.Data.Group", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("ParentGroupId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.HasIndex("ParentGroupId");
+
+                    b.ToTable("Groups", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.Data.GroupMembership", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("text");
+
+                    b.HasKey("GroupId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("GroupMemberships", (string)null);
                 });
 
             modelBuilder.Entity("IdentityProvider.Data.ServerSecret", b =>
@@ -453,6 +523,47 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.HasIndex("ExpiresAt");
 
                     b.ToTable("CaptchaChallenges", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.SelfService.SsprPolicySettings", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("AllowUnlockWithoutReset")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Methods")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("MethodsRequired")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("PrivateOutcomes")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("QuestionsToRegister")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("QuestionsToReset")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Scope")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SelectedGroupIds")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SsprPolicy", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -812,6 +923,29 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.HasIndex("ApplicationId", "Status", "Subject", "Type");
 
                     b.ToTable("OpenIddictTokens", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.Data.Group", b =>
+                {
+                    b.HasOne("IdentityProvider.Data.Group", null)
+                        .WithMany()
+                        .HasForeignKey("ParentGroupId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("IdentityProvider.Data.GroupMembership", b =>
+                {
+                    b.HasOne("IdentityProvider.Data.Group", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("IdentityProvider.Data.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("IdentityProvider.Passwords.CustomBannedTerm", b =>

@@ -69,6 +69,23 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AlternateEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AlternateEmailRegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AuthenticatorLastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("AuthenticatorRegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AuthenticatorSecretProtected")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
                         .HasColumnType("TEXT");
@@ -102,6 +119,13 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.Property<long?>("LockoutEnd")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("MobilePhone")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MobilePhoneRegisteredAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("MustChangePassword")
                         .HasColumnType("INTEGER");
 
@@ -113,11 +137,18 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("OfficePhone")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("PasswordChangedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("PasswordHash")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("PasswordManagedExternally")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("PhoneNumber")
                         .HasColumnType("TEXT");
@@ -145,6 +176,45 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.Data.Group", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ParentGroupId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.HasIndex("ParentGroupId");
+
+                    b.ToTable("Groups", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.Data.GroupMembership", b =>
+                {
+                    b.Property<Guid>("GroupId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("GroupId", "UserId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("GroupMemberships", (string)null);
                 });
 
             modelBuilder.Entity("IdentityProvider.Data.ServerSecret", b =>
@@ -440,6 +510,47 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.HasIndex("ExpiresAt");
 
                     b.ToTable("CaptchaChallenges", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.SelfService.SsprPolicySettings", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AllowUnlockWithoutReset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Methods")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MethodsRequired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("PrivateOutcomes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QuestionsToRegister")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("QuestionsToReset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Scope")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SelectedGroupIds")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("SsprPolicy", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -793,6 +904,29 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.HasIndex("ApplicationId", "Status", "Subject", "Type");
 
                     b.ToTable("OpenIddictTokens", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.Data.Group", b =>
+                {
+                    b.HasOne("IdentityProvider.Data.Group", null)
+                        .WithMany()
+                        .HasForeignKey("ParentGroupId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("IdentityProvider.Data.GroupMembership", b =>
+                {
+                    b.HasOne("IdentityProvider.Data.Group", null)
+                        .WithMany()
+                        .HasForeignKey("GroupId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("IdentityProvider.Data.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("IdentityProvider.Passwords.CustomBannedTerm", b =>

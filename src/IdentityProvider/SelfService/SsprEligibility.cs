@@ -1,0 +1,102 @@
+using IdentityProvider.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityProvider.SelfService;
+
+/// <summary>What the start page may tell, decided in the specified order.</summary>
+public enum SsprOutcome
+{
+    /// <summary>The password lives in another directory.</summary>
+    ManagedExternally,
+
+    /// <summary>Self-service reset is not enabled for this user.</summary>
+    NotEnabled,
+
+    /// <summary>Fewer usable registered methods than required, or an unknown user ID (the same page).</summary>
+    NotEnoughMethods,
+
+    Eligible,
+}
+
+public sealed record SsprEligibility(SsprOutcome Outcome, int Required, IReadOnlyList<RecoveryMethod> Usable);
+
+/// <summary>
+/// Applies the SSPR policy to one user, in order: managed externally → not enabled (scope None / Selected groups,
+/// nested groups included / All) → enough usable methods. Administrators always need two methods and never use
+/// security questions. An unknown user gets the same outcome as one without enough methods.
+/// </summary>
+public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManager<ApplicationUser> users, SsprPolicyStore policies)
+{
+    public const string AdministratorRole = "Administrator";
+
+    public async Task<SsprEligibility> EvaluateAsync(ApplicationUser? user, CancellationToken cancellationToken = default)
+    {
+        var policy = await policies.GetAsync(cancellationToken);
+        if (user is null)
+        {
+            return new SsprEligibility(SsprOutcome.NotEnoughMethods, policy.MethodsRequired, []);
+        }
+
+        if (user.PasswordManagedExternally)
+        {
+            return new SsprEligibility(SsprOutcome.ManagedExternally, policy.MethodsRequired, []);
+        }
+
+        if (!await IsInScopeAsync(user, policy, cancellationToken))
+        {
+            return new SsprEligibility(SsprOutcome.NotEnabled, policy.MethodsRequired, []);
+        }
+
+        var isAdministrator = await users.IsInRoleAsync(user, AdministratorRole);
+        var required = isAdministrator ? 2 : policy.MethodsRequired;
+        var allowed = policy.AllowedMethods.Where(m => !(isAdministrator && m == RecoveryMethod.SecurityQuestions));
+        var usable = allowed.Where(method => HasDataFor(user, method)).Order().ToList();
+        var distinct = usable.Select(MethodGroup).Distinct().Count();
+        return new SsprEligibility(distinct >= required ? SsprOutcome.Eligible : SsprOutcome.NotEnoughMethods, required, usable);
+    }
+
+    /// <summary>Text and call to the same mobile phone prove the same thing: they count as one method.</summary>
+    public static string MethodGroup(RecoveryMethod method) => method is RecoveryMethod.MobileText or RecoveryMethod.MobileCall ? "mobile" : method.ToString();
+
+    private static bool HasDataFor(ApplicationUser user, RecoveryMethod method) => method switch
+    {
+        RecoveryMethod.AlternateEmail => !string.IsNullOrEmpty(user.AlternateEmail),
+        RecoveryMethod.MobileText or RecoveryMethod.MobileCall => !string.IsNullOrEmpty(user.MobilePhone),
+        RecoveryMethod.OfficeCall => !string.IsNullOrEmpty(user.OfficePhone),
+        RecoveryMethod.AuthenticatorApp => !string.IsNullOrEmpty(user.AuthenticatorSecretProtected),
+
+        // Security questions are registered on the security info page (not built yet): none are usable so far.
+        _ => false,
+    };
+
+    private async Task<bool> IsInScopeAsync(ApplicationUser user, SsprPolicySettings policy, CancellationToken cancellationToken)
+    {
+        switch (policy.Scope)
+        {
+            case SsprScope.All:
+                return true;
+            case SsprScope.None:
+                return false;
+        }
+
+        // Selected groups and every group nested below them.
+        var groups = await db.Set<Group>().AsNoTracking().Select(g => new { g.Id, g.ParentGroupId }).ToListAsync(cancellationToken);
+        var children = groups.Where(g => g.ParentGroupId is not null).ToLookup(g => g.ParentGroupId!.Value, g => g.Id);
+        var enabled = new HashSet<Guid>();
+        var pending = new Queue<Guid>(policy.GroupIds);
+        while (pending.TryDequeue(out var id))
+        {
+            if (enabled.Add(id))
+            {
+                foreach (var child in children[id])
+                {
+                    pending.Enqueue(child);
+                }
+            }
+        }
+
+        var ids = enabled.ToList();
+        return ids.Count > 0 && await db.Set<GroupMembership>().AnyAsync(m => m.UserId == user.Id && ids.Contains(m.GroupId), cancellationToken);
+    }
+}
