@@ -43,9 +43,25 @@ internal static class DataExtensions
             });
         }
 
-        builder.Services.AddDataProtection()
+        var keyRing = builder.Services.AddDataProtection()
             .SetApplicationName("IdentityProvider")
             .PersistKeysToDbContext<ApplicationDbContext>();
+
+        // Encrypt the key ring at rest with a certificate (PKCS#12) in production; without one, keys are stored in clear.
+        var certificatePath = builder.Configuration["DataProtection:CertificatePath"];
+        if (!string.IsNullOrWhiteSpace(certificatePath))
+        {
+            var fullPath = Path.GetFullPath(certificatePath, builder.Environment.ContentRootPath);
+            if (!File.Exists(fullPath))
+            {
+                throw new InvalidOperationException($"DataProtection:CertificatePath points to '{fullPath}', which does not exist.");
+            }
+
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+                fullPath, builder.Configuration["DataProtection:CertificatePassword"],
+                System.Security.Cryptography.X509Certificates.X509KeyStorageFlags.EphemeralKeySet);
+            keyRing.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
 
         builder.Services.AddScoped<DatabaseMigrator>();
         builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database", tags: ["ready"]);
