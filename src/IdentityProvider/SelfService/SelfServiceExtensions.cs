@@ -14,6 +14,8 @@ internal static class SelfServiceExtensions
         builder.Services.AddMemoryCache();
         builder.Services.AddScoped<SsprPolicyStore>();
         builder.Services.AddScoped<SsprEligibilityEvaluator>();
+        builder.Services.AddScoped<Verification.VerificationCodes>();
+        builder.Services.AddScoped<Verification.AuthenticatorCodes>();
         builder.AddCaptcha();
         return builder;
     }
