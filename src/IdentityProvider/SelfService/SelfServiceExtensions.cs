@@ -15,6 +15,7 @@ internal static class SelfServiceExtensions
         builder.Services.AddScoped<SsprPolicyStore>();
         builder.Services.AddScoped<SsprEligibilityEvaluator>();
         builder.Services.AddScoped<Verification.VerificationCodes>();
+        builder.Services.AddScoped<SecurityQuestions>();
         builder.Services.AddScoped<Verification.AuthenticatorCodes>();
         builder.AddCaptcha();
         return builder;

@@ -26,7 +26,7 @@ public sealed record SsprEligibility(SsprOutcome Outcome, int Required, IReadOnl
 /// nested groups included / All) → enough usable methods. Administrators always need two methods and never use
 /// security questions. An unknown user gets the same outcome as one without enough methods.
 /// </summary>
-public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManager<ApplicationUser> users, SsprPolicyStore policies)
+public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManager<ApplicationUser> users, SsprPolicyStore policies, SecurityQuestions questions)
 {
     public const string AdministratorRole = "Administrator";
 
@@ -51,7 +51,8 @@ public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManage
         var isAdministrator = await users.IsInRoleAsync(user, AdministratorRole);
         var required = isAdministrator ? 2 : policy.MethodsRequired;
         var allowed = policy.AllowedMethods.Where(m => !(isAdministrator && m == RecoveryMethod.SecurityQuestions));
-        var usable = allowed.Where(method => HasDataFor(user, method)).Order().ToList();
+        var answered = await questions.CountAsync(user.Id, cancellationToken);
+        var usable = allowed.Where(method => method == RecoveryMethod.SecurityQuestions ? answered >= policy.QuestionsToReset : HasDataFor(user, method)).Order().ToList();
         var distinct = usable.Select(MethodGroup).Distinct().Count();
         return new SsprEligibility(distinct >= required ? SsprOutcome.Eligible : SsprOutcome.NotEnoughMethods, required, usable);
     }
@@ -65,8 +66,6 @@ public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManage
         RecoveryMethod.MobileText or RecoveryMethod.MobileCall => !string.IsNullOrEmpty(user.MobilePhone),
         RecoveryMethod.OfficeCall => !string.IsNullOrEmpty(user.OfficePhone),
         RecoveryMethod.AuthenticatorApp => !string.IsNullOrEmpty(user.AuthenticatorSecretProtected),
-
-        // Security questions are registered on the security info page (not built yet): none are usable so far.
         _ => false,
     };
 

@@ -525,6 +525,40 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.ToTable("CaptchaChallenges", (string)null);
                 });
 
+            modelBuilder.Entity("IdentityProvider.SelfService.SecurityAnswer", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AnswerHash")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("QuestionId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "QuestionId")
+                        .IsUnique();
+
+                    b.ToTable("SecurityAnswers", (string)null);
+                });
+
             modelBuilder.Entity("IdentityProvider.SelfService.SsprPolicySettings", b =>
                 {
                     b.Property<int>("Id")
@@ -995,6 +1029,15 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                 });
 
             modelBuilder.Entity("IdentityProvider.Passwords.PasswordHistoryEntry", b =>
+                {
+                    b.HasOne("IdentityProvider.Data.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("IdentityProvider.SelfService.SecurityAnswer", b =>
                 {
                     b.HasOne("IdentityProvider.Data.ApplicationUser", null)
                         .WithMany()

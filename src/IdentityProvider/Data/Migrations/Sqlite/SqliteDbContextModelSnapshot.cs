@@ -512,6 +512,38 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.ToTable("CaptchaChallenges", (string)null);
                 });
 
+            modelBuilder.Entity("IdentityProvider.SelfService.SecurityAnswer", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AnswerHash")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QuestionId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RegisteredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "QuestionId")
+                        .IsUnique();
+
+                    b.ToTable("SecurityAnswers", (string)null);
+                });
+
             modelBuilder.Entity("IdentityProvider.SelfService.SsprPolicySettings", b =>
                 {
                     b.Property<int>("Id")
@@ -976,6 +1008,15 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("IdentityProvider.Passwords.PasswordHistoryEntry", b =>
+                {
+                    b.HasOne("IdentityProvider.Data.ApplicationUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("IdentityProvider.SelfService.SecurityAnswer", b =>
                 {
                     b.HasOne("IdentityProvider.Data.ApplicationUser", null)
                         .WithMany()
