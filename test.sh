@@ -6,7 +6,46 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 results="TestResults"
+test_projects=(UnitTests IntegrationTests EndToEndTests)
 missing=()
+
+# The last line of the output is always "N passed, N failed", counted from the TRX files the test run wrote;
+# a test project that wrote none (it crashed, or never ran) counts as one failure.
+summary() {
+    local passed=0 failed=0 project trx counters p f e t
+    shopt -s nullglob
+    for project in "${test_projects[@]}"; do
+        trx=("$results"/trx/IdentityProvider."$project"_*.trx)
+        if ((${#trx[@]} == 0)); then
+            echo "No test results from IdentityProvider.$project." >&2
+            failed=$((failed + 1))
+            continue
+        fi
+        counters=$(grep -o '<Counters [^>]*>' "${trx[0]}" | head -n 1)
+        p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+        f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+        e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+        t=$(sed -n 's/.* timeout="\([0-9]*\)".*/\1/p' <<<"$counters")
+        passed=$((passed + ${p:-0}))
+        failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0}))
+    done
+    echo "$passed passed, $failed failed"
+}
+
+finish() {
+    local code=$?
+    trap - EXIT
+    local line
+    line=$(summary)
+    echo "$line"
+    # A failed test, a project without results, or no test at all fails the run, whatever the runner said.
+    if [[ "$line" == "0 passed, "* || "$line" != *", 0 failed" ]]; then
+        exit $((code == 0 ? 1 : code))
+    fi
+    exit "$code"
+}
+trap finish EXIT
+rm -rf "$results"
 
 have_postgres() {
     [[ -n "${IDP_TEST_POSTGRES:-}" ]] && return 0
@@ -41,30 +80,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
     exit 2
 fi
 
-rm -rf "$results"
-dotnet build IdentityProvider.sln --nologo -v quiet -clp:ErrorsOnly || { echo "0 passed, 0 failed"; exit 1; }
+dotnet build IdentityProvider.sln --nologo -v quiet -clp:ErrorsOnly || exit 1
 dotnet test --solution IdentityProvider.sln --no-build --results-directory "$results/trx" --report-trx
 status=$?
-
-passed=0
-failed=0
-shopt -s nullglob
-for trx in "$results"/trx/*.trx; do
-    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
-    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-    e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
-    t=$(sed -n 's/.* timeout="\([0-9]*\)".*/\1/p' <<<"$counters")
-    passed=$((passed + ${p:-0}))
-    failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0}))
-done
-
-if ((passed + failed == 0)); then
-    status=1
-fi
-if ((failed > 0)); then
-    status=1
-fi
-
-echo "$passed passed, $failed failed"
 exit "$status"
