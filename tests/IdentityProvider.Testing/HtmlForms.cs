@@ -56,6 +56,14 @@ public static class HtmlForms
         return await client.PostAsync(target, new FormUrlEncodedContent(fields));
     }
 
+    /// <summary>Opens the real login page and signs in with it; the client keeps the session cookie.</summary>
+    public static async Task SignInAsync(HttpClient client, string userName, string password)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        using var loginPage = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
+        (await SignInAsync(client, loginPage, userName, password)).Dispose();
+    }
+
     /// <summary>Signs in through the real login page that <paramref name="loginPage"/> shows.</summary>
     public static Task<HttpResponseMessage> SignInAsync(HttpClient client, HttpResponseMessage loginPage, string userName, string password, bool rememberMe = false)
     {

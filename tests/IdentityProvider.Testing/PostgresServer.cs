@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using Testcontainers.PostgreSql;
 
@@ -107,7 +105,7 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         var root = Directory.CreateTempSubdirectory("idp-pg-");
         var data = Path.Combine(root.FullName, "data");
-        var port = FreePort();
+        var port = Ports.Free();
 
         // initdb refuses to run as root: run the server as an unprivileged account that owns the folder.
         var runAs = Environment.UserName == "root" ? (UserExists("postgres") ? "postgres" : "nobody") : null;
@@ -160,13 +158,6 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static bool UserExists(string name) =>
         File.Exists("/etc/passwd") && File.ReadLines("/etc/passwd").Any(line => line.StartsWith(name + ":", StringComparison.Ordinal));
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string file, string[] arguments, string? runAs = null, bool throwOnError = true)
     {

@@ -27,8 +27,6 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     public IReadOnlyCollection<MimeMessage> Received => received;
 
-    public bool IsRunning => server is not null;
-
     public static async Task<TestSmtpServer> StartAsync()
     {
         var smtp = new TestSmtpServer();

@@ -46,14 +46,16 @@ public sealed partial class ConsentModel(
             return BadRequestPage();
         }
 
-        await authorizations.CreateAsync(new OpenIddictAuthorizationDescriptor
+        var descriptor = new OpenIddictAuthorizationDescriptor
         {
             ApplicationId = request.Value.ApplicationId,
             Subject = user.Id,
             Status = Statuses.Valid,
             Type = AuthorizationTypes.Permanent,
             CreationDate = time.GetUtcNow(),
-        }.WithScopes(request.Value.Scopes));
+        };
+        descriptor.Scopes.UnionWith(request.Value.Scopes);
+        await authorizations.CreateAsync(descriptor);
         LogConsented(logger, user.Id, request.Value.ClientId);
         return LocalRedirect(ReturnUrl!);
     }
@@ -122,13 +124,4 @@ public sealed partial class ConsentModel(
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "User {UserId} consented to client {ClientId}.")]
     private static partial void LogConsented(ILogger logger, string userId, string clientId);
-}
-
-internal static class AuthorizationDescriptorExtensions
-{
-    public static OpenIddictAuthorizationDescriptor WithScopes(this OpenIddictAuthorizationDescriptor descriptor, IEnumerable<string> scopes)
-    {
-        descriptor.Scopes.UnionWith(scopes);
-        return descriptor;
-    }
 }

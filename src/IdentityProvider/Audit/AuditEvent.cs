@@ -32,7 +32,6 @@ public static class AuditEventTypes
 {
     public const string SignInSucceeded = "sign-in.succeeded";
     public const string SignInFailed = "sign-in.failed";
-    public const string SignInLockedOut = "sign-in.locked-out";
     public const string AccountLocked = "account.locked";
     public const string Throttled = "request.throttled";
     public const string PasswordChanged = "password.changed";

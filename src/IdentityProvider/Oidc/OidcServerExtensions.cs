@@ -11,10 +11,9 @@ internal static class OidcServerExtensions
     {
         builder.Services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => !(o.AllowInsecureHttp && builder.Environment.IsProduction()),
-                "Oidc:AllowInsecureHttp is for development and tests only and is refused in the Production environment.")
             .ValidateOnStart();
 
+        // Read now, not at start: the server's keys and transport rules are fixed while the services are built.
         var options = builder.Configuration.GetSection(OidcOptions.SectionName).Get<OidcOptions>() ?? new OidcOptions();
         if (options.AllowInsecureHttp && builder.Environment.IsProduction())
         {

@@ -40,7 +40,7 @@ public sealed class ChangePasswordFlowTests(OidcFixture fixture) : IClassFixture
     {
         var user = await TestData.CreateUserAsync(Idp);
         using var browser = Idp.CreateClient(followRedirects: false);
-        await SignInAsync(browser, user.UserName!);
+        await HtmlForms.SignInAsync(browser, user.UserName!, TestData.Password);
 
         using var page = await browser.GetAsync(HostedUrl(returnUri, "s"));
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
@@ -64,7 +64,7 @@ public sealed class ChangePasswordFlowTests(OidcFixture fixture) : IClassFixture
     {
         var user = await TestData.CreateUserAsync(Idp);
         using var browser = Idp.CreateClient();
-        await SignInAsync(browser, user.UserName!);
+        await HtmlForms.SignInAsync(browser, user.UserName!, TestData.Password);
         using var page = await browser.GetAsync(HostedUrl(Rp.PasswordChangedUri.ToString(), "abc"));
 
         using var back = await HtmlForms.SubmitAsync(browser, page, new Dictionary<string, string>(), submitName: "Cancel");
@@ -165,18 +165,6 @@ public sealed class ChangePasswordFlowTests(OidcFixture fixture) : IClassFixture
             ["Input.NewPassword"] = NewPassword,
             ["Input.ConfirmPassword"] = NewPassword,
         }, "form", "Change password");
-
-    private async Task SignInAsync(HttpClient browser, string userName)
-    {
-        using var login = await browser.GetAsync(new Uri(Idp.BaseAddress, "Account/Login"));
-        var token = HtmlForms.Parse(await login.Content.ReadAsStringAsync()).QuerySelector($"input[name='{HtmlForms.AntiforgeryField}']")!.GetAttribute("value")!;
-        (await browser.PostAsync(new Uri(Idp.BaseAddress, "Account/Login"), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.UserName"] = userName,
-            ["Input.Password"] = TestData.Password,
-            [HtmlForms.AntiforgeryField] = token,
-        }))).Dispose();
-    }
 
     private async Task<string> TokenAsync(HttpClient browser)
     {

@@ -18,8 +18,7 @@ public sealed class OutboxDeliveryTests(MessagingFixture fixture, ITestOutputHel
     {
         var user = await TestData.CreateUserAsync(fixture.NodeA);
         using var client = fixture.NodeA.CreateClient();
-        using var login = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-        (await HtmlForms.SignInAsync(client, login, user.UserName!, TestData.Password)).Dispose();
+        await HtmlForms.SignInAsync(client, user.UserName!, TestData.Password);
         using var page = await client.GetAsync(new Uri("Account/ChangePassword", UriKind.Relative));
         using var changed = await HtmlForms.SubmitAsync(client, page, new Dictionary<string, string>
         {
@@ -48,8 +47,7 @@ public sealed class OutboxDeliveryTests(MessagingFixture fixture, ITestOutputHel
     {
         var user = await TestData.CreateUserAsync(fixture.NodeA);
         using var client = fixture.NodeA.CreateClient();
-        using var login = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-        (await HtmlForms.SignInAsync(client, login, user.UserName!, TestData.Password)).Dispose();
+        await HtmlForms.SignInAsync(client, user.UserName!, TestData.Password);
         using var page = await client.GetAsync(new Uri("Account/ChangePassword", UriKind.Relative));
         (await HtmlForms.SubmitAsync(client, page, new Dictionary<string, string>
         {
@@ -121,8 +119,6 @@ public sealed class OutboxDeliveryTests(MessagingFixture fixture, ITestOutputHel
         output.WriteLine($"two nodes: sent 300, delivered {ids.Distinct().Count()}, duplicated {ids.Count - ids.Distinct().Count()}");
         Assert.Equal(300, ids.Count);
         Assert.Equal(300, ids.Distinct().Count());
-        var owners = (await RowsAsync(recipients)).Select(r => r.LeaseOwner).Distinct().Count();
-        Assert.True(owners >= 1);
     }
 
     [Fact]

@@ -209,8 +209,7 @@ public sealed class PasswordPolicyTests(PasswordPolicyFixture fixture) : IClassF
     {
         var user = await TestData.CreateUserAsync(Idp);
         var client = Idp.CreateClient();
-        using var login = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-        (await HtmlForms.SignInAsync(client, login, user.UserName!, TestData.Password)).Dispose();
+        await HtmlForms.SignInAsync(client, user.UserName!, TestData.Password);
         return client;
     }
 
