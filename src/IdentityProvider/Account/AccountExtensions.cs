@@ -67,7 +67,6 @@ internal static class AccountExtensions
             options.Conventions.AllowAnonymousToPage("/Account/Login");
             options.Conventions.AllowAnonymousToPage("/Account/Logout");
             options.Conventions.AllowAnonymousToPage("/Account/SignedOut");
-            options.Conventions.AllowAnonymousToPage("/Account/Recover");
             options.Conventions.AllowAnonymousToPage("/Account/AccessDenied");
             options.Conventions.AllowAnonymousToPage("/Account/ForcedChange");
         });

@@ -36,7 +36,7 @@ public sealed partial class LoginModel(
     /// <summary>Set when this client sent too many sign-in attempts: seconds until it may try again.</summary>
     public int? RetryAfterSeconds { get; private set; }
 
-    public string RecoverUrl => "/Account/Recover?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(ReturnUrl));
+    public string RecoverUrl => "/recover?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(ReturnUrl));
 
     public void OnGet() => ReturnUrl = ReturnUrls.Sanitize(ReturnUrl);
 

@@ -28,10 +28,41 @@ public sealed class PasswordChanger(
     /// <param name="newPassword">The new password.</param>
     /// <param name="source">Where the change came from, for the audit trail.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
-    public async Task<IdentityResult> ChangeAsync(ApplicationUser user, string? currentPassword, string newPassword, string source, CancellationToken cancellationToken = default)
+    public Task<IdentityResult> ChangeAsync(ApplicationUser user, string? currentPassword, string newPassword, string source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        return SetAsync(user, currentPassword, newPassword, claim: null, finish: _ =>
+        {
+            if (!string.IsNullOrEmpty(user.Email))
+            {
+                outbox.Email(user.Email, templates.PasswordChanged(user.UserName ?? user.Email, time.GetUtcNow(), CultureInfo.CurrentUICulture), "password-changed");
+            }
+
+            audit.Add(AuditEventTypes.PasswordChanged, user.Id, AuditLog.Success, source);
+            return Task.CompletedTask;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The one transaction every password write goes through. <paramref name="claim"/> (optional) runs first and may
+    /// refuse, e.g. when a parallel request already finished the same reset; <paramref name="finish"/> adds the
+    /// caller's own messages and audit events before the commit. Nothing is saved unless everything succeeds.
+    /// </summary>
+    internal async Task<IdentityResult> SetAsync(
+        ApplicationUser user,
+        string? currentPassword,
+        string newPassword,
+        Func<CancellationToken, Task<bool>>? claim,
+        Func<CancellationToken, Task> finish,
+        CancellationToken cancellationToken)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (claim is not null && !await claim(cancellationToken))
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return IdentityResult.Failed(new IdentityError { Code = AlreadyDone, Description = "This request was already handled." });
+        }
+
         IdentityResult result;
         if (currentPassword is not null)
         {
@@ -57,14 +88,12 @@ public sealed class PasswordChanger(
 
         await tokens.RevokeBySubjectAsync(user.Id, cancellationToken);
         await authorizations.RevokeBySubjectAsync(user.Id, cancellationToken);
-        if (!string.IsNullOrEmpty(user.Email))
-        {
-            outbox.Email(user.Email, templates.PasswordChanged(user.UserName ?? user.Email, time.GetUtcNow(), CultureInfo.CurrentUICulture), "password-changed");
-        }
-
-        audit.Add(AuditEventTypes.PasswordChanged, user.Id, AuditLog.Success, source);
+        await finish(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return result;
     }
+
+    /// <summary>The error code of a change refused because a parallel request already made it.</summary>
+    public const string AlreadyDone = "AlreadyDone";
 }

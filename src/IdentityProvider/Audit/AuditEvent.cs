@@ -22,6 +22,9 @@ public sealed class AuditEvent
     /// <summary>Why, in a short code (e.g. <c>wrong-password</c>).</summary>
     public string? Reason { get; set; }
 
+    /// <summary>The verification method involved (self-service steps), e.g. <c>AlternateEmail</c>.</summary>
+    public string? Method { get; set; }
+
     public string? ClientIp { get; set; }
 
     public string? UserAgent { get; set; }
@@ -36,6 +39,20 @@ public static class AuditEventTypes
     public const string Throttled = "request.throttled";
     public const string PasswordChanged = "password.changed";
     public const string SignedOutEverywhere = "sessions.revoked";
+
+    // Self-service reset and unlock, one event per step.
+    public const string RecoveryStarted = "sspr.started";
+    public const string RecoveryCaptchaFailed = "sspr.captcha-failed";
+    public const string RecoveryOutcome = "sspr.account-checked";
+    public const string RecoveryReasonChosen = "sspr.reason-chosen";
+    public const string RecoveryGateStarted = "sspr.gate-started";
+    public const string RecoveryGatePassed = "sspr.gate-passed";
+    public const string RecoveryGateFailed = "sspr.gate-failed";
+    public const string RecoveryBlocked = "sspr.blocked";
+    public const string RecoveryContactedAdministrator = "sspr.contacted-admin";
+    public const string RecoveryPasswordReset = "sspr.password-reset";
+    public const string RecoveryUnlocked = "sspr.unlocked";
+    public const string RecoveryExpired = "sspr.expired";
 }
 
 internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
@@ -47,6 +64,7 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.UserId).HasMaxLength(450);
         builder.Property(e => e.Outcome).HasMaxLength(16).IsRequired();
         builder.Property(e => e.Reason).HasMaxLength(200);
+        builder.Property(e => e.Method).HasMaxLength(40);
         builder.Property(e => e.ClientIp).HasMaxLength(64);
         builder.Property(e => e.UserAgent).HasMaxLength(256);
         builder.HasIndex(e => e.Time);

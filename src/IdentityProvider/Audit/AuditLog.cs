@@ -9,7 +9,7 @@ public sealed class AuditLog(ApplicationDbContext db, IHttpContextAccessor http,
     public const string Failure = "failure";
 
     /// <summary>Adds the event to the unit of work; it is saved with the caller's next SaveChanges.</summary>
-    public void Add(string eventType, string? userId, string outcome, string? reason = null)
+    public void Add(string eventType, string? userId, string outcome, string? reason = null, string? method = null)
     {
         var context = http.HttpContext;
         var userAgent = context?.Request.Headers.UserAgent.ToString();
@@ -20,6 +20,7 @@ public sealed class AuditLog(ApplicationDbContext db, IHttpContextAccessor http,
             UserId = userId,
             Outcome = outcome,
             Reason = reason,
+            Method = method,
             ClientIp = context?.Connection.RemoteIpAddress?.ToString(),
             UserAgent = string.IsNullOrEmpty(userAgent) ? null : userAgent[..Math.Min(userAgent.Length, 256)],
         });

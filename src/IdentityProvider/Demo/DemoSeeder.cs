@@ -1,6 +1,9 @@
 using IdentityProvider.Data;
 using IdentityProvider.Oidc;
+using IdentityProvider.SelfService;
+using IdentityProvider.SelfService.Verification;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -14,6 +17,9 @@ internal sealed partial class DemoSeeder(
     IOpenIddictApplicationManager applications,
     IOpenIddictScopeManager scopes,
     IOptions<DemoOptions> options,
+    ApplicationDbContext db,
+    SecurityQuestions questions,
+    AuthenticatorCodes authenticator,
     TimeProvider time,
     ILogger<DemoSeeder> logger)
 {
@@ -23,6 +29,13 @@ internal sealed partial class DemoSeeder(
     public const string ServiceClientId = "demo-service";
     public const string ApiScope = "api";
     public const string ApiResource = "demo-api";
+    public const string StaffGroup = "Staff";
+
+    /// <summary>The demo authenticator secret of <c>riley</c> (Base32), published so the journey can be walked by hand.</summary>
+    public const string RileyAuthenticatorSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+    /// <summary>Password of every self-service demo user other than <c>demo</c> and <c>admin</c>.</summary>
+    public const string RecoveryUsersPassword = "Quiet-Harbour-Compass-58";
 
     public async Task SeedAsync(CancellationToken cancellationToken = default)
     {
@@ -35,8 +48,7 @@ internal sealed partial class DemoSeeder(
             }
         }
 
-        await EnsureUserAsync("admin", "admin@example.org", "Ada", "Admin", demo.AdminPassword, AdministratorRole);
-        await EnsureUserAsync("demo", "demo@example.org", "Dana", "Demo", demo.UserPassword, role: null);
+        await SeedSelfServiceAsync(demo, cancellationToken);
 
         if (await scopes.FindByNameAsync(ApiScope, cancellationToken) is null)
         {
@@ -90,11 +102,81 @@ internal sealed partial class DemoSeeder(
         LogSeeded(logger);
     }
 
-    private async Task EnsureUserAsync(string userName, string email, string givenName, string familyName, string password, string? role)
+    /// <summary>
+    /// Users for every self-service case, the Staff group self-service is enabled for, and the policy: every method
+    /// allowed, one required (two for administrators).
+    /// </summary>
+    private async Task SeedSelfServiceAsync(DemoOptions demo, CancellationToken cancellationToken)
+    {
+        var staff = await db.Set<Group>().FirstOrDefaultAsync(g => g.Name == StaffGroup, cancellationToken);
+        if (staff is null)
+        {
+            staff = new Group { Name = StaffGroup };
+            db.Add(staff);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await SingletonRows.LoadOrSeedAsync(db, SsprPolicySettings.SingletonId, () => new SsprPolicySettings
+        {
+            Scope = SsprScope.Selected,
+            SelectedGroupIds = staff.Id.ToString(),
+            Methods = string.Join(',', Enum.GetValues<RecoveryMethod>()),
+            MethodsRequired = 1,
+            QuestionsToRegister = 3,
+            QuestionsToReset = 3,
+            AllowUnlockWithoutReset = true,
+            NotifyUserOnReset = true,
+            NotifyAdministratorsOnAdminReset = true,
+            UpdatedAt = time.GetUtcNow(),
+        }, cancellationToken);
+
+        // An administrator: two methods, never security questions.
+        await EnsureUserAsync("admin", "admin@example.org", "Ada", "Admin", demo.AdminPassword, AdministratorRole, staff, user =>
+        {
+            user.AlternateEmail = "ada.admin@home.example.net";
+            user.MobilePhone = "+447400123456";
+        });
+
+        // Registered with an alternate email only.
+        await EnsureUserAsync("demo", "demo@example.org", "Dana", "Demo", demo.UserPassword, role: null, staff, user => user.AlternateEmail = "dana@home.example.net");
+
+        // Every method: email, mobile (text and call), office phone, three security questions, authenticator app.
+        var riley = await EnsureUserAsync("riley", "riley@example.org", "Riley", "Recovery", RecoveryUsersPassword, role: null, staff, user =>
+        {
+            user.AlternateEmail = "riley@home.example.net";
+            user.MobilePhone = "+447400123123";
+            user.OfficePhone = "+441212345678";
+            user.AuthenticatorSecretProtected = authenticator.Protect(RileyAuthenticatorSecret);
+        });
+        if (riley is not null)
+        {
+            await questions.ReplaceAsync(riley, [("first-pet", "Biscuit"), ("first-school", "Hillside Primary"), ("childhood-street", "Mill Lane")], cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        // Outside the Staff group: self-service is not enabled for them.
+        await EnsureUserAsync("nora", "nora@example.org", "Nora", "Outside", RecoveryUsersPassword, role: null, group: null, user => user.AlternateEmail = "nora@home.example.net");
+
+        // The password lives in another directory.
+        await EnsureUserAsync("eli", "eli@example.org", "Eli", "External", RecoveryUsersPassword, role: null, staff, user =>
+        {
+            user.PasswordManagedExternally = true;
+            user.AlternateEmail = "eli@home.example.net";
+        });
+
+        // In the Staff group but nothing registered.
+        await EnsureUserAsync("sam", "sam@example.org", "Sam", "Unregistered", RecoveryUsersPassword, role: null, staff, configure: null);
+
+        // The helpdesk: receives "contact an administrator" requests.
+        await EnsureUserAsync("hugo", "helpdesk@example.org", "Hugo", "Helpdesk", RecoveryUsersPassword, "Helpdesk", group: null, configure: null);
+    }
+
+    private async Task<ApplicationUser?> EnsureUserAsync(
+        string userName, string email, string givenName, string familyName, string password, string? role, Group? group, Action<ApplicationUser>? configure)
     {
         if (await users.FindByNameAsync(userName) is not null)
         {
-            return;
+            return null;
         }
 
         var user = new ApplicationUser
@@ -106,11 +188,35 @@ internal sealed partial class DemoSeeder(
             FamilyName = familyName,
             CreatedAt = time.GetUtcNow(),
         };
+        configure?.Invoke(user);
+        if (user.AlternateEmail is not null)
+        {
+            user.AlternateEmailRegisteredAt = user.CreatedAt;
+        }
+
+        if (user.MobilePhone is not null)
+        {
+            user.MobilePhoneRegisteredAt = user.CreatedAt;
+        }
+
+        if (user.AuthenticatorSecretProtected is not null)
+        {
+            user.AuthenticatorRegisteredAt = user.CreatedAt;
+        }
+
         Check(await users.CreateAsync(user, password));
         if (role is not null)
         {
             Check(await users.AddToRoleAsync(user, role));
         }
+
+        if (group is not null)
+        {
+            db.Add(new GroupMembership { GroupId = group.Id, UserId = user.Id });
+            await db.SaveChangesAsync();
+        }
+
+        return user;
     }
 
     private async Task EnsureClientAsync(OpenIddictApplicationDescriptor descriptor, CancellationToken cancellationToken)

@@ -24,6 +24,23 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
             ["password-changed.heading"] = "Your password was changed",
             ["password-changed.body"] = "The password of your {0} account ({1}) was changed on {2:u} UTC.",
             ["password-changed.notyou"] = "If you did not change it, reset your password now and tell your IT helpdesk: someone else may know it.",
+            ["code.subject"] = "Your {0} verification code",
+            ["code.heading"] = "Your verification code",
+            ["code.body"] = "Enter this code to confirm it is you: {0}",
+            ["code.expiry"] = "It works once and for {0} minutes. Nobody from {1} will ask you for it.",
+            ["code.notyou"] = "If you are not trying to get back into your account, ignore this email: nothing changes without the code.",
+            ["password-reset.subject"] = "Your {0} password was reset",
+            ["password-reset.heading"] = "Your password was reset",
+            ["password-reset.body"] = "The password of your {0} account ({1}) was reset on {2:u} UTC with self-service password reset. You were signed out on your other devices.",
+            ["password-reset.notyou"] = "If this was not you, someone else may control your recovery methods: contact your IT helpdesk at once so they can lock the account and reset the password.",
+            ["admin-reset.subject"] = "An administrator's {0} password was reset",
+            ["admin-reset.heading"] = "An administrator reset their password",
+            ["admin-reset.body"] = "The administrator account {0} reset its password on {1:u} UTC with self-service password reset.",
+            ["admin-reset.check"] = "If you do not expect this, check with them and review the audit log.",
+            ["helpdesk.subject"] = "{0}: a user asks for help signing in",
+            ["helpdesk.heading"] = "A user cannot get back into their account",
+            ["helpdesk.body"] = "The user {0} asked for help on {1:u} UTC: self-service password reset could not help them ({2}).",
+            ["helpdesk.next"] = "Check who they are before you reset their password or unlock their account.",
             ["footer"] = "This message was sent by the {0} account team. You cannot reply to it.",
             ["sms.code"] = "{0}: your verification code is {1}",
             ["voice.code"] = "This is {0}. Your verification code is {1}. Again, your code is {1}.",
@@ -34,6 +51,23 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
             ["password-changed.heading"] = "Votre mot de passe a été modifié",
             ["password-changed.body"] = "Le mot de passe de votre compte {0} ({1}) a été modifié le {2:u} UTC.",
             ["password-changed.notyou"] = "Si vous n'êtes pas à l'origine de ce changement, réinitialisez votre mot de passe et prévenez votre support informatique.",
+            ["code.subject"] = "Votre code de vérification {0}",
+            ["code.heading"] = "Votre code de vérification",
+            ["code.body"] = "Saisissez ce code pour confirmer votre identité : {0}",
+            ["code.expiry"] = "Il ne sert qu'une fois et reste valable {0} minutes. Personne chez {1} ne vous le demandera.",
+            ["code.notyou"] = "Si vous n'essayez pas de récupérer votre compte, ignorez ce message : rien ne change sans le code.",
+            ["password-reset.subject"] = "Le mot de passe de votre compte {0} a été réinitialisé",
+            ["password-reset.heading"] = "Votre mot de passe a été réinitialisé",
+            ["password-reset.body"] = "Le mot de passe de votre compte {0} ({1}) a été réinitialisé le {2:u} UTC en libre-service. Vos autres appareils ont été déconnectés.",
+            ["password-reset.notyou"] = "Si ce n'était pas vous, quelqu'un d'autre contrôle peut-être vos moyens de récupération : contactez tout de suite votre support informatique.",
+            ["admin-reset.subject"] = "Le mot de passe d'un administrateur {0} a été réinitialisé",
+            ["admin-reset.heading"] = "Un administrateur a réinitialisé son mot de passe",
+            ["admin-reset.body"] = "Le compte administrateur {0} a réinitialisé son mot de passe le {1:u} UTC en libre-service.",
+            ["admin-reset.check"] = "Si vous ne vous y attendiez pas, vérifiez auprès de cette personne et consultez le journal d'audit.",
+            ["helpdesk.subject"] = "{0} : un utilisateur demande de l'aide pour se connecter",
+            ["helpdesk.heading"] = "Un utilisateur ne parvient pas à récupérer son compte",
+            ["helpdesk.body"] = "L'utilisateur {0} a demandé de l'aide le {1:u} UTC : la réinitialisation en libre-service n'a pas pu l'aider ({2}).",
+            ["helpdesk.next"] = "Vérifiez son identité avant de réinitialiser son mot de passe ou de débloquer son compte.",
             ["footer"] = "Ce message vous est envoyé par l'équipe des comptes de {0}. Merci de ne pas y répondre.",
             ["sms.code"] = "{0} : votre code de vérification est {1}",
             ["voice.code"] = "Ici {0}. Votre code de vérification est {1}. Je répète, votre code est {1}.",
@@ -48,6 +82,46 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
             Text(culture, "password-changed.subject", org),
             Text(culture, "password-changed.heading"),
             [Text(culture, "password-changed.body", org, userName, when.UtcDateTime), Text(culture, "password-changed.notyou")]);
+    }
+
+    public RenderedEmail VerificationCode(string code, TimeSpan lifetime, CultureInfo culture)
+    {
+        var org = organization.Value.Name;
+        return Email(
+            culture,
+            Text(culture, "code.subject", org),
+            Text(culture, "code.heading"),
+            [Text(culture, "code.body", code), Text(culture, "code.expiry", (int)lifetime.TotalMinutes, org), Text(culture, "code.notyou")]);
+    }
+
+    public RenderedEmail PasswordReset(string userName, DateTimeOffset when, CultureInfo culture)
+    {
+        var org = organization.Value.Name;
+        return Email(
+            culture,
+            Text(culture, "password-reset.subject", org),
+            Text(culture, "password-reset.heading"),
+            [Text(culture, "password-reset.body", org, userName, when.UtcDateTime), Text(culture, "password-reset.notyou")]);
+    }
+
+    public RenderedEmail AdministratorPasswordReset(string administrator, DateTimeOffset when, CultureInfo culture)
+    {
+        var org = organization.Value.Name;
+        return Email(
+            culture,
+            Text(culture, "admin-reset.subject", org),
+            Text(culture, "admin-reset.heading"),
+            [Text(culture, "admin-reset.body", administrator, when.UtcDateTime), Text(culture, "admin-reset.check")]);
+    }
+
+    public RenderedEmail HelpdeskRequest(string userName, string situation, DateTimeOffset when, CultureInfo culture)
+    {
+        var org = organization.Value.Name;
+        return Email(
+            culture,
+            Text(culture, "helpdesk.subject", org),
+            Text(culture, "helpdesk.heading"),
+            [Text(culture, "helpdesk.body", userName, when.UtcDateTime, situation), Text(culture, "helpdesk.next")]);
     }
 
     public string SmsCode(string code, CultureInfo culture) => Text(culture, "sms.code", organization.Value.Name, code);

@@ -4,12 +4,16 @@ namespace IdentityProvider.SelfService;
 
 internal static class SelfServiceExtensions
 {
-    /// <summary>The self-service password reset module: its policy, eligibility rules and CAPTCHA.</summary>
+    /// <summary>The self-service password reset module: its policy, eligibility rules, CAPTCHA, verification methods and the reset/unlock journey.</summary>
     public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SsprOptions>().BindConfiguration(SsprOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => o.QuestionsToReset <= o.QuestionsToRegister, "SelfService:QuestionsToReset must not exceed SelfService:QuestionsToRegister.")
+            .Validate(
+                o => string.IsNullOrWhiteSpace(o.ContactAdministrator) || o.ContactAdministrator.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+                    || System.Net.Mail.MailAddress.TryCreate(o.ContactAdministrator.Trim(), out _),
+                "SelfService:ContactAdministrator must be empty (email the helpdesk role), an email address or an https:// URL.")
             .ValidateOnStart();
         builder.Services.AddMemoryCache();
         builder.Services.AddScoped<SsprPolicyStore>();
@@ -17,6 +21,12 @@ internal static class SelfServiceExtensions
         builder.Services.AddScoped<Verification.VerificationCodes>();
         builder.Services.AddScoped<SecurityQuestions>();
         builder.Services.AddScoped<Verification.AuthenticatorCodes>();
+        builder.Services.AddScoped<Recovery.RecoveryJourneys>();
+        builder.Services.AddScoped<Recovery.RecoveryThrottle>();
+        builder.Services.AddScoped<Recovery.RecoveryGates>();
+        builder.Services.AddScoped<Recovery.RecoveryCompletion>();
+        builder.Services.AddScoped<Recovery.RecoveryReturnUrls>();
+        builder.Services.AddHostedService<Recovery.RecoverySweeper>();
         builder.AddCaptcha();
         return builder;
     }

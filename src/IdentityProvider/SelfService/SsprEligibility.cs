@@ -33,29 +33,33 @@ public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManage
     public async Task<SsprEligibility> EvaluateAsync(ApplicationUser? user, CancellationToken cancellationToken = default)
     {
         var policy = await policies.GetAsync(cancellationToken);
-        if (user is null)
-        {
-            return new SsprEligibility(SsprOutcome.NotEnoughMethods, policy.MethodsRequired, []);
-        }
 
-        if (user.PasswordManagedExternally)
+        // An unknown user ID runs the same queries as a registered user with no methods, so neither the answer nor
+        // the time it takes tells them apart.
+        var subject = user ?? new ApplicationUser { Id = Guid.NewGuid().ToString() };
+        if (subject.PasswordManagedExternally)
         {
             return new SsprEligibility(SsprOutcome.ManagedExternally, policy.MethodsRequired, []);
         }
 
-        if (!await IsInScopeAsync(user, policy, cancellationToken))
+        var inScope = await IsInScopeAsync(subject, policy, cancellationToken);
+        if (!inScope && user is not null)
         {
             return new SsprEligibility(SsprOutcome.NotEnabled, policy.MethodsRequired, []);
         }
 
-        var isAdministrator = await users.IsInRoleAsync(user, AdministratorRole);
+        var isAdministrator = await IsAdministratorAsync(subject);
         var required = isAdministrator ? 2 : policy.MethodsRequired;
         var allowed = policy.AllowedMethods.Where(m => !(isAdministrator && m == RecoveryMethod.SecurityQuestions));
-        var answered = await questions.CountAsync(user.Id, cancellationToken);
-        var usable = allowed.Where(method => method == RecoveryMethod.SecurityQuestions ? answered >= policy.QuestionsToReset : HasDataFor(user, method)).Order().ToList();
+        var answered = await questions.CountAsync(subject.Id, cancellationToken);
+        var usable = allowed.Where(method => method == RecoveryMethod.SecurityQuestions ? answered >= policy.QuestionsToReset : HasDataFor(subject, method)).Order().ToList();
         var distinct = usable.Select(MethodGroup).Distinct().Count();
-        return new SsprEligibility(distinct >= required ? SsprOutcome.Eligible : SsprOutcome.NotEnoughMethods, required, usable);
+        return user is not null && distinct >= required
+            ? new SsprEligibility(SsprOutcome.Eligible, required, usable)
+            : new SsprEligibility(SsprOutcome.NotEnoughMethods, required, usable);
     }
+
+    public Task<bool> IsAdministratorAsync(ApplicationUser user) => users.IsInRoleAsync(user, AdministratorRole);
 
     /// <summary>Text and call to the same mobile phone prove the same thing: they count as one method.</summary>
     public static string MethodGroup(RecoveryMethod method) => method is RecoveryMethod.MobileText or RecoveryMethod.MobileCall ? "mobile" : method.ToString();

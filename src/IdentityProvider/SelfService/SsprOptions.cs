@@ -33,6 +33,54 @@ public sealed class SsprOptions
 
     /// <summary>Show one generic page for "managed elsewhere", "not enabled" and "not enough methods". Default off.</summary>
     public bool PrivateOutcomes { get; set; }
+
+    /// <summary>
+    /// Where "contact an administrator" goes: empty (default) emails the holders of <see cref="HelpdeskRole"/> (at most
+    /// 100); an email address sends the request there; an <c>https://</c> URL sends the user to that page instead.
+    /// </summary>
+    [StringLength(500)]
+    public string? ContactAdministrator { get; set; }
+
+    /// <summary>The role whose holders receive "contact an administrator" requests. Default <c>Helpdesk</c>.</summary>
+    [Required]
+    public string HelpdeskRole { get; set; } = "Helpdesk";
+
+    /// <summary>Email users (primary and alternate address) when their password was reset. Default on.</summary>
+    public bool NotifyUserOnReset { get; set; } = true;
+
+    /// <summary>Email the other administrators when an administrator resets their own password. Default on.</summary>
+    public bool NotifyAdministratorsOnAdminReset { get; set; } = true;
+
+    /// <summary>How long a reset or unlock journey lasts from its start. Default 15 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
+    public TimeSpan JourneyLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>The limits that block self-service for an account (all nodes share them).</summary>
+    public SsprThrottleOptions Throttles { get; set; } = new();
+}
+
+/// <summary>Per-account limits of the reset journey. Passing a limit blocks self-service for <see cref="BlockDuration"/>.</summary>
+public sealed class SsprThrottleOptions
+{
+    /// <summary>Wrong codes, answers or phone numbers per 24 hours before the block. Default 5.</summary>
+    [Range(1, 100)]
+    public int FailedProofsPerDay { get; set; } = 5;
+
+    /// <summary>Tries per hour at each of text, call, app code, questions and phone-number check. Default 5.</summary>
+    [Range(1, 100)]
+    public int GateAttemptsPerHour { get; set; } = 5;
+
+    /// <summary>Code emails per 10 minutes. Default 10.</summary>
+    [Range(1, 100)]
+    public int EmailsPerTenMinutes { get; set; } = 10;
+
+    /// <summary>Journeys started for one account per hour. Default 5.</summary>
+    [Range(1, 100)]
+    public int ResetsPerHour { get; set; } = 5;
+
+    /// <summary>How long a block lasts from the attempt that caused it. Default 24 hours.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan BlockDuration { get; set; } = TimeSpan.FromHours(24);
 }
 
 public enum SsprScope

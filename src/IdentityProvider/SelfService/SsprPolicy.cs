@@ -30,6 +30,19 @@ public sealed class SsprPolicySettings
 
     public bool PrivateOutcomes { get; set; }
 
+    /// <summary>Empty: email the helpdesk role; an email address; or an https URL to send users to.</summary>
+    public string? ContactAdministrator { get; set; }
+
+    public bool NotifyUserOnReset { get; set; }
+
+    public bool NotifyAdministratorsOnAdminReset { get; set; }
+
+    /// <summary>The custom page users are sent to for help, if one is configured.</summary>
+    public Uri? ContactUrl => Uri.TryCreate(ContactAdministrator, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri : null;
+
+    /// <summary>The custom helpdesk address requests go to, if one is configured.</summary>
+    public string? ContactEmail => ContactUrl is null && !string.IsNullOrWhiteSpace(ContactAdministrator) && ContactAdministrator.Contains('@', StringComparison.Ordinal) ? ContactAdministrator.Trim() : null;
+
     public DateTimeOffset UpdatedAt { get; set; }
 
     public IReadOnlySet<RecoveryMethod> AllowedMethods =>
@@ -48,6 +61,9 @@ internal sealed class SsprPolicySettingsConfiguration : IEntityTypeConfiguration
         builder.Property(p => p.Methods).HasMaxLength(200);
         builder.Ignore(p => p.AllowedMethods);
         builder.Ignore(p => p.GroupIds);
+        builder.Ignore(p => p.ContactUrl);
+        builder.Ignore(p => p.ContactEmail);
+        builder.Property(p => p.ContactAdministrator).HasMaxLength(500);
     }
 }
 
@@ -77,6 +93,9 @@ public sealed class SsprPolicyStore(ApplicationDbContext db, IMemoryCache cache,
             QuestionsToReset = Math.Min(seed.QuestionsToReset, seed.QuestionsToRegister),
             AllowUnlockWithoutReset = seed.AllowUnlockWithoutReset,
             PrivateOutcomes = seed.PrivateOutcomes,
+            ContactAdministrator = string.IsNullOrWhiteSpace(seed.ContactAdministrator) ? null : seed.ContactAdministrator.Trim(),
+            NotifyUserOnReset = seed.NotifyUserOnReset,
+            NotifyAdministratorsOnAdminReset = seed.NotifyAdministratorsOnAdminReset,
             UpdatedAt = time.GetUtcNow(),
         }, cancellationToken);
         cache.Set(CacheKey, settings, TimeSpan.FromSeconds(30));

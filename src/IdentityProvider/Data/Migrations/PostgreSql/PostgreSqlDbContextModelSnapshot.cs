@@ -39,6 +39,10 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("Method")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
                     b.Property<string>("Outcome")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -525,6 +529,136 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.ToTable("CaptchaChallenges", (string)null);
                 });
 
+            modelBuilder.Entity("IdentityProvider.SelfService.Recovery.RecoveryAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Subject", "Kind", "At");
+
+                    b.ToTable("RecoveryAttempts", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.SelfService.Recovery.RecoveryBlock", b =>
+                {
+                    b.Property<string>("Subject")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<long>("BlockedUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Subject");
+
+                    b.ToTable("RecoveryBlocks", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.SelfService.Recovery.RecoveryJourney", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("ContactedAdministrator")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("EndedAs")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("MobileNumberConfirmed")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("Outcome")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("PassedMethods")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid?>("PendingCodeId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long?>("PendingCodeSentAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<int?>("PendingMethod")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("PendingQuestions")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int?>("Reason")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Required")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ReturnUrl")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("RecoveryJourneys", (string)null);
+                });
+
             modelBuilder.Entity("IdentityProvider.SelfService.SecurityAnswer", b =>
                 {
                     b.Property<long>("Id")
@@ -567,6 +701,10 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.Property<bool>("AllowUnlockWithoutReset")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("ContactAdministrator")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<string>("Methods")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -574,6 +712,12 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
 
                     b.Property<int>("MethodsRequired")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("NotifyAdministratorsOnAdminReset")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("NotifyUserOnReset")
+                        .HasColumnType("boolean");
 
                     b.Property<bool>("PrivateOutcomes")
                         .HasColumnType("boolean");

@@ -32,6 +32,10 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Method")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Outcome")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -512,6 +516,134 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.ToTable("CaptchaChallenges", (string)null);
                 });
 
+            modelBuilder.Entity("IdentityProvider.SelfService.Recovery.RecoveryAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Subject", "Kind", "At");
+
+                    b.ToTable("RecoveryAttempts", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.SelfService.Recovery.RecoveryBlock", b =>
+                {
+                    b.Property<string>("Subject")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BlockedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Subject");
+
+                    b.ToTable("RecoveryBlocks", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityProvider.SelfService.Recovery.RecoveryJourney", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("ContactedAdministrator")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EndedAs")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("MobileNumberConfirmed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Outcome")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PassedMethods")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("PendingCodeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PendingCodeSentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("PendingMethod")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PendingQuestions")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Reason")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Required")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReturnUrl")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("RecoveryJourneys", (string)null);
+                });
+
             modelBuilder.Entity("IdentityProvider.SelfService.SecurityAnswer", b =>
                 {
                     b.Property<long>("Id")
@@ -552,12 +684,22 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.Property<bool>("AllowUnlockWithoutReset")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ContactAdministrator")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Methods")
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("MethodsRequired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("NotifyAdministratorsOnAdminReset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("NotifyUserOnReset")
                         .HasColumnType("INTEGER");
 
                     b.Property<bool>("PrivateOutcomes")

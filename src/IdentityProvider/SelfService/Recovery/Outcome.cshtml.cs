@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace IdentityProvider.SelfService.Recovery;
+
+/// <summary>
+/// What the account checks found when the journey cannot go on: password managed elsewhere, not enabled, or not
+/// enough methods (also what an unknown user ID sees). With private outcomes one generic page stands for all three.
+/// </summary>
+public sealed class OutcomeModel(RecoveryJourneys journeys, SsprPolicyStore policies) : RecoveryPageModel(journeys)
+{
+    public SsprOutcome Outcome { get; private set; }
+
+    public bool Private { get; private set; }
+
+    /// <summary>The organisation's own help page, when "contact an administrator" goes there.</summary>
+    public Uri? ContactUrl { get; private set; }
+
+    public string SignInUrl => RecoveryReturnUrls.SignInLink(Journey.ReturnUrl);
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (await LoadJourneyAsync(eligibleOnly: false) is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        if (Journey.Outcome == SsprOutcome.Eligible && Journey.UserId is not null)
+        {
+            return LocalRedirect(ReasonPath);
+        }
+
+        var policy = await policies.GetAsync(HttpContext.RequestAborted);
+        Outcome = Journey.Outcome;
+        Private = policy.PrivateOutcomes;
+        ContactUrl = policy.ContactUrl;
+        return Page();
+    }
+}

@@ -1,0 +1,160 @@
+using System.Security.Cryptography;
+using System.Text;
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace IdentityProvider.SelfService.Recovery;
+
+public enum JourneyState
+{
+    /// <summary>No journey cookie, or one that matches no journey.</summary>
+    Missing,
+
+    /// <summary>The journey's time ran out before it ended.</summary>
+    Expired,
+
+    Open,
+
+    /// <summary>The password was reset or the account unlocked.</summary>
+    Ended,
+}
+
+public sealed record JourneyLookup(JourneyState State, RecoveryJourney? Journey);
+
+/// <summary>
+/// Starts, finds and saves reset journeys. The browser keeps a random 256-bit token in a cookie scoped to
+/// <c>/recover</c>; the database keeps its SHA-256, so a database reader cannot take over a journey.
+/// </summary>
+public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptions> options, AuditLog audit, TimeProvider time)
+{
+    public const string CookieName = "idp.recovery";
+    public const string Ended = "reset";
+    public const string Unlocked = "unlocked";
+    public const string ExpiredMark = "expired";
+
+    public async Task<RecoveryJourney> StartAsync(HttpContext http, string? userId, SsprEligibility eligibility, string returnUrl, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(eligibility);
+        var token = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+        var now = time.GetUtcNow();
+        var lifetime = options.Value.JourneyLifetime;
+        var journey = new RecoveryJourney
+        {
+            TokenHash = Hash(token),
+            UserId = userId,
+            Outcome = eligibility.Outcome,
+            Required = eligibility.Required,
+            ReturnUrl = returnUrl,
+            StartedAt = now.ToUnixTimeMilliseconds(),
+            ExpiresAt = now.Add(lifetime).ToUnixTimeMilliseconds(),
+        };
+        db.Add(journey);
+        await db.SaveChangesAsync(cancellationToken);
+        http.Response.Cookies.Append(CookieName, token, new CookieOptions
+        {
+            Path = "/recover",
+            HttpOnly = true,
+            Secure = http.Request.IsHttps,
+            SameSite = SameSiteMode.Lax,
+            MaxAge = lifetime,
+            IsEssential = true,
+        });
+        return journey;
+    }
+
+    /// <summary>The journey of this browser, tracked for changes. An expired one is marked (and audited) once.</summary>
+    public async Task<JourneyLookup> FindAsync(HttpContext http, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (!http.Request.Cookies.TryGetValue(CookieName, out var token) || string.IsNullOrEmpty(token) || token.Length > 100)
+        {
+            return new JourneyLookup(JourneyState.Missing, null);
+        }
+
+        var hash = Hash(token);
+        var journey = await db.Set<RecoveryJourney>().FirstOrDefaultAsync(j => j.TokenHash == hash, cancellationToken);
+        if (journey is null)
+        {
+            return new JourneyLookup(JourneyState.Missing, null);
+        }
+
+        if (journey.EndedAs is Ended or Unlocked)
+        {
+            return new JourneyLookup(JourneyState.Ended, journey);
+        }
+
+        if (journey.EndedAs == ExpiredMark)
+        {
+            return new JourneyLookup(JourneyState.Expired, journey);
+        }
+
+        if (journey.ExpiresAt <= time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            await MarkExpiredAsync(journey, cancellationToken);
+            return new JourneyLookup(JourneyState.Expired, journey);
+        }
+
+        return new JourneyLookup(JourneyState.Open, journey);
+    }
+
+    /// <summary>Saves the journey's changes. False when another request changed it first (a double submit).</summary>
+    public async Task<bool> SaveAsync(RecoveryJourney journey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        journey.Version++;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            db.ChangeTracker.Clear();
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Ends the journey if no other request has: one atomic update, so of many parallel final submissions only one
+    /// goes on. Run it inside the transaction that makes the change, so a refused password leaves the journey open.
+    /// </summary>
+    public async Task<bool> TryEndAsync(Guid journeyId, string endedAs, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return await db.Set<RecoveryJourney>().Where(j => j.Id == journeyId && j.EndedAt == null && j.ExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.EndedAt, now).SetProperty(j => j.EndedAs, endedAs).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken) == 1;
+    }
+
+    /// <summary>Marks journeys that ran out unfinished (one audit event each) and deletes those ended over a day ago.</summary>
+    public async Task SweepAsync(CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var expired = await db.Set<RecoveryJourney>().Where(j => j.EndedAt == null && j.ExpiresAt <= now).Take(500).ToListAsync(cancellationToken);
+        foreach (var journey in expired)
+        {
+            await MarkExpiredAsync(journey, cancellationToken);
+        }
+
+        var old = now - (long)TimeSpan.FromDays(1).TotalMilliseconds;
+        await db.Set<RecoveryJourney>().Where(j => j.ExpiresAt < old).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private async Task MarkExpiredAsync(RecoveryJourney journey, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var marked = await db.Set<RecoveryJourney>().Where(j => j.Id == journey.Id && j.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.EndedAt, now).SetProperty(j => j.EndedAs, ExpiredMark), cancellationToken);
+        journey.EndedAs = ExpiredMark;
+        if (marked == 1 && journey.UserId is not null)
+        {
+            audit.Add(AuditEventTypes.RecoveryExpired, journey.UserId, AuditLog.Failure, journey.GatesPassed ? "abandoned-after-gates" : "abandoned", journey.PendingMethod?.ToString());
+            await audit.SaveAsync(cancellationToken);
+        }
+    }
+
+    private static string Hash(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}

@@ -1,0 +1,319 @@
+using System.ComponentModel.DataAnnotations;
+using IdentityProvider.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdentityProvider.SelfService.Recovery;
+
+/// <summary>
+/// The verification gates, one or two, each with a different method the policy allows and the user has data for.
+/// One page: choose a method, then enter the code, the mobile number, the answers or the app code. When the last gate
+/// is passed an unlock happens at once; a reset goes on to the new password.
+/// </summary>
+public sealed class VerifyModel(
+    RecoveryJourneys journeys,
+    RecoveryGates gates,
+    RecoveryThrottle throttle,
+    RecoveryCompletion completion,
+    SsprEligibilityEvaluator eligibility,
+    SsprPolicyStore policies,
+    UserManager<ApplicationUser> users) : RecoveryPageModel(journeys)
+{
+    private ApplicationUser user = null!;
+
+    [BindProperty]
+    public RecoveryMethod? Method { get; set; }
+
+    [BindProperty]
+    [StringLength(20, ErrorMessage = "That code is too long.")]
+    public string? Code { get; set; }
+
+    [BindProperty]
+    [StringLength(40, ErrorMessage = "That phone number is too long.")]
+    public string? PhoneNumber { get; set; }
+
+    [BindProperty]
+    public Dictionary<string, string> Answers { get; set; } = [];
+
+    /// <summary>Methods still open for the next gate, with their masked hints.</summary>
+    public IReadOnlyList<MethodChoice> Choices { get; private set; } = [];
+
+    public RecoveryMethod? Pending => Journey.PendingMethod;
+
+    public bool AwaitingMobileNumber => Pending == RecoveryMethod.MobileText && !Journey.MobileNumberConfirmed;
+
+    public bool AwaitingCode => Pending is RecoveryMethod.AlternateEmail or RecoveryMethod.MobileCall or RecoveryMethod.OfficeCall
+        || (Pending == RecoveryMethod.MobileText && Journey.MobileNumberConfirmed);
+
+    public IReadOnlyList<(string Id, string Text)> Questions { get; private set; } = [];
+
+    /// <summary>Which gate this is (1-based) and how many there are.</summary>
+    public (int Number, int Of) Gate => (Journey.Passed.Count + 1, Journey.Required);
+
+    public bool ReadyToUnlock { get; private set; }
+
+    public DateTimeOffset? BlockedUntil { get; private set; }
+
+    public string? Notice { get; private set; }
+
+    public string SignInUrl => RecoveryReturnUrls.SignInLink(Journey.ReturnUrl);
+
+    public string PendingHint => Pending is { } method ? Hint(method) : string.Empty;
+
+    public async Task<IActionResult> OnGetAsync() => await LoadAsync() ?? Page();
+
+    public async Task<IActionResult> OnPostChooseAsync()
+    {
+        if (await LoadAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        if (Method is not { } method || !Choices.Any(c => c.Method == method))
+        {
+            return Problem("Choose one of the listed ways to verify.");
+        }
+
+        return await AfterAsync(await gates.BeginAsync(Journey, user, method, HttpContext.RequestAborted));
+    }
+
+    public async Task<IActionResult> OnPostPhoneAsync()
+    {
+        if (await LoadAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        if (!AwaitingMobileNumber || !ModelState.IsValid || string.IsNullOrWhiteSpace(PhoneNumber))
+        {
+            return Problem(ModelState.IsValid ? "Type your full mobile number." : null);
+        }
+
+        return await AfterAsync(await gates.ConfirmMobileNumberAsync(Journey, user, PhoneNumber, HttpContext.RequestAborted),
+            "That is not the mobile number on your account. Type the whole number, with the country code if it is not local.");
+    }
+
+    public async Task<IActionResult> OnPostCodeAsync()
+    {
+        if (await LoadAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        if (!AwaitingCode || !ModelState.IsValid || string.IsNullOrWhiteSpace(Code))
+        {
+            return Problem(ModelState.IsValid ? "Enter the code we sent you." : null);
+        }
+
+        return await AfterAsync(await gates.VerifyCodeAsync(Journey, user, Code, HttpContext.RequestAborted), "That code is not right. Check it and try again.");
+    }
+
+    public async Task<IActionResult> OnPostResendAsync()
+    {
+        if (await LoadAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        if (!AwaitingCode)
+        {
+            return LocalRedirect(VerifyPath);
+        }
+
+        var result = await gates.ResendAsync(Journey, user, HttpContext.RequestAborted);
+        if (result.Status == GateStatus.TooSoon)
+        {
+            return Problem("We just sent a code. Wait a few seconds before asking for another.");
+        }
+
+        return await AfterAsync(result);
+    }
+
+    public async Task<IActionResult> OnPostAppAsync()
+    {
+        if (await LoadAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        if (Pending != RecoveryMethod.AuthenticatorApp || !ModelState.IsValid || string.IsNullOrWhiteSpace(Code))
+        {
+            return Problem(ModelState.IsValid ? "Enter the 6-digit code your app shows." : null);
+        }
+
+        return await AfterAsync(await gates.VerifyAuthenticatorAsync(Journey, user, Code, HttpContext.RequestAborted),
+            "That code is not right, or it was already used. Wait for the app to show a new code and enter it.");
+    }
+
+    public async Task<IActionResult> OnPostAnswersAsync()
+    {
+        if (await LoadAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        if (Pending != RecoveryMethod.SecurityQuestions)
+        {
+            return LocalRedirect(VerifyPath);
+        }
+
+        if (Answers.Count > 10 || Answers.Values.Any(a => a is { Length: > 200 }))
+        {
+            return Problem("Those answers are too long.");
+        }
+
+        return await AfterAsync(await gates.VerifyAnswersAsync(Journey, user, Answers, HttpContext.RequestAborted),
+            "At least one answer is not right. Answer these questions instead.");
+    }
+
+    /// <summary>"Use a different method": closes the open gate without passing it.</summary>
+    public async Task<IActionResult> OnPostOtherAsync()
+    {
+        if (await LoadAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        Journey.PendingMethod = null;
+        Journey.PendingCodeId = null;
+        Journey.PendingQuestions = string.Empty;
+        await Journeys.SaveAsync(Journey, HttpContext.RequestAborted);
+        return LocalRedirect(VerifyPath);
+    }
+
+    public async Task<IActionResult> OnPostUnlockAsync()
+    {
+        if (await LoadAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        return ReadyToUnlock ? await UnlockAsync() : LocalRedirect(VerifyPath);
+    }
+
+    private async Task<IActionResult> AfterAsync(GateResult result, string? wrong = null)
+    {
+        switch (result.Status)
+        {
+            case GateStatus.Blocked:
+                BlockedUntil = result.BlockedUntil;
+                return Page();
+            case GateStatus.Passed when Journey.GatesPassed:
+                return Journey.Reason == RecoveryReason.Unlock && (await policies.GetAsync(HttpContext.RequestAborted)).AllowUnlockWithoutReset
+                    ? await UnlockAsync()
+                    : LocalRedirect(PasswordPath);
+            case GateStatus.Wrong:
+                return Problem(wrong);
+            case GateStatus.CodeSpent:
+                return Problem("That code can't be used any more. Ask for a new code.");
+            case GateStatus.AlreadyUsed:
+                return Problem("That code was already used. If you were not sent on, ask for a new code.");
+            default:
+                return LocalRedirect(VerifyPath);
+        }
+    }
+
+    private async Task<IActionResult> UnlockAsync()
+    {
+        await completion.UnlockAsync(Journey, HttpContext.RequestAborted);
+        return LocalRedirect(DonePath);
+    }
+
+    /// <summary>Shows this page again with a message (and the journey's current state).</summary>
+    private PageResult Problem(string? message)
+    {
+        if (message is not null)
+        {
+            ModelState.AddModelError(string.Empty, message);
+        }
+
+        Code = null;
+        PhoneNumber = null;
+        Answers = [];
+        ModelState.Remove(nameof(Code));
+        ModelState.Remove(nameof(PhoneNumber));
+        Questions = Journey.PendingQuestionIds.Select(id => (id, SecurityQuestions.Predefined.TryGetValue(id, out var text) ? text : id)).ToList();
+        return Page();
+    }
+
+    private async Task<IActionResult?> LoadAsync()
+    {
+        var cancellationToken = HttpContext.RequestAborted;
+        if (await LoadJourneyAsync() is { } elsewhere)
+        {
+            return elsewhere;
+        }
+
+        if (Journey.Reason is null)
+        {
+            return LocalRedirect(ReasonPath);
+        }
+
+        var found = await users.FindByIdAsync(Journey.UserId!);
+        if (found is null)
+        {
+            return LocalRedirect(StartPath);
+        }
+
+        user = found;
+        if (await throttle.BlockedUntilAsync(user.Id, cancellationToken) is { } until)
+        {
+            BlockedUntil = until;
+            return Page();
+        }
+
+        if (Journey.GatesPassed)
+        {
+            if (Journey.Reason == RecoveryReason.Unlock && (await policies.GetAsync(cancellationToken)).AllowUnlockWithoutReset)
+            {
+                ReadyToUnlock = true;
+                return null;
+            }
+
+            return LocalRedirect(PasswordPath);
+        }
+
+        var usable = (await eligibility.EvaluateAsync(user, cancellationToken)).Usable;
+        var passedGroups = Journey.Passed.Select(SsprEligibilityEvaluator.MethodGroup).ToHashSet(StringComparer.Ordinal);
+        Choices = usable.Where(m => !passedGroups.Contains(SsprEligibilityEvaluator.MethodGroup(m)))
+            .Select(m => new MethodChoice(m, Label(m), Hint(m))).ToList();
+        if (Pending is { } pending && !Choices.Any(c => c.Method == pending))
+        {
+            // The method is no longer allowed or registered: choose again.
+            Journey.PendingMethod = null;
+        }
+
+        Questions = Journey.PendingQuestionIds.Select(id => (id, SecurityQuestions.Predefined.TryGetValue(id, out var text) ? text : id)).ToList();
+        Notice = Journey.PendingCodeSentAt is not null && AwaitingCode ? SentNotice() : null;
+        return null;
+    }
+
+    private string SentNotice() => Pending switch
+    {
+        RecoveryMethod.AlternateEmail => $"We emailed a code to {Hint(RecoveryMethod.AlternateEmail)}.",
+        RecoveryMethod.MobileText => $"We texted a code to {Hint(RecoveryMethod.MobileText)}.",
+        _ => $"We are calling {PendingHint}. Answer, and listen for the code.",
+    };
+
+    private static string Label(RecoveryMethod method) => method switch
+    {
+        RecoveryMethod.AlternateEmail => "Email me a code",
+        RecoveryMethod.MobileText => "Text me a code",
+        RecoveryMethod.MobileCall => "Call my mobile phone",
+        RecoveryMethod.OfficeCall => "Call my office phone",
+        RecoveryMethod.SecurityQuestions => "Answer my security questions",
+        _ => "Enter a code from my authenticator app",
+    };
+
+    private string Hint(RecoveryMethod method) => method switch
+    {
+        RecoveryMethod.AlternateEmail => Masking.Email(user.AlternateEmail ?? string.Empty),
+        RecoveryMethod.MobileText or RecoveryMethod.MobileCall => Masking.Phone(user.MobilePhone ?? string.Empty),
+        RecoveryMethod.OfficeCall => Masking.Phone(user.OfficePhone ?? string.Empty),
+        RecoveryMethod.SecurityQuestions => "Questions you answered when you registered",
+        _ => "The 6-digit code your app shows now",
+    };
+}
+
+public sealed record MethodChoice(RecoveryMethod Method, string Label, string Hint);

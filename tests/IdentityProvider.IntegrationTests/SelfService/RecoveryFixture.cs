@@ -1,0 +1,84 @@
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.Messaging;
+using IdentityProvider.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IdentityProvider.IntegrationTests.SelfService;
+
+/// <summary>
+/// The identity provider with self-service on for everyone and every method allowed (one required), emails going to a
+/// real SMTP server. Tests read codes from the outbox, where every message starts.
+/// </summary>
+public class RecoveryFixture : IAsyncLifetime
+{
+    public IdentityProviderHost Idp { get; private set; } = null!;
+
+    public TestSmtpServer Smtp { get; private set; } = null!;
+
+    public string Database { get; private set; } = null!;
+
+    protected virtual string Name => "recovery";
+
+    protected virtual TimeProvider? Clock => null;
+
+    public static Dictionary<string, string?> Settings(int smtpPort)
+    {
+        var settings = IdentityProvider.IntegrationTests.Messaging.MessagingFixture.Settings(smtpPort);
+        settings["SelfService:Scope"] = "All";
+        string[] methods = ["AlternateEmail", "MobileText", "MobileCall", "OfficeCall", "SecurityQuestions", "AuthenticatorApp"];
+        for (var i = 0; i < methods.Length; i++)
+        {
+            settings[$"SelfService:Methods:{i}"] = methods[i];
+        }
+
+        return settings;
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        Smtp = await TestSmtpServer.StartAsync();
+        Database = await TestDatabase.CreateAsync(Name);
+        var clock = Clock;
+        Idp = await IdentityProviderHost.StartAsync(Database, Settings(Smtp.Port), clock is null ? null : builder => builder.Services.AddSingleton(clock));
+        await using var scope = Idp.CreateScope();
+        var roles = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole>>();
+        foreach (var role in new[] { "Administrator", "Helpdesk" })
+        {
+            await roles.CreateAsync(new Microsoft.AspNetCore.Identity.IdentityRole(role));
+        }
+    }
+
+    public async Task<List<AuditEvent>> AuditAsync(string? userId)
+    {
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        return await db.Set<AuditEvent>().AsNoTracking().Where(e => e.UserId == userId).OrderBy(e => e.Id).ToListAsync();
+    }
+
+    public async Task<List<OutboxMessage>> MessagesAsync(string template)
+    {
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        return await db.Set<OutboxMessage>().AsNoTracking().Where(m => m.Template == template).ToListAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Idp.DisposeAsync();
+        await Smtp.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The same server with a clock the tests move (expiry, throttles, "send again").</summary>
+public sealed class RecoveryClockFixture : RecoveryFixture
+{
+    public FakeTimeProvider FakeClock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override string Name => "recovery-clock";
+
+    protected override TimeProvider? Clock => FakeClock;
+}
