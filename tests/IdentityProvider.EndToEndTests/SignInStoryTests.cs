@@ -51,7 +51,7 @@ public sealed class SignInStoryTests(BrowserFixture fixture)
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Can't access your account?" })).ToBeVisibleAsync();
         await UserStories.AssertAccessibleAsync(page);
 
-        await page.GetByRole(AriaRole.Link, new() { Name = "Back to sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Cancel" }).ClickAsync();
         await new LoginPage(page).SignInAsync("demo", "Rainy-Harbour-Lantern-42");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/demo$"));
     }

@@ -51,7 +51,7 @@ public sealed class SignInPageTests(OidcFixture fixture) : IClassFixture<OidcFix
 
         var rightWhileLocked = await SignInAsync(user.UserName!, TestData.Password);
         Assert.Contains("Your account is locked for now", rightWhileLocked.Html, StringComparison.Ordinal);
-        Assert.Contains("/Account/Recover?returnUrl=", rightWhileLocked.Html, StringComparison.Ordinal);
+        Assert.Contains("/recover?returnUrl=", rightWhileLocked.Html, StringComparison.Ordinal);
         Assert.Equal("/Account/Login", rightWhileLocked.FinalUri.AbsolutePath);
     }
 
@@ -130,19 +130,19 @@ public sealed class SignInPageTests(OidcFixture fixture) : IClassFixture<OidcFix
 
         var document = HtmlForms.Parse(await response.Content.ReadAsStringAsync());
         var link = document.QuerySelectorAll("a").Single(a => a.TextContent.Trim() == "Can't access your account?");
-        Assert.Equal("/Account/Recover?returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dx", link.GetAttribute("href"));
+        Assert.Equal("/recover?returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dx", link.GetAttribute("href"));
         Assert.NotNull(document.QuerySelector("label[for='Input_UserName']"));
         Assert.NotNull(document.QuerySelector("label[for='Input_Password']"));
     }
 
     [Fact]
-    public async Task RecoverPage_SaysPlainlyItIsNotAvailableYet_AndLinksBackToSignIn()
+    public async Task RecoverPage_WhenSelfServiceIsOff_SaysSoPlainly_AndLinksBackToSignIn()
     {
         using var client = Idp.CreateClient();
-        using var response = await client.GetAsync(new Uri("Account/Recover?returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dx", UriKind.Relative));
+        using var response = await client.GetAsync(new Uri("recover?returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dx", UriKind.Relative));
 
         var html = await response.Content.ReadAsStringAsync();
-        Assert.Contains("not switched on for this service yet", html, StringComparison.Ordinal);
+        Assert.Contains("not switched on for this service", html, StringComparison.Ordinal);
         Assert.Contains("/Account/Login?returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dx", html, StringComparison.Ordinal);
     }
 

@@ -113,3 +113,13 @@ public sealed class RecoveryBrowser(IdentityProviderHost host, CookieContainer? 
         Assert.True((int)response.StatusCode < 500, $"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}:\n{Html}");
     }
 }
+
+internal static class RecoveryBrowserExtensions
+{
+    /// <summary>"Send again" once the ten seconds have passed on <paramref name="clock"/>.</summary>
+    public static async Task<RecoveryBrowser> ResendAsyncAfter(this RecoveryBrowser browser, Microsoft.Extensions.Time.Testing.FakeTimeProvider clock)
+    {
+        clock.Advance(TimeSpan.FromSeconds(11));
+        return await browser.ResendAsync();
+    }
+}

@@ -24,10 +24,17 @@ public class RecoveryFixture : IAsyncLifetime
 
     protected virtual TimeProvider? Clock => null;
 
+    /// <summary>Settings a derived fixture changes.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
     public static Dictionary<string, string?> Settings(int smtpPort)
     {
         var settings = IdentityProvider.IntegrationTests.Messaging.MessagingFixture.Settings(smtpPort);
         settings["SelfService:Scope"] = "All";
+        // Every test starts journeys from 127.0.0.1; the per-network limit has its own test.
+        settings["Lockout:RecoveryStartPerIpLimit"] = "100000";
         string[] methods = ["AlternateEmail", "MobileText", "MobileCall", "OfficeCall", "SecurityQuestions", "AuthenticatorApp"];
         for (var i = 0; i < methods.Length; i++)
         {
@@ -42,7 +49,9 @@ public class RecoveryFixture : IAsyncLifetime
         Smtp = await TestSmtpServer.StartAsync();
         Database = await TestDatabase.CreateAsync(Name);
         var clock = Clock;
-        Idp = await IdentityProviderHost.StartAsync(Database, Settings(Smtp.Port), clock is null ? null : builder => builder.Services.AddSingleton(clock));
+        var settings = Settings(Smtp.Port);
+        Configure(settings);
+        Idp = await IdentityProviderHost.StartAsync(Database, settings, clock is null ? null : builder => builder.Services.AddSingleton(clock));
         await using var scope = Idp.CreateScope();
         var roles = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole>>();
         foreach (var role in new[] { "Administrator", "Helpdesk" })
@@ -81,4 +90,12 @@ public sealed class RecoveryClockFixture : RecoveryFixture
     protected override string Name => "recovery-clock";
 
     protected override TimeProvider? Clock => FakeClock;
+}
+
+/// <summary>A server that lets one network start only three journeys a minute.</summary>
+public sealed class RecoveryNetworkLimitFixture : RecoveryFixture
+{
+    protected override string Name => "recovery-network";
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Lockout:RecoveryStartPerIpLimit"] = "3";
 }
