@@ -4,9 +4,16 @@ using IdentityProvider.Benchmarks;
 // Micro-benchmarks:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- --filter '*'
 // Sign-in load:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- signin-load [attempts] [concurrency]
 // Outbox drain:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- outbox-drain [emails]
+// Reset journey:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- recovery-journey [journeys]
 if (args is ["signin-load", ..])
 {
     await SignInLoad.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
+    return;
+}
+
+if (args is ["recovery-journey", ..])
+{
+    await RecoveryJourney.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
     return;
 }
 

@@ -1,7 +1,6 @@
 using System.Net;
-using IdentityProvider.Testing;
 
-namespace IdentityProvider.IntegrationTests.SelfService;
+namespace IdentityProvider.Testing;
 
 /// <summary>
 /// Walks the reset journey through the real pages as a browser would: reads each page's form and posts it, keeps the
@@ -110,11 +109,14 @@ public sealed class RecoveryBrowser(IdentityProviderHost host, CookieContainer? 
         Page?.Dispose();
         Page = response;
         Html = await response.Content.ReadAsStringAsync();
-        Assert.True((int)response.StatusCode < 500, $"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}:\n{Html}");
+        if ((int)response.StatusCode >= 500)
+        {
+            throw new InvalidOperationException($"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}:\n{Html}");
+        }
     }
 }
 
-internal static class RecoveryBrowserExtensions
+public static class RecoveryBrowserExtensions
 {
     /// <summary>"Send again" once the ten seconds have passed on <paramref name="clock"/>.</summary>
     public static async Task<RecoveryBrowser> ResendAsyncAfter(this RecoveryBrowser browser, Microsoft.Extensions.Time.Testing.FakeTimeProvider clock)
