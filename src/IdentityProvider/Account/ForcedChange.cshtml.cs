@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using IdentityProvider.Data;
 using Microsoft.AspNetCore.Authentication;
@@ -17,7 +16,7 @@ namespace IdentityProvider.Account;
 public sealed class ForcedChangeModel(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn, PasswordChanger changer) : PageModel
 {
     [BindProperty]
-    public ForcedChangeInput Input { get; set; } = new();
+    public Passwords.NewPasswordInput Input { get; set; } = new();
 
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -73,17 +72,4 @@ public sealed class ForcedChangeModel(UserManager<ApplicationUser> users, SignIn
     }
 
     private LocalRedirectResult SignInAgain() => LocalRedirect("/Account/Login?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(ReturnUrl)));
-}
-
-public sealed class ForcedChangeInput
-{
-    [Required(ErrorMessage = "Enter a new password.")]
-    [StringLength(1024, ErrorMessage = "The new password is too long.")]
-    [DataType(DataType.Password)]
-    public string NewPassword { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter the new password again.")]
-    [Compare(nameof(NewPassword), ErrorMessage = "The two new passwords are not the same.")]
-    [DataType(DataType.Password)]
-    public string ConfirmPassword { get; set; } = string.Empty;
 }

@@ -74,61 +74,30 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
         },
     };
 
-    public RenderedEmail PasswordChanged(string userName, DateTimeOffset when, CultureInfo culture)
-    {
-        var org = organization.Value.Name;
-        return Email(
-            culture,
-            Text(culture, "password-changed.subject", org),
-            Text(culture, "password-changed.heading"),
-            [Text(culture, "password-changed.body", org, userName, when.UtcDateTime), Text(culture, "password-changed.notyou")]);
-    }
+    public RenderedEmail PasswordChanged(string userName, DateTimeOffset when, CultureInfo culture) =>
+        Notice(culture, "password-changed", Text(culture, "password-changed.body", organization.Value.Name, userName, when.UtcDateTime), Text(culture, "password-changed.notyou"));
 
-    public RenderedEmail VerificationCode(string code, TimeSpan lifetime, CultureInfo culture)
-    {
-        var org = organization.Value.Name;
-        return Email(
-            culture,
-            Text(culture, "code.subject", org),
-            Text(culture, "code.heading"),
-            [Text(culture, "code.body", code), Text(culture, "code.expiry", (int)lifetime.TotalMinutes, org), Text(culture, "code.notyou")]);
-    }
+    public RenderedEmail VerificationCode(string code, TimeSpan lifetime, CultureInfo culture) =>
+        Notice(culture, "code", Text(culture, "code.body", code), Text(culture, "code.expiry", (int)lifetime.TotalMinutes, organization.Value.Name), Text(culture, "code.notyou"));
 
-    public RenderedEmail PasswordReset(string userName, DateTimeOffset when, CultureInfo culture)
-    {
-        var org = organization.Value.Name;
-        return Email(
-            culture,
-            Text(culture, "password-reset.subject", org),
-            Text(culture, "password-reset.heading"),
-            [Text(culture, "password-reset.body", org, userName, when.UtcDateTime), Text(culture, "password-reset.notyou")]);
-    }
+    public RenderedEmail PasswordReset(string userName, DateTimeOffset when, CultureInfo culture) =>
+        Notice(culture, "password-reset", Text(culture, "password-reset.body", organization.Value.Name, userName, when.UtcDateTime), Text(culture, "password-reset.notyou"));
 
-    public RenderedEmail AdministratorPasswordReset(string administrator, DateTimeOffset when, CultureInfo culture)
-    {
-        var org = organization.Value.Name;
-        return Email(
-            culture,
-            Text(culture, "admin-reset.subject", org),
-            Text(culture, "admin-reset.heading"),
-            [Text(culture, "admin-reset.body", administrator, when.UtcDateTime), Text(culture, "admin-reset.check")]);
-    }
+    public RenderedEmail AdministratorPasswordReset(string administrator, DateTimeOffset when, CultureInfo culture) =>
+        Notice(culture, "admin-reset", Text(culture, "admin-reset.body", administrator, when.UtcDateTime), Text(culture, "admin-reset.check"));
 
-    public RenderedEmail HelpdeskRequest(string userName, string situation, DateTimeOffset when, CultureInfo culture)
-    {
-        var org = organization.Value.Name;
-        return Email(
-            culture,
-            Text(culture, "helpdesk.subject", org),
-            Text(culture, "helpdesk.heading"),
-            [Text(culture, "helpdesk.body", userName, when.UtcDateTime, situation), Text(culture, "helpdesk.next")]);
-    }
+    public RenderedEmail HelpdeskRequest(string userName, string situation, DateTimeOffset when, CultureInfo culture) =>
+        Notice(culture, "helpdesk", Text(culture, "helpdesk.body", userName, when.UtcDateTime, situation), Text(culture, "helpdesk.next"));
 
     public string SmsCode(string code, CultureInfo culture) => Text(culture, "sms.code", organization.Value.Name, code);
 
     /// <summary>Spoken text: the code read digit by digit, twice.</summary>
     public string VoiceCode(string code, CultureInfo culture) =>
         Text(culture, "voice.code", organization.Value.Name, string.Join(", ", code.ToCharArray()));
+
+    /// <summary>An email whose subject (with the organisation's name) and heading are the template's <c>.subject</c> and <c>.heading</c> texts.</summary>
+    private RenderedEmail Notice(CultureInfo culture, string template, params string[] paragraphs) =>
+        Email(culture, Text(culture, template + ".subject", organization.Value.Name), Text(culture, template + ".heading"), paragraphs);
 
     private RenderedEmail Email(CultureInfo culture, string subject, string heading, string[] paragraphs)
     {

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace IdentityProvider.Passwords;
 
 /// <summary>The input names of the shared new-password partial (<c>Shared/_NewPassword.cshtml</c>).</summary>
@@ -6,4 +8,18 @@ public sealed record NewPasswordFields(string NewName, string ConfirmName)
     public string NewId => NewName.Replace('.', '_');
 
     public string ConfirmId => ConfirmName.Replace('.', '_');
+}
+
+/// <summary>A new password and its confirmation, as every page that sets one posts them (forced change, reset).</summary>
+public sealed class NewPasswordInput
+{
+    [Required(ErrorMessage = "Enter a new password.")]
+    [StringLength(1024, ErrorMessage = "The new password is too long.")]
+    [DataType(DataType.Password)]
+    public string NewPassword { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Enter the new password again.")]
+    [Compare(nameof(NewPassword), ErrorMessage = "The two new passwords are not the same.")]
+    [DataType(DataType.Password)]
+    public string ConfirmPassword { get; set; } = string.Empty;
 }

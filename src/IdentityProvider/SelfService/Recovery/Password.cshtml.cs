@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using IdentityProvider.Account;
 using IdentityProvider.Data;
 using Microsoft.AspNetCore.Identity;
@@ -11,7 +10,7 @@ namespace IdentityProvider.SelfService.Recovery;
 public sealed class PasswordModel(RecoveryJourneys journeys, RecoveryCompletion completion, UserManager<ApplicationUser> users) : RecoveryPageModel(journeys)
 {
     [BindProperty]
-    public ResetPasswordInput Input { get; set; } = new();
+    public Passwords.NewPasswordInput Input { get; set; } = new();
 
     public Passwords.NewPasswordFields PasswordFields { get; } = new("Input.NewPassword", "Input.ConfirmPassword");
 
@@ -54,7 +53,7 @@ public sealed class PasswordModel(RecoveryJourneys journeys, RecoveryCompletion 
 
     private PageResult Again()
     {
-        Input = new ResetPasswordInput();
+        Input = new Passwords.NewPasswordInput();
         return Page();
     }
 
@@ -67,17 +66,4 @@ public sealed class PasswordModel(RecoveryJourneys journeys, RecoveryCompletion 
 
         return Journey.GatesPassed ? null : LocalRedirect(Journey.Reason is null ? ReasonPath : VerifyPath);
     }
-}
-
-public sealed class ResetPasswordInput
-{
-    [Required(ErrorMessage = "Enter a new password.")]
-    [StringLength(1024, ErrorMessage = "The new password is too long.")]
-    [DataType(DataType.Password)]
-    public string NewPassword { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter the new password again.")]
-    [Compare(nameof(NewPassword), ErrorMessage = "The two new passwords are not the same.")]
-    [DataType(DataType.Password)]
-    public string ConfirmPassword { get; set; } = string.Empty;
 }
