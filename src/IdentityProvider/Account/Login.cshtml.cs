@@ -19,6 +19,8 @@ public sealed partial class LoginModel(
     PasswordVerifier verifier,
     RequestThrottle throttle,
     Passwords.PasswordPolicyStore policies,
+    SelfService.SecurityInfo.RecentSignIn recent,
+    SelfService.SecurityInfo.RegistrationCheck registration,
     TimeProvider time,
     ILogger<LoginModel> logger) : PageModel
 {
@@ -77,6 +79,14 @@ public sealed partial class LoginModel(
                     new AuthenticationProperties { IsPersistent = Input.RememberMe },
                     [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
                 LogSignedIn(logger, result.User!.Id);
+                recent.Mark(HttpContext, result.User!.Id);
+                if ((await registration.CheckAsync(result.User!, HttpContext.RequestAborted)).Step is var step and not SelfService.SecurityInfo.SecurityInfoStep.None)
+                {
+                    // Register (or re-confirm) recovery methods first; the authorization resumes from the return URL.
+                    return LocalRedirect(SelfService.SecurityInfo.IndexModel.Path
+                        + SelfService.SecurityInfo.IndexModel.QueryString(step == SelfService.SecurityInfo.SecurityInfoStep.Register ? "register" : "reconfirm", ReturnUrl));
+                }
+
                 if (await ExpiresInDaysAsync(result.User!) is { } days)
                 {
                     return LocalRedirect($"/Account/PasswordExpiring?days={days}&returnUrl={Uri.EscapeDataString(ReturnUrl)}");

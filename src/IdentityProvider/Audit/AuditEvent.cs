@@ -53,6 +53,13 @@ public static class AuditEventTypes
     public const string RecoveryPasswordReset = "sspr.password-reset";
     public const string RecoveryUnlocked = "sspr.unlocked";
     public const string RecoveryExpired = "sspr.expired";
+
+    // Security info: users' own recovery methods.
+    public const string SecurityInfoCodeSent = "security-info.code-sent";
+    public const string SecurityInfoChanged = "security-info.changed";
+    public const string SecurityInfoConfirmed = "security-info.confirmed";
+    public const string SecurityInfoSkipped = "security-info.skipped";
+    public const string Reauthenticated = "sign-in.reauthenticated";
 }
 
 internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>

@@ -44,6 +44,9 @@ public sealed class ApplicationUser : IdentityUser
     /// <summary>The last TOTP time step accepted for this user (a step is never accepted twice).</summary>
     public long? AuthenticatorLastStep { get; set; }
 
+    /// <summary>When the user last confirmed (or changed) their recovery methods.</summary>
+    public DateTimeOffset? SecurityInfoConfirmedAt { get; set; }
+
     public string DisplayName =>
         string.Join(' ', new[] { GivenName, FamilyName }.Where(part => !string.IsNullOrWhiteSpace(part))) is { Length: > 0 } name
             ? name

@@ -41,6 +41,10 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
             ["helpdesk.heading"] = "A user cannot get back into their account",
             ["helpdesk.body"] = "The user {0} asked for help on {1:u} UTC: self-service password reset could not help them ({2}).",
             ["helpdesk.next"] = "Check who they are before you reset their password or unlock their account.",
+            ["security-info.subject"] = "Your {0} recovery methods changed",
+            ["security-info.heading"] = "Your recovery methods changed",
+            ["security-info.body"] = "On {3:u} UTC the {1} of your account {0} was {2}.",
+            ["security-info.notyou"] = "If you did not make this change, someone else may be able to reset your password: change your password and contact your IT helpdesk now.",
             ["footer"] = "This message was sent by the {0} account team. You cannot reply to it.",
             ["sms.code"] = "{0}: your verification code is {1}",
             ["voice.code"] = "This is {0}. Your verification code is {1}. Again, your code is {1}.",
@@ -68,6 +72,10 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
             ["helpdesk.heading"] = "Un utilisateur ne parvient pas à récupérer son compte",
             ["helpdesk.body"] = "L'utilisateur {0} a demandé de l'aide le {1:u} UTC : la réinitialisation en libre-service n'a pas pu l'aider ({2}).",
             ["helpdesk.next"] = "Vérifiez son identité avant de réinitialiser son mot de passe ou de débloquer son compte.",
+            ["security-info.subject"] = "Vos moyens de récupération {0} ont changé",
+            ["security-info.heading"] = "Vos moyens de récupération ont changé",
+            ["security-info.body"] = "Le {3:u} UTC, l'élément « {1} » de votre compte {0} a été modifié ({2}).",
+            ["security-info.notyou"] = "Si vous n'êtes pas à l'origine de ce changement, changez votre mot de passe et contactez tout de suite votre support informatique.",
             ["footer"] = "Ce message vous est envoyé par l'équipe des comptes de {0}. Merci de ne pas y répondre.",
             ["sms.code"] = "{0} : votre code de vérification est {1}",
             ["voice.code"] = "Ici {0}. Votre code de vérification est {1}. Je répète, votre code est {1}.",
@@ -88,6 +96,9 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
 
     public RenderedEmail HelpdeskRequest(string userName, string situation, DateTimeOffset when, CultureInfo culture) =>
         Notice(culture, "helpdesk", Text(culture, "helpdesk.body", userName, when.UtcDateTime, situation), Text(culture, "helpdesk.next"));
+
+    public RenderedEmail SecurityInfoChanged(string userName, string method, string what, DateTimeOffset when, CultureInfo culture) =>
+        Notice(culture, "security-info", Text(culture, "security-info.body", userName, method, what, when.UtcDateTime), Text(culture, "security-info.notyou"));
 
     public string SmsCode(string code, CultureInfo culture) => Text(culture, "sms.code", organization.Value.Name, code);
 

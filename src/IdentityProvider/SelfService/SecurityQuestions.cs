@@ -13,7 +13,7 @@ namespace IdentityProvider.SelfService;
 /// answers are normalised (case, accents kept, runs of spaces folded) and hashed with the password hasher, so they
 /// are never readable; they are registered and replaced as a set. At a reset, N are picked at random.
 /// </summary>
-public sealed class SecurityQuestions(ApplicationDbContext db, IPasswordHasher<ApplicationUser> hasher, TimeProvider time)
+public sealed class SecurityQuestions(ApplicationDbContext db, IPasswordHasher<ApplicationUser> hasher, Microsoft.Extensions.Options.IOptions<SsprOptions> options, TimeProvider time)
 {
     public const int MinimumAnswerLength = 3;
     public const int MaximumAnswerLength = 40;
@@ -31,6 +31,27 @@ public sealed class SecurityQuestions(ApplicationDbContext db, IPasswordHasher<A
         ["first-car"] = "What was the make and model of your first car?",
         ["childhood-street"] = "What was the name of the street you grew up on?",
     };
+
+    /// <summary>
+    /// Every question users may choose: the built-in ones and the organisation's own (<see cref="SsprOptions.CustomQuestions"/>),
+    /// whose ids are <c>custom:</c> and a hash of their text, so reordering the list keeps answers attached.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Available
+    {
+        get
+        {
+            var all = new Dictionary<string, string>(Predefined, StringComparer.Ordinal);
+            foreach (var text in options.Value.CustomQuestions.Select(q => q.Trim()).Where(q => q.Length > 0))
+            {
+                all.TryAdd(CustomId(text), text);
+            }
+
+            return all;
+        }
+    }
+
+    public static string CustomId(string text) =>
+        "custom:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text ?? string.Empty)))[..12].ToLowerInvariant();
 
     /// <summary>Folds case and runs of white space, so "  New   York" and "new york" are the same answer.</summary>
     public static string Normalize(string answer) =>
@@ -75,7 +96,7 @@ public sealed class SecurityQuestions(ApplicationDbContext db, IPasswordHasher<A
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(answers);
-        await db.Set<SecurityAnswer>().Where(a => a.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
+        db.RemoveRange(await db.Set<SecurityAnswer>().Where(a => a.UserId == user.Id).ToListAsync(cancellationToken));
         var now = time.GetUtcNow();
         foreach (var (questionId, answer) in answers)
         {

@@ -14,6 +14,9 @@ internal static class SelfServiceExtensions
                 o => string.IsNullOrWhiteSpace(o.ContactAdministrator) || o.ContactAdministrator.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
                     || System.Net.Mail.MailAddress.TryCreate(o.ContactAdministrator.Trim(), out _),
                 "SelfService:ContactAdministrator must be empty (email the helpdesk role), an email address or an https:// URL.")
+            .Validate(
+                o => o.CustomQuestions.Count <= SecurityQuestions.MaximumCustomQuestions && o.CustomQuestions.All(q => q.Trim().Length is >= 3 and <= 200),
+                "SelfService:CustomQuestions takes at most 20 questions of 3 to 200 characters.")
             .ValidateOnStart();
         builder.Services.AddMemoryCache();
         builder.Services.AddScoped<SsprPolicyStore>();
@@ -27,6 +30,9 @@ internal static class SelfServiceExtensions
         builder.Services.AddScoped<Recovery.RecoveryCompletion>();
         builder.Services.AddScoped<Recovery.RecoveryReturnUrls>();
         builder.Services.AddHostedService<Recovery.RecoverySweeper>();
+        builder.Services.AddSingleton<SecurityInfo.RecentSignIn>();
+        builder.Services.AddScoped<SecurityInfo.SecurityInfoChanges>();
+        builder.Services.AddScoped<SecurityInfo.RegistrationCheck>();
         builder.AddCaptcha();
         return builder;
     }

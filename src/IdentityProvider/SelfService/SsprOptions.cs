@@ -51,6 +51,19 @@ public sealed class SsprOptions
     /// <summary>Email the other administrators when an administrator resets their own password. Default on.</summary>
     public bool NotifyAdministratorsOnAdminReset { get; set; } = true;
 
+    /// <summary>Ask users with too few methods to register them when they sign in. Default off.</summary>
+    public bool RegistrationRequired { get; set; }
+
+    /// <summary>Users may skip the registration step at sign-in (they are asked again next time). Default on.</summary>
+    public bool RegistrationSkippable { get; set; } = true;
+
+    /// <summary>Ask users to confirm their recovery methods are still right after this many days (0–730, 0 = never). Default 180.</summary>
+    [Range(0, 730)]
+    public int ReconfirmDays { get; set; } = 180;
+
+    /// <summary>The organisation's own security questions (at most 20, 3–200 characters each), offered beside the built-in ones.</summary>
+    public List<string> CustomQuestions { get; set; } = [];
+
     /// <summary>How long a reset or unlock journey lasts from its start. Default 15 minutes.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
     public TimeSpan JourneyLifetime { get; set; } = TimeSpan.FromMinutes(15);

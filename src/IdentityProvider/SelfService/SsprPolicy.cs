@@ -35,6 +35,13 @@ public sealed class SsprPolicySettings
 
     public bool NotifyUserOnReset { get; set; }
 
+    public bool RegistrationRequired { get; set; }
+
+    public bool RegistrationSkippable { get; set; }
+
+    /// <summary>Days after which users confirm their methods again; 0 = never.</summary>
+    public int ReconfirmDays { get; set; }
+
     public bool NotifyAdministratorsOnAdminReset { get; set; }
 
     /// <summary>The custom page users are sent to for help, if one is configured.</summary>
@@ -96,6 +103,9 @@ public sealed class SsprPolicyStore(ApplicationDbContext db, IMemoryCache cache,
             ContactAdministrator = string.IsNullOrWhiteSpace(seed.ContactAdministrator) ? null : seed.ContactAdministrator.Trim(),
             NotifyUserOnReset = seed.NotifyUserOnReset,
             NotifyAdministratorsOnAdminReset = seed.NotifyAdministratorsOnAdminReset,
+            RegistrationRequired = seed.RegistrationRequired,
+            RegistrationSkippable = seed.RegistrationSkippable,
+            ReconfirmDays = seed.ReconfirmDays,
             UpdatedAt = time.GetUtcNow(),
         }, cancellationToken);
         cache.Set(CacheKey, settings, TimeSpan.FromSeconds(30));

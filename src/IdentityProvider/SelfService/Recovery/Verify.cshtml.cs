@@ -18,6 +18,7 @@ public sealed class VerifyModel(
     RecoveryCompletion completion,
     SsprEligibilityEvaluator eligibility,
     SsprPolicyStore policies,
+    SecurityQuestions securityQuestions,
     UserManager<ApplicationUser> users) : RecoveryPageModel(journeys)
 {
     private ApplicationUser user = null!;
@@ -233,7 +234,7 @@ public sealed class VerifyModel(
         Answers = [];
         ModelState.Remove(nameof(Code));
         ModelState.Remove(nameof(PhoneNumber));
-        Questions = Journey.PendingQuestionIds.Select(id => (id, SecurityQuestions.Predefined.TryGetValue(id, out var text) ? text : id)).ToList();
+        Questions = Journey.PendingQuestionIds.Select(id => (id, securityQuestions.Available.TryGetValue(id, out var text) ? text : id)).ToList();
         return Page();
     }
 
@@ -284,7 +285,7 @@ public sealed class VerifyModel(
             Journey.PendingMethod = null;
         }
 
-        Questions = Journey.PendingQuestionIds.Select(id => (id, SecurityQuestions.Predefined.TryGetValue(id, out var text) ? text : id)).ToList();
+        Questions = Journey.PendingQuestionIds.Select(id => (id, securityQuestions.Available.TryGetValue(id, out var text) ? text : id)).ToList();
         Notice = Journey.PendingCodeSentAt is not null && AwaitingCode ? SentNotice() : null;
         return null;
     }

@@ -167,6 +167,9 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.Property<bool>("PhoneNumberConfirmed")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTimeOffset?>("SecurityInfoConfirmedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
 
@@ -727,6 +730,15 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
 
                     b.Property<int>("QuestionsToReset")
                         .HasColumnType("integer");
+
+                    b.Property<int>("ReconfirmDays")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("RegistrationRequired")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("RegistrationSkippable")
+                        .HasColumnType("boolean");
 
                     b.Property<int>("Scope")
                         .HasColumnType("integer");

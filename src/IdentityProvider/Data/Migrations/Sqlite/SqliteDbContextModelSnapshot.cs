@@ -160,6 +160,9 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.Property<bool>("PhoneNumberConfirmed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("SecurityInfoConfirmedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("TEXT");
 
@@ -709,6 +712,15 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("QuestionsToReset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ReconfirmDays")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RegistrationRequired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("RegistrationSkippable")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Scope")

@@ -1,0 +1,44 @@
+using IdentityProvider.Data;
+
+namespace IdentityProvider.SelfService.SecurityInfo;
+
+public enum SecurityInfoStep
+{
+    None,
+
+    /// <summary>Too few usable methods while the policy requires registration.</summary>
+    Register,
+
+    /// <summary>The methods were last confirmed longer ago than the policy's re-confirm interval.</summary>
+    Reconfirm,
+}
+
+/// <summary>Decides, at sign-in, whether the user is asked to register recovery methods or to confirm them again.</summary>
+public sealed class RegistrationCheck(SsprPolicyStore policies, SsprEligibilityEvaluator eligibility, TimeProvider time)
+{
+    public async Task<(SecurityInfoStep Step, bool Skippable)> CheckAsync(ApplicationUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var policy = await policies.GetAsync(cancellationToken);
+        if (!policy.RegistrationRequired || policy.Scope == SsprScope.None)
+        {
+            return (SecurityInfoStep.None, true);
+        }
+
+        var result = await eligibility.EvaluateAsync(user, cancellationToken);
+        switch (result.Outcome)
+        {
+            case SsprOutcome.ManagedExternally or SsprOutcome.NotEnabled:
+                return (SecurityInfoStep.None, true);
+            case SsprOutcome.NotEnoughMethods:
+                return (SecurityInfoStep.Register, policy.RegistrationSkippable);
+        }
+
+        var confirmed = user.SecurityInfoConfirmedAt
+            ?? new[] { user.AlternateEmailRegisteredAt, user.MobilePhoneRegisteredAt, user.AuthenticatorRegisteredAt }.Max()
+            ?? user.CreatedAt;
+        return policy.ReconfirmDays > 0 && confirmed.AddDays(policy.ReconfirmDays) <= time.GetUtcNow()
+            ? (SecurityInfoStep.Reconfirm, true)
+            : (SecurityInfoStep.None, true);
+    }
+}
