@@ -139,6 +139,64 @@ public sealed class RecoveryStoryTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task ANewUser_IsAskedToRegister_AddsEmailAndAnApp_ThenResetsWithBoth()
+    {
+        await RecoveryData.SetPolicyAsync(fixture.Idp, p => p.MethodsRequired = 2);
+        try
+        {
+            var user = await RecoveryData.CreateUserAsync(fixture.Idp, group: "Staff");
+            var address = $"{user.UserName}@home.example";
+            var page = await fixture.NewPageAsync();
+            await page.GotoAsync(new Uri(fixture.Rp.BaseAddress, "login").ToString());
+            await new LoginPage(page).SignInAsync(user.UserName!, TestData.Password);
+
+            var info = new SecurityInfoPage(page);
+            await Assertions.Expect(info.Heading).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Set up your recovery methods.");
+            await UserStories.AssertAccessibleAsync(page);
+            await UserStories.ScreenshotAsync(page, "security-info-register");
+
+            await info.EmailAddress.FillAsync(address);
+            await info.Add.First.ClickAsync();
+            await info.Code.FillAsync(await RecoveryData.LatestCodeAsync(fixture.Idp, address));
+            await UserStories.AssertAccessibleAsync(page);
+            await info.Verify.ClickAsync();
+            await Assertions.Expect(page.GetByText("Your alternate email address is saved.")).ToBeVisibleAsync();
+
+            await info.SetUpAuthenticator.ClickAsync();
+            await Assertions.Expect(info.QrCode).ToBeVisibleAsync();
+            await UserStories.AssertAccessibleAsync(page);
+            await UserStories.ScreenshotAsync(page, "security-info-authenticator");
+            var secret = (await info.Secret.TextContentAsync())!.Trim();
+            await info.AppCode.FillAsync(new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow.AddSeconds(-30)));
+            await info.Confirm.ClickAsync();
+            await Assertions.Expect(page.GetByText("Your authenticator app is set up.")).ToBeVisibleAsync();
+
+            // Back to the relying app, which gets its tokens without a new sign-in.
+            await info.Continue.ClickAsync();
+            await Assertions.Expect(page).ToHaveURLAsync(new Uri(fixture.Rp.BaseAddress, "me").ToString());
+
+            // Later: forgotten password, proved with both.
+            var reset = await fixture.NewPageAsync();
+            var recovery = new RecoveryPages(reset);
+            await reset.GotoAsync("/recover");
+            await recovery.StartAsync(user.UserName!);
+            await recovery.ChooseReasonAsync("I forgot my password");
+            await recovery.ChooseMethodAsync("Email me a code");
+            await recovery.EnterCodeAsync(await RecoveryData.LatestCodeAsync(fixture.Idp, address));
+            await recovery.ChooseMethodAsync("Enter a code from my authenticator app");
+            await recovery.AppCode.FillAsync(new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow));
+            await recovery.Verify.ClickAsync();
+            await recovery.NewPasswordAsync(NewPassword);
+            await Assertions.Expect(recovery.Heading("Your password was reset")).ToBeVisibleAsync();
+        }
+        finally
+        {
+            await RecoveryData.SetPolicyAsync(fixture.Idp, p => p.MethodsRequired = 1);
+        }
+    }
+
+    [Fact]
     public async Task NoMethods_ContactAnAdministrator_AndAnExpiredJourney_AreAccessible()
     {
         var user = await RecoveryData.CreateUserAsync(fixture.Idp, group: "Staff");

@@ -104,7 +104,7 @@ internal sealed partial class DemoSeeder(
 
     /// <summary>
     /// Users for every self-service case, the Staff group self-service is enabled for, and the policy: every method
-    /// allowed, one required (two for administrators).
+    /// allowed, one required (two for administrators), registration asked for at sign-in.
     /// </summary>
     private async Task SeedSelfServiceAsync(DemoOptions demo, CancellationToken cancellationToken)
     {
@@ -127,6 +127,9 @@ internal sealed partial class DemoSeeder(
             AllowUnlockWithoutReset = true,
             NotifyUserOnReset = true,
             NotifyAdministratorsOnAdminReset = true,
+            RegistrationRequired = true,
+            RegistrationSkippable = true,
+            ReconfirmDays = 180,
             UpdatedAt = time.GetUtcNow(),
         }, cancellationToken);
 

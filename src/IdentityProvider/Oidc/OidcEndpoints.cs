@@ -41,6 +41,7 @@ internal static class OidcEndpoints
         IOpenIddictApplicationManager applications,
         IOpenIddictAuthorizationManager authorizations,
         IOpenIddictScopeManager scopes,
+        SelfService.SecurityInfo.RegistrationCheck registration,
         TimeProvider time)
     {
         var request = context.GetOpenIddictServerRequest()
@@ -103,6 +104,18 @@ internal static class OidcEndpoints
                 var cancel = here + QueryString.Create([.. RequestParameters(context), new(ActionResultParameter, "cancelled")]);
                 return Results.Redirect("/Account/ChangePassword?returnUrl=" + Uri.EscapeDataString(done) + "&cancelUrl=" + Uri.EscapeDataString(cancel));
             }
+        }
+
+        // Registration the policy does not let users skip: no code until the user has enough recovery methods.
+        if (await registration.CheckAsync(user, context.RequestAborted) is { Step: SelfService.SecurityInfo.SecurityInfoStep.Register, Skippable: false })
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.InteractionRequired, "The user must register recovery methods interactively.");
+            }
+
+            var resume = context.Request.PathBase + context.Request.Path + QueryString.Create(RequestParameters(context));
+            return Results.Redirect(SelfService.SecurityInfo.IndexModel.Path + SelfService.SecurityInfo.IndexModel.QueryString("register", resume));
         }
 
         var application = await applications.FindByClientIdAsync(request.ClientId!)

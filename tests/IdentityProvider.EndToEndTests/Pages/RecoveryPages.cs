@@ -78,3 +78,29 @@ public sealed partial class RecoveryPages(IPage page)
     [GeneratedRegex("^What is [a-z]+ plus [a-z]+\\?")]
     private static partial Regex SumQuestion();
 }
+
+/// <summary>The signed-in user's recovery methods page.</summary>
+public sealed class SecurityInfoPage(IPage page)
+{
+    public ILocator Heading => page.GetByRole(AriaRole.Heading, new() { Name = "Your recovery methods" });
+
+    public ILocator EmailAddress => page.GetByLabel("Email address", new() { Exact = true });
+
+    public ILocator Add => page.GetByRole(AriaRole.Button, new() { Name = "Add", Exact = true });
+
+    public ILocator Code => page.GetByLabel("Verification code");
+
+    public ILocator Verify => page.GetByRole(AriaRole.Button, new() { Name = "Verify" });
+
+    public ILocator SetUpAuthenticator => page.GetByRole(AriaRole.Button, new() { Name = "Set up an authenticator app" });
+
+    public ILocator QrCode => page.GetByRole(AriaRole.Img, new() { Name = "QR code to add this account to an authenticator app" });
+
+    public ILocator Secret => page.Locator("code.secret");
+
+    public ILocator AppCode => page.GetByLabel("Code from the app");
+
+    public ILocator Confirm => page.GetByRole(AriaRole.Button, new() { Name = "Confirm" });
+
+    public ILocator Continue => page.GetByRole(AriaRole.Button, new() { Name = "Done, continue" });
+}
