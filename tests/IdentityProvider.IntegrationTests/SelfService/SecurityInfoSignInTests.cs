@@ -2,6 +2,7 @@ using System.Net;
 using IdentityProvider.Audit;
 using IdentityProvider.Testing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityProvider.IntegrationTests.SelfService;
 
@@ -32,6 +33,31 @@ public sealed class SecurityInfoSignInTests(RecoveryClockFixture fixture) : ICla
         await browser.SubmitAsync(new() { ["NewEmail"] = $"{user.UserName}@home.example" }, "Email");
         Assert.Contains("Enter the code", browser.Text, StringComparison.Ordinal);
         Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.Reauthenticated);
+    }
+
+    [Fact]
+    public async Task ACodeEnteredAfterFiveMinutes_NoLongerAddsTheAddress()
+    {
+        await PolicyAsync(required: false);
+        var user = await RecoveryData.CreateUserAsync(Idp);
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, user.UserName!, TestData.Password);
+        await browser.OpenAsync("Account/SecurityInfo");
+        var address = $"{user.UserName}@home.example";
+        await browser.SubmitAsync(new() { ["NewEmail"] = address }, "Email");
+        var verify = browser.FormAction("Verify");
+        using var late = browser.FormContent(new() { ["Code"] = await RecoveryData.LatestCodeAsync(Idp, address) }, "Verify");
+
+        fixture.FakeClock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        await browser.OpenAsync("Account/Reauthenticate?returnUrl=%2FAccount%2FSecurityInfo");
+        await browser.SubmitAsync(new() { ["Password"] = TestData.Password });
+        using var response = await browser.Client.PostAsync(verify, late);
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Contains("can&#x27;t be used any more", html, StringComparison.Ordinal);
+        await using var scope = Idp.CreateScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<IdentityProvider.Data.ApplicationUser>>().FindByIdAsync(user.Id);
+        Assert.Null(stored!.AlternateEmail);
     }
 
     [Fact]
