@@ -11,6 +11,7 @@ namespace IdentityProvider.EndToEndTests;
 /// People who cannot sign in get back in on their own. One class, so the stories that change the organisation's
 /// self-service policy do not overlap with the others.
 /// </summary>
+[Collection(DemoOrganisation.Collection)]
 public sealed class RecoveryStoryTests(BrowserFixture fixture)
 {
     private const string NewPassword = "Lantern-Quarry-Thimble-64";

@@ -4,6 +4,7 @@ using Microsoft.Playwright;
 namespace IdentityProvider.EndToEndTests;
 
 /// <summary>A person signs in to the demo relying app through the real pages in Chromium.</summary>
+[Collection(DemoOrganisation.Collection)]
 public sealed class SignInStoryTests(BrowserFixture fixture)
 {
     [Fact]
