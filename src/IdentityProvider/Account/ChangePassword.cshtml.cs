@@ -183,21 +183,11 @@ public sealed partial class ChangePasswordModel(
     private static partial void LogRefused(ILogger logger, string userId, string codes);
 }
 
-public sealed class ChangePasswordInput
+public sealed class ChangePasswordInput : Passwords.NewPasswordInput
 {
     [Required(ErrorMessage = "Enter your current password.")]
     [StringLength(1024, ErrorMessage = "The current password is too long.")]
     [DataType(DataType.Password)]
     [Display(Name = "Current password")]
     public string CurrentPassword { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter a new password.")]
-    [StringLength(1024, ErrorMessage = "The new password is too long.")]
-    [DataType(DataType.Password)]
-    public string NewPassword { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter the new password again.")]
-    [Compare(nameof(NewPassword), ErrorMessage = "The two new passwords are not the same.")]
-    [DataType(DataType.Password)]
-    public string ConfirmPassword { get; set; } = string.Empty;
 }

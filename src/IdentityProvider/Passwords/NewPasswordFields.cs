@@ -10,8 +10,8 @@ public sealed record NewPasswordFields(string NewName, string ConfirmName)
     public string ConfirmId => ConfirmName.Replace('.', '_');
 }
 
-/// <summary>A new password and its confirmation, as every page that sets one posts them (forced change, reset).</summary>
-public sealed class NewPasswordInput
+/// <summary>A new password and its confirmation, as every page that sets one posts them (change, forced change, reset).</summary>
+public class NewPasswordInput
 {
     [Required(ErrorMessage = "Enter a new password.")]
     [StringLength(1024, ErrorMessage = "The new password is too long.")]
