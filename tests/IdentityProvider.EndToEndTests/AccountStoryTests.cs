@@ -40,4 +40,29 @@ public sealed class AccountStoryTests(BrowserFixture fixture)
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "You are signed out" })).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task RecoveryMethodsPages_ChoosingQuestions_AndReenteringThePassword_AreAccessible()
+    {
+        var user = await TestData.CreateUserAsync(fixture.Idp);
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/Account/Login?returnUrl=%2FAccount");
+        await new Pages.LoginPage(page).SignInAsync(user.UserName!, TestData.Password);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Your recovery methods" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your recovery methods" })).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+
+        await page.GotoAsync("/Account/SecurityInfo?step=questions");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Choose your security questions" })).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+        await UserStories.ScreenshotAsync(page, "security-info-questions");
+
+        await page.GotoAsync("/Account/Reauthenticate?returnUrl=%2FAccount%2FSecurityInfo");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Enter your password again" })).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+        await page.GetByLabel("Password").FillAsync(TestData.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your recovery methods" })).ToBeVisibleAsync();
+    }
 }

@@ -14,6 +14,9 @@ namespace IdentityProvider.IntegrationTests.SelfService;
 /// </summary>
 public class RecoveryFixture : IAsyncLifetime
 {
+    /// <summary>The organisation's own security question, offered beside the built-in ones.</summary>
+    public const string CustomQuestion = "What was the name of your first manager?";
+
     public IdentityProviderHost Idp { get; private set; } = null!;
 
     public TestSmtpServer Smtp { get; private set; } = null!;
@@ -33,6 +36,7 @@ public class RecoveryFixture : IAsyncLifetime
     {
         var settings = IdentityProvider.IntegrationTests.Messaging.MessagingFixture.Settings(smtpPort);
         settings["SelfService:Scope"] = "All";
+        settings["SelfService:CustomQuestions:0"] = CustomQuestion;
         // Every test starts journeys from 127.0.0.1; the per-network limit has its own test.
         settings["Lockout:RecoveryStartPerIpLimit"] = "100000";
         string[] methods = ["AlternateEmail", "MobileText", "MobileCall", "OfficeCall", "SecurityQuestions", "AuthenticatorApp"];

@@ -146,6 +146,30 @@ public sealed class SecurityInfoTests(RecoveryFixture fixture) : IClassFixture<R
     }
 
     [Fact]
+    public async Task TheOrganisationsOwnQuestion_CanBeChosen_AndAnsweredInAReset()
+    {
+        var (user, browser) = await SignedInAsync();
+        using var _ = browser;
+        await browser.OpenAsync("Account/SecurityInfo?step=questions");
+        var custom = HtmlForms.Parse(browser.Html).QuerySelectorAll("select[name='QuestionIds[0]'] option")
+            .Single(o => o.TextContent == RecoveryFixture.CustomQuestion).GetAttribute("value")!;
+        await browser.SubmitAsync(new()
+        {
+            ["QuestionIds[0]"] = custom, ["Answers[0]"] = "Morgan",
+            ["QuestionIds[1]"] = "first-pet", ["Answers[1]"] = "Biscuit",
+            ["QuestionIds[2]"] = "first-car", ["Answers[2]"] = "Blue Mini",
+        }, "Questions");
+        Assert.Contains("Your security questions are saved.", browser.Alert, StringComparison.Ordinal);
+
+        using var reset = await new RecoveryBrowser(Idp).StartAsync(user.UserName!);
+        await reset.ChooseReasonAsync();
+        await reset.ChooseMethodAsync("SecurityQuestions");
+        Assert.Contains(RecoveryFixture.CustomQuestion, reset.Text, StringComparison.Ordinal);
+        await reset.AnswerQuestionsAsync(new Dictionary<string, string> { [custom] = "morgan", ["first-pet"] = "biscuit", ["first-car"] = "blue mini" });
+        Assert.Equal("/recover/password", reset.Path);
+    }
+
+    [Fact]
     public async Task AuthenticatorApp_IsEnrolledWithItsFirstCode()
     {
         var (user, browser) = await SignedInAsync();
