@@ -60,6 +60,14 @@ public static class AuditEventTypes
     public const string SecurityInfoConfirmed = "security-info.confirmed";
     public const string SecurityInfoSkipped = "security-info.skipped";
     public const string Reauthenticated = "sign-in.reauthenticated";
+
+    // Administration: the event is about the account acted on; the reason names the acting administrator and the change.
+    public const string AdminStepUp = "admin.step-up";
+    public const string AdminPasswordReset = "admin.password-reset";
+    public const string AdminUnlocked = "admin.unlocked";
+    public const string AdminSessionsRevoked = "admin.sessions-revoked";
+    public const string AdminUserEnabledChanged = "admin.user-enabled-changed";
+    public const string AdminUserUpdated = "admin.user-updated";
 }
 
 internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>

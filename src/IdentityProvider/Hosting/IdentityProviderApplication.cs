@@ -1,3 +1,4 @@
+using IdentityProvider.Admin;
 using IdentityProvider.Account;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
@@ -32,6 +33,7 @@ public static partial class IdentityProviderApplication
             .AddMessaging()
             .AddSelfService()
             .AddOidcServer()
+            .AddAdmin()
             .AddDemo();
         configure?.Invoke(builder);
 

@@ -58,7 +58,7 @@ public class RecoveryFixture : IAsyncLifetime
         Idp = await IdentityProviderHost.StartAsync(Database, settings, clock is null ? null : builder => builder.Services.AddSingleton(clock));
         await using var scope = Idp.CreateScope();
         var roles = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole>>();
-        foreach (var role in new[] { "Administrator", "Helpdesk" })
+        foreach (var role in new[] { "Administrator", "Helpdesk", "Auditor" })
         {
             await roles.CreateAsync(new Microsoft.AspNetCore.Identity.IdentityRole(role));
         }

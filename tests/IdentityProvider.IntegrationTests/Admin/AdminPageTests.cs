@@ -1,0 +1,213 @@
+using System.Net;
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.IntegrationTests.SelfService;
+using IdentityProvider.Testing;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityProvider.IntegrationTests.Admin;
+
+/// <summary>The admin pages: roles, the step-up, finding users, the account actions and the audit log.</summary>
+public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<RecoveryFixture>
+{
+    private IdentityProviderHost Idp => fixture.Idp;
+
+    [Fact]
+    public async Task AUserWithoutAStaffRole_IsRefused()
+    {
+        var user = await TestData.CreateUserAsync(Idp);
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, user.UserName!, TestData.Password);
+
+        await browser.OpenAsync("admin/users");
+
+        Assert.Equal("/Account/AccessDenied", browser.Path);
+    }
+
+    [Fact]
+    public async Task AdminPages_NeedAFreshProof_WithTheAuthenticatorWhenTheAdminHasOne()
+    {
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+
+        await browser.OpenAsync("admin/users");
+        Assert.Equal("/admin/verify", browser.Path);
+        Assert.Contains("Code from your authenticator app", browser.Text, StringComparison.Ordinal);
+
+        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        Assert.Contains("That code is not right", browser.Alert, StringComparison.Ordinal);
+        await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
+        Assert.Equal("/admin/users", browser.Path);
+        Assert.Contains(await fixture.AuditAsync(admin.Id), e => e.EventType == AuditEventTypes.AdminStepUp && e.Outcome == AuditLog.Failure);
+    }
+
+    [Fact]
+    public async Task Users_AreFoundByNameOrEmail_AndPagedThroughThousands()
+    {
+        var marker = "pg" + Guid.NewGuid().ToString("N")[..6];
+        await using (var scope = Idp.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+            for (var i = 0; i < 5000; i++)
+            {
+                var id = Guid.NewGuid().ToString();
+                var name = $"{marker}-{i:D4}";
+                db.Users.Add(new ApplicationUser
+                {
+                    Id = id, UserName = name, NormalizedUserName = name.ToUpperInvariant(), Email = name + "@bulk.example",
+                    NormalizedEmail = (name + "@bulk.example").ToUpperInvariant(), GivenName = "Bulk", FamilyName = "User " + i, SecurityStamp = id,
+                });
+            }
+
+            await db.SaveChangesAsync();
+        }
+
+        using var browser = await AdminAsync("Helpdesk");
+        await browser.OpenAsync($"admin/users?q={marker}");
+        Assert.Contains("5000 users found. Page 1 of 100.", browser.Text, StringComparison.Ordinal);
+        Assert.Equal($"{marker}-0000", FirstUser(browser));
+
+        await browser.OpenAsync($"admin/users?q={marker}&p=100");
+        Assert.Equal($"{marker}-4950", FirstUser(browser));
+        Assert.Equal(50, HtmlForms.Parse(browser.Html).QuerySelectorAll("table.data tbody tr").Length);
+
+        await browser.OpenAsync($"admin/users?q={marker.ToUpperInvariant()}-1234");
+        Assert.Equal($"{marker}-1234", FirstUser(browser));
+        await browser.OpenAsync("admin/users?q=" + new string('x', 300));
+        Assert.Contains("at most 200 characters", browser.Alert, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnAdminReset_ShowsATemporaryPasswordOnce_AndForcesAChangeAtTheNextSignIn()
+    {
+        var user = await TestData.CreateUserAsync(Idp);
+        using var browser = await AdminAsync("Helpdesk");
+        await browser.OpenAsync($"admin/users/{user.Id}");
+        await browser.SubmitAsync([], "ResetPassword");
+        var temporary = HtmlForms.Parse(browser.Html).QuerySelector("code.secret")!.TextContent.Trim();
+        Assert.Matches("^[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}$", temporary);
+
+        await browser.OpenAsync($"admin/users/{user.Id}");
+        Assert.DoesNotContain(temporary, browser.Html, StringComparison.Ordinal);
+
+        using var signIn = new RecoveryBrowser(Idp);
+        await signIn.OpenAsync("Account/Login");
+        await signIn.SubmitAsync(new() { ["Input.UserName"] = user.UserName!, ["Input.Password"] = temporary });
+        Assert.Equal("/Account/ForcedChange", signIn.Path);
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.AdminPasswordReset);
+    }
+
+    [Fact]
+    public async Task TheHelpdesk_CannotActOnAnAdministrator_AndTheLastAdministratorStaysEnabled()
+    {
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        using (var helpdesk = await AdminAsync("Helpdesk"))
+        {
+            await helpdesk.OpenAsync($"admin/users/{admin.Id}");
+            Assert.Contains("Only administrators can act on an administrator's account.", helpdesk.Text, StringComparison.Ordinal);
+            await helpdesk.OpenAsync("Account");
+            using var content = helpdesk.FormContent([], "SignOutEverywhere");
+            using var forced = await helpdesk.Client.PostAsync(new Uri($"admin/users/{admin.Id}?handler=ResetPassword", UriKind.Relative), content);
+            Assert.Equal(HttpStatusCode.Forbidden, forced.StatusCode);
+        }
+
+        // Every administrator but one disabled: that one cannot be disabled.
+        await using (var scope = Idp.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            foreach (var other in await users.GetUsersInRoleAsync("Administrator"))
+            {
+                other.IsEnabled = other.Id == admin.Id;
+                await users.UpdateAsync(other);
+            }
+        }
+
+        using var self = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(self.Client, admin.UserName!, TestData.Password);
+        await self.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fusers%2F" + admin.Id);
+        await self.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        await self.SubmitAsync([], "Disable");
+        Assert.Equal(HttpStatusCode.Conflict, self.Page.StatusCode);
+        Assert.Contains("last enabled administrator", self.Alert, StringComparison.Ordinal);
+        await using var check = Idp.CreateScope();
+        Assert.True((await check.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(admin.Id))!.IsEnabled);
+    }
+
+    [Fact]
+    public async Task UnlockAndDisable_TakeEffect_AndAreAudited()
+    {
+        var user = await TestData.CreateUserAsync(Idp);
+        await using (var scope = Idp.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            var stored = await users.FindByIdAsync(user.Id);
+            await users.SetLockoutEndDateAsync(stored!, DateTimeOffset.UtcNow.AddHours(1));
+        }
+
+        using var browser = await AdminAsync("Administrator");
+        await browser.OpenAsync($"admin/users/{user.Id}");
+        Assert.Contains("Locked until", browser.Text, StringComparison.Ordinal);
+        await browser.SubmitAsync([], "Unlock");
+        Assert.Contains("The account is unlocked.", browser.Alert, StringComparison.Ordinal);
+        await browser.SubmitAsync([], "Disable");
+        Assert.Contains("The account is disabled.", browser.Alert, StringComparison.Ordinal);
+
+        using var signIn = new RecoveryBrowser(Idp);
+        await signIn.OpenAsync("Account/Login");
+        await signIn.SubmitAsync(new() { ["Input.UserName"] = user.UserName!, ["Input.Password"] = TestData.Password });
+        Assert.Equal("/Account/Login", signIn.Path);
+        var events = await fixture.AuditAsync(user.Id);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.AdminUnlocked);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.AdminUserEnabledChanged && e.Reason!.EndsWith("enabled True → False", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheAuditLog_IsFilteredAndExported_ButOnlyForAdministratorsAndAuditors()
+    {
+        var user = await TestData.CreateUserAsync(Idp);
+        await using (var scope = Idp.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+            db.Add(new AuditEvent { Time = DateTimeOffset.UtcNow, EventType = "sign-in.failed", UserId = user.Id, Outcome = "failure", Reason = "=cmd|' /C calc'!A0", ClientIp = "203.0.113.9" });
+            db.Add(new AuditEvent { Time = DateTimeOffset.UtcNow, EventType = "sign-in.succeeded", UserId = user.Id, Outcome = "success", ClientIp = "203.0.113.9" });
+            await db.SaveChangesAsync();
+        }
+
+        using (var helpdesk = await AdminAsync("Helpdesk"))
+        {
+            await helpdesk.OpenAsync("admin/audit");
+            Assert.Equal("/Account/AccessDenied", helpdesk.Path);
+        }
+
+        using var auditor = await AdminAsync("Auditor");
+        await auditor.OpenAsync($"admin/audit?user={user.Id}&Outcome=failure");
+        Assert.True(HtmlForms.Parse(auditor.Html).QuerySelectorAll("table.data tbody tr").Length == 1, auditor.Path + auditor.Text);
+
+        using var csv = await auditor.Client.GetAsync(new Uri($"admin/audit?handler=Csv&user={user.Id}&ip=203.0.113.9", UriKind.Relative));
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("time,event_type,user_id,outcome,reason,method,client_ip,user_agent", lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains(",'=cmd|' /C calc'!A0,", lines[2], StringComparison.Ordinal);
+
+        await auditor.OpenAsync("admin/audit?From=2026-12-01T00:00:00Z&To=2026-11-01T00:00:00Z");
+        Assert.Contains("The start of the period is after its end.", auditor.Alert, StringComparison.Ordinal);
+    }
+
+    private static string FirstUser(RecoveryBrowser browser) =>
+        HtmlForms.Parse(browser.Html).QuerySelector("table.data tbody tr td a")!.TextContent.Trim();
+
+    /// <summary>A signed-in member of <paramref name="role"/> past the step-up (password, as they have no app).</summary>
+    private async Task<RecoveryBrowser> AdminAsync(string role)
+    {
+        var staff = await RecoveryData.CreateUserAsync(Idp, role: role);
+        var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, staff.UserName!, TestData.Password);
+        await browser.OpenAsync("admin/verify");
+        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        return browser;
+    }
+}
