@@ -15,6 +15,9 @@ public static class AdminRoles
     /// <summary>The audit log: administrators and auditors.</summary>
     public const string AuditPolicy = "admin.audit";
 
+    /// <summary>Policies and settings: administrators only.</summary>
+    public const string SettingsPolicy = "admin.settings";
+
     /// <summary>Any of the three roles: the admin home page.</summary>
     public const string StaffPolicy = "admin.staff";
 }
@@ -27,9 +30,11 @@ internal static class AdminExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AdminRoles.UsersPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Helpdesk))
             .AddPolicy(AdminRoles.AuditPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Auditor))
+            .AddPolicy(AdminRoles.SettingsPolicy, policy => policy.RequireRole(AdminRoles.Administrator))
             .AddPolicy(AdminRoles.StaffPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor));
         builder.Services.AddSingleton<AdminStepUp>();
         builder.Services.AddScoped<Users.AdminUserActions>();
+        builder.Services.AddScoped<Requests.HelpdeskRequests>();
         builder.Services.Configure<RazorPagesOptions>(options =>
         {
             options.Conventions.AuthorizeFolder("/Admin", AdminRoles.StaffPolicy);

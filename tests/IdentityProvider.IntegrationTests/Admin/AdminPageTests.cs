@@ -197,6 +197,78 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.Contains("The start of the period is after its end.", auditor.Alert, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AHelpRequestRaisedFromTheResetPages_IsAssignedAndResolvedByTheHelpdesk()
+    {
+        await RecoveryData.SetPolicyAsync(Idp, p => p.ContactAdministrator = null);
+        var user = await RecoveryData.CreateUserAsync(Idp);
+        using (var journey = await new RecoveryBrowser(Idp).StartAsync(user.UserName!))
+        {
+            await journey.OpenAsync("recover/contact");
+            await journey.SubmitAsync([]);
+        }
+
+        using var helpdesk = await AdminAsync("Helpdesk");
+        await helpdesk.OpenAsync("admin/requests");
+        var link = HtmlForms.Parse(helpdesk.Html).QuerySelectorAll("table.data tbody tr")
+            .Single(r => r.TextContent.Contains(user.UserName!, StringComparison.Ordinal)).QuerySelector("a")!.GetAttribute("href")!;
+        await helpdesk.OpenAsync(link.TrimStart('/'));
+        Assert.Contains("Not enough recovery methods", helpdesk.Text, StringComparison.Ordinal);
+        Assert.Contains("sspr.contacted-admin", helpdesk.Text, StringComparison.Ordinal);
+
+        await helpdesk.SubmitAsync([], "Assign");
+        Assert.Contains("The request is assigned to you.", helpdesk.Alert, StringComparison.Ordinal);
+        await helpdesk.SubmitAsync(new() { ["Resolution"] = "" }, "Resolve");
+        Assert.Contains("Say what you did", helpdesk.Alert, StringComparison.Ordinal);
+        await helpdesk.SubmitAsync(new() { ["Resolution"] = "Called back, checked ID, reset the password." }, "Resolve");
+        Assert.Contains("The request is resolved.", helpdesk.Alert, StringComparison.Ordinal);
+
+        await helpdesk.OpenAsync("admin/requests");
+        Assert.DoesNotContain(user.UserName!, helpdesk.Text, StringComparison.Ordinal);
+        var events = await fixture.AuditAsync(user.Id);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.HelpdeskRequestAssigned);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.HelpdeskRequestResolved);
+    }
+
+    [Fact]
+    public async Task TheSelfServicePolicy_IsEditedByAdministrators_WithEachChangeAudited()
+    {
+        using (var helpdesk = await AdminAsync("Helpdesk"))
+        {
+            await helpdesk.OpenAsync("admin/policies/self-service");
+            Assert.Equal("/Account/AccessDenied", helpdesk.Path);
+        }
+
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await browser.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fpolicies%2Fself-service");
+        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        Assert.Equal("/admin/policies/self-service", browser.Path);
+
+        await browser.SubmitAsync(new() { ["Input.Scope"] = "Selected", ["Input.QuestionsToReset"] = "5", ["Input.QuestionsToRegister"] = "3" });
+        Assert.Contains("Choose at least one group", browser.Alert, StringComparison.Ordinal);
+        Assert.Contains("A reset cannot ask more questions than users register.", browser.Alert, StringComparison.Ordinal);
+
+        var before = await PolicyAsync();
+        await browser.OpenAsync("admin/policies/self-service");
+        await browser.SubmitAsync(new() { ["Input.MethodsRequired"] = before.MethodsRequired == 1 ? "2" : "1" });
+        Assert.Contains("The policy is saved.", browser.Alert, StringComparison.Ordinal);
+
+        var after = await PolicyAsync();
+        Assert.NotEqual(before.MethodsRequired, after.MethodsRequired);
+        Assert.Equal(before.Methods, after.Methods);
+        Assert.Contains(await fixture.AuditAsync(admin.Id), e => e.EventType == AuditEventTypes.AdminPolicyChanged
+            && e.Reason == $"sspr.MethodsRequired: {before.MethodsRequired} → {after.MethodsRequired}");
+        await RecoveryData.SetPolicyAsync(Idp, p => p.MethodsRequired = before.MethodsRequired);
+    }
+
+    private async Task<IdentityProvider.SelfService.SsprPolicySettings> PolicyAsync()
+    {
+        await using var scope = Idp.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<IdentityProvider.SelfService.SsprPolicySettings>().AsNoTracking().SingleAsync();
+    }
+
     private static string FirstUser(RecoveryBrowser browser) =>
         HtmlForms.Parse(browser.Html).QuerySelector("table.data tbody tr td a")!.TextContent.Trim();
 

@@ -20,6 +20,7 @@ public sealed partial class ContactModel(
     IOptions<SsprOptions> options,
     Outbox outbox,
     MessageTemplates templates,
+    Admin.Requests.HelpdeskRequests helpdesk,
     AuditLog audit,
     TimeProvider time,
     ILogger<ContactModel> logger) : RecoveryPageModel(journeys)
@@ -88,6 +89,7 @@ public sealed partial class ContactModel(
                 outbox.Email(recipient, request, "helpdesk-request");
             }
 
+            helpdesk.Raise(user, Journey.Outcome == SsprOutcome.Eligible ? "verification-failed" : StartModel.OutcomeCode(Journey.Outcome));
             audit.Add(AuditEventTypes.RecoveryContactedAdministrator, user.Id, AuditLog.Success, StartModel.OutcomeCode(Journey.Outcome));
             LogContacted(logger, user.Id, recipients.Count);
         }
