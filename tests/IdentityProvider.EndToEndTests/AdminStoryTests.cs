@@ -4,8 +4,71 @@ using Microsoft.Playwright;
 namespace IdentityProvider.EndToEndTests;
 
 /// <summary>IT staff find a user, help them, and read what happened, on accessible pages.</summary>
+[Collection(DemoOrganisation.Collection)]
 public sealed class AdminStoryTests(BrowserFixture fixture)
 {
+    [Fact]
+    public async Task AnAdministratorRequiresTwoMethods_AndAUsersResetAsksForTwo()
+    {
+        var admin = await RecoveryData.CreateUserAsync(fixture.Idp, role: "Administrator");
+        var user = await RecoveryData.CreateUserAsync(fixture.Idp, u => u.AlternateEmail = $"{u.UserName}@home.example", group: "Staff", authenticator: true);
+        var page = await SignedInAdminAsync(admin, "/admin/policies/self-service");
+        try
+        {
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Self-service password reset policy" })).ToBeVisibleAsync();
+            await UserStories.AssertAccessibleAsync(page);
+            await page.GetByLabel("Methods a reset needs").SelectOptionAsync("2");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save policy" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The policy is saved.");
+
+            var reset = await fixture.NewPageAsync();
+            var recovery = new Pages.RecoveryPages(reset);
+            await reset.GotoAsync("/recover");
+            await recovery.StartAsync(user.UserName!);
+            await recovery.ChooseReasonAsync("I forgot my password");
+            await Assertions.Expect(reset.GetByText("Step 1 of 2")).ToBeVisibleAsync();
+        }
+        finally
+        {
+            await RecoveryData.SetPolicyAsync(fixture.Idp, p => p.MethodsRequired = 1);
+        }
+    }
+
+    [Fact]
+    public async Task TheHelpdesk_ResolvesARequestRaisedFromTheNotEnabledPage()
+    {
+        var outsider = await RecoveryData.CreateUserAsync(fixture.Idp, u => u.AlternateEmail = $"{u.UserName}@home.example");
+        var person = await fixture.NewPageAsync();
+        await person.GotoAsync("/recover");
+        await new Pages.RecoveryPages(person).StartAsync(outsider.UserName!);
+        await Assertions.Expect(person.GetByRole(AriaRole.Heading, new() { Name = "Self-service reset is not enabled for you" })).ToBeVisibleAsync();
+        await person.GetByRole(AriaRole.Link, new() { Name = "Contact an administrator" }).ClickAsync();
+        await person.GetByRole(AriaRole.Button, new() { Name = "Send the request" }).ClickAsync();
+        await Assertions.Expect(person.GetByRole(AriaRole.Status)).ToContainTextAsync("Your request was sent");
+
+        var helpdesk = await RecoveryData.CreateUserAsync(fixture.Idp, role: "Helpdesk");
+        var page = await SignedInAdminAsync(helpdesk, "/admin/requests");
+        await UserStories.AssertAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Row).Filter(new() { HasText = outsider.UserName! }).GetByRole(AriaRole.Link).ClickAsync();
+        await Assertions.Expect(page.GetByText("Self-service not enabled for them")).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Assign to me" }).ClickAsync();
+        await page.GetByLabel("What did you do?").FillAsync("Called the user back and reset the password.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("The request is resolved.");
+        await UserStories.ScreenshotAsync(page, "admin-request");
+    }
+
+    private async Task<IPage> SignedInAdminAsync(IdentityProvider.Data.ApplicationUser staff, string target)
+    {
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/Account/Login?returnUrl=" + Uri.EscapeDataString(target));
+        await new Pages.LoginPage(page).SignInAsync(staff.UserName!, TestData.Password);
+        await page.GetByLabel("Password").FillAsync(TestData.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        return page;
+    }
+
     [Fact]
     public async Task AHelpdeskAdministrator_ResetsAUsersPassword_AndReadsTheAuditLog()
     {
