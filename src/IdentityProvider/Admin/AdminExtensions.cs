@@ -24,6 +24,20 @@ public static class AdminRoles
 
 internal static class AdminExtensions
 {
+    /// <summary>The admin API, its OpenAPI document (<c>/api/openapi/v1.json</c>) and a browsable UI (<c>/api/docs</c>).</summary>
+    public static WebApplication MapAdmin(this WebApplication app)
+    {
+        app.MapAdminApi();
+        app.MapOpenApi("/api/openapi/{documentName}.json");
+        app.UseSwaggerUI(options =>
+        {
+            options.RoutePrefix = "api/docs";
+            options.SwaggerEndpoint("/api/openapi/v1.json", "Administration API v1");
+            options.DocumentTitle = "Administration API";
+        });
+        return app;
+    }
+
     /// <summary>The admin pages: role policies and the step-up every admin page needs.</summary>
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
     {
@@ -33,6 +47,15 @@ internal static class AdminExtensions
             .AddPolicy(AdminRoles.SettingsPolicy, policy => policy.RequireRole(AdminRoles.Administrator))
             .AddPolicy(AdminRoles.StaffPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor));
         builder.Services.AddSingleton<AdminStepUp>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Identity provider administration API";
+            document.Info.Description = "Users, audit log, self-service policy and help requests. Send an access token from this server "
+                + "with the area's scope (admin.users, admin.audit, admin.policies, admin.requests). Errors are RFC 9457 problem details. "
+                + "Lists take page (from 1) and pageSize (1–200, default 50) and answer { items, page, pageSize, total }.";
+            return Task.CompletedTask;
+        }));
         builder.Services.AddScoped<Users.AdminUserActions>();
         builder.Services.AddScoped<Requests.HelpdeskRequests>();
         builder.Services.Configure<RazorPagesOptions>(options =>

@@ -68,6 +68,7 @@ public static class AuditEventTypes
     public const string AdminSessionsRevoked = "admin.sessions-revoked";
     public const string AdminUserEnabledChanged = "admin.user-enabled-changed";
     public const string AdminUserUpdated = "admin.user-updated";
+    public const string AdminUserCreated = "admin.user-created";
     public const string AdminPolicyChanged = "admin.policy-changed";
     public const string HelpdeskRequestAssigned = "helpdesk.request-assigned";
     public const string HelpdeskRequestResolved = "helpdesk.request-resolved";

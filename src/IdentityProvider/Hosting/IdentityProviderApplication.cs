@@ -48,6 +48,7 @@ public static partial class IdentityProviderApplication
         app.MapPasswordEndpoints();
         app.MapDevMailbox();
         app.MapRazorPages();
+        app.MapAdmin();
         return app;
     }
 

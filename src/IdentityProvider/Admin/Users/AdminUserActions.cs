@@ -35,15 +35,22 @@ public sealed class AdminUserActions(
 {
     private const string Alphabet = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
 
+    /// <summary>The signed-in staff member as an actor.</summary>
+    public async Task<AdminActor> ActorAsync(ApplicationUser staff)
+    {
+        ArgumentNullException.ThrowIfNull(staff);
+        return new AdminActor(staff.Id, await users.IsInRoleAsync(staff, AdminRoles.Administrator));
+    }
+
     /// <summary>Whether <paramref name="actor"/> may act on <paramref name="target"/>: only administrators act on administrators.</summary>
-    public async Task<bool> MayActOnAsync(ApplicationUser actor, ApplicationUser target) =>
-        await users.IsInRoleAsync(actor, AdminRoles.Administrator) || !await users.IsInRoleAsync(target, AdminRoles.Administrator);
+    public async Task<bool> MayActOnAsync(AdminActor actor, ApplicationUser target) =>
+        actor.IsAdministrator || !await users.IsInRoleAsync(target, AdminRoles.Administrator);
 
     /// <summary>
     /// Sets a temporary password (returned once, never stored in clear), which must be changed at the next sign-in.
     /// Sessions and tokens end. The temporary password passes the password policy like any other.
     /// </summary>
-    public async Task<(AdminActionResult Result, string? TemporaryPassword)> ResetPasswordAsync(ApplicationUser actor, ApplicationUser target, CancellationToken cancellationToken = default)
+    public async Task<(AdminActionResult Result, string? TemporaryPassword)> ResetPasswordAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
@@ -63,7 +70,7 @@ public sealed class AdminUserActions(
         return result.Succeeded ? (AdminActionResult.Done, temporary) : (AdminActionResult.Failed, null);
     }
 
-    public async Task<AdminActionResult> UnlockAsync(ApplicationUser actor, ApplicationUser target, CancellationToken cancellationToken = default)
+    public async Task<AdminActionResult> UnlockAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
@@ -77,7 +84,7 @@ public sealed class AdminUserActions(
         return AdminActionResult.Done;
     }
 
-    public async Task<AdminActionResult> RevokeSessionsAsync(ApplicationUser actor, ApplicationUser target, CancellationToken cancellationToken = default)
+    public async Task<AdminActionResult> RevokeSessionsAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
@@ -92,7 +99,7 @@ public sealed class AdminUserActions(
     }
 
     /// <summary>Disables (sessions end, no new tokens) or enables an account. The last enabled administrator stays enabled.</summary>
-    public async Task<AdminActionResult> SetEnabledAsync(ApplicationUser actor, ApplicationUser target, bool enabled, CancellationToken cancellationToken = default)
+    public async Task<AdminActionResult> SetEnabledAsync(AdminActor actor, ApplicationUser target, bool enabled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
@@ -120,11 +127,11 @@ public sealed class AdminUserActions(
     }
 
     /// <summary>Marks the password as living in another directory (self-service then sends the user to their administrator).</summary>
-    public async Task<AdminActionResult> SetManagedExternallyAsync(ApplicationUser actor, ApplicationUser target, bool external, CancellationToken cancellationToken = default)
+    public async Task<AdminActionResult> SetManagedExternallyAsync(AdminActor actor, ApplicationUser target, bool external, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
-        if (!await users.IsInRoleAsync(actor, AdminRoles.Administrator))
+        if (!actor.IsAdministrator)
         {
             return AdminActionResult.NotAllowed;
         }

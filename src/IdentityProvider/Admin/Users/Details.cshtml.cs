@@ -66,15 +66,15 @@ public sealed class DetailsModel(
         (await actions.SetManagedExternallyAsync(actor, target, external, HttpContext.RequestAborted),
             external ? "The password is now marked as managed in another directory." : "The password is managed here again."));
 
-    private async Task<IActionResult> ActAsync(Func<ApplicationUser, ApplicationUser, Task<(AdminActionResult Result, string Done)>> action)
+    private async Task<IActionResult> ActAsync(Func<AdminActor, ApplicationUser, Task<(AdminActionResult Result, string Done)>> action)
     {
         if (await LoadAsync() is { } elsewhere)
         {
             return elsewhere;
         }
 
-        var actor = await users.GetUserAsync(User) ?? throw new InvalidOperationException("The signed-in user no longer exists.");
-        var (result, done) = await action(actor, Target);
+        var staff = await users.GetUserAsync(User) ?? throw new InvalidOperationException("The signed-in user no longer exists.");
+        var (result, done) = await action(await actions.ActorAsync(staff), Target);
         switch (result)
         {
             case AdminActionResult.Done:
@@ -112,8 +112,8 @@ public sealed class DetailsModel(
             .Join(db.Set<Group>(), m => m.GroupId, g => g.Id, (_, g) => g.Name).OrderBy(n => n).ToListAsync(HttpContext.RequestAborted);
         Questions = await questions.CountAsync(found.Id, HttpContext.RequestAborted);
         Eligibility = await eligibility.EvaluateAsync(found, HttpContext.RequestAborted);
-        var actor = await users.GetUserAsync(User);
-        MayAct = actor is not null && await actions.MayActOnAsync(actor, found);
+        var staff = await users.GetUserAsync(User);
+        MayAct = staff is not null && await actions.MayActOnAsync(await actions.ActorAsync(staff), found);
         return null;
     }
 

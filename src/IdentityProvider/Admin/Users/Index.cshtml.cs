@@ -32,16 +32,7 @@ public sealed class IndexModel(ApplicationDbContext db, TimeProvider time) : Pag
             Query = null;
         }
 
-        var users = db.Users.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(Query))
-        {
-            var term = Query.Trim().ToUpperInvariant();
-#pragma warning disable CA1304, CA1311, CA1862 // Translated to SQL UPPER(...) LIKE; no .NET culture is involved.
-            users = users.Where(u => u.NormalizedUserName!.Contains(term) || u.NormalizedEmail!.Contains(term)
-                || ((u.GivenName ?? string.Empty) + " " + (u.FamilyName ?? string.Empty)).ToUpper().Contains(term));
-#pragma warning restore CA1304, CA1311, CA1862
-        }
-
+        var users = UserSearch.Filter(db.Users.AsNoTracking(), Query);
         Total = await users.CountAsync(HttpContext.RequestAborted);
         PageNumber = Math.Clamp(PageNumber, 1, Pages);
         Rows = await users.OrderBy(u => u.NormalizedUserName).ThenBy(u => u.Id)

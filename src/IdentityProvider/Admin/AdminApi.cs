@@ -1,0 +1,111 @@
+using Microsoft.AspNetCore.Authentication;
+using IdentityProvider.Data;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
+
+namespace IdentityProvider.Admin;
+
+/// <summary>
+/// The admin REST API under <c>/api/v1</c>. Callers send an access token from this server (client credentials for
+/// automation) holding the area's scope; a token issued to a person also needs that person's staff role. Every error
+/// is an RFC 9457 problem. Lists take <c>page</c> (from 1) and <c>pageSize</c> (1–200, default 50) and answer
+/// <c>{ items, page, pageSize, total }</c>.
+/// </summary>
+public static class AdminApi
+{
+    public const string Prefix = "/api/v1";
+    public const string UsersScope = "admin.users";
+    public const string AuditScope = "admin.audit";
+    public const string PoliciesScope = "admin.policies";
+    public const string RequestsScope = "admin.requests";
+
+    public static IReadOnlyList<string> Scopes { get; } = [UsersScope, AuditScope, PoliciesScope, RequestsScope];
+
+    internal const string CallerItem = "admin-api-caller";
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup(Prefix).WithTags("Administration").DisableAntiforgery();
+        Users.UsersApi.Map(api.MapGroup("/users").AddEndpointFilter(new ScopeFilter(UsersScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Users"));
+        Audit.AuditApi.Map(api.MapGroup("/audit").AddEndpointFilter(new ScopeFilter(AuditScope, AdminRoles.Administrator, AdminRoles.Auditor)).WithTags("Audit"));
+        Policies.PoliciesApi.Map(api.MapGroup("/policies").AddEndpointFilter(new ScopeFilter(PoliciesScope, AdminRoles.Administrator)).WithTags("Policies"));
+        Requests.RequestsApi.Map(api.MapGroup("/helpdesk-requests").AddEndpointFilter(new ScopeFilter(RequestsScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Helpdesk requests"));
+        return app;
+    }
+
+    /// <summary>Who is calling: a client (automation) or a staff member.</summary>
+    public static AdminActor Actor(this HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return (AdminActor)http.Items[CallerItem]!;
+    }
+
+    /// <summary>A problem for a request the API refuses as invalid, with an error per field.</summary>
+    public static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static IResult NotFound(string what) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No {what} has that id.");
+
+    /// <summary>Checks paging parameters; null when they are fine.</summary>
+    public static IResult? CheckPaging(int page, int pageSize) =>
+        page < 1 ? Invalid("page", "Pages count from 1.")
+        : pageSize is < 1 or > 200 ? Invalid("pageSize", "Page size is 1 to 200.")
+        : null;
+}
+
+/// <summary>Who acts: a staff member's user id, or <c>client …</c> for automation; and whether they act as an administrator.</summary>
+public sealed record AdminActor(string Id, bool IsAdministrator);
+
+/// <summary>A page of results, as every list operation answers.</summary>
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
+
+/// <summary>Authenticates the bearer token and checks the area's scope (and a person's role) before the endpoint runs.</summary>
+internal sealed class ScopeFilter(string scope, params string[] roles) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var result = await http.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        if (!result.Succeeded || result.Principal is not { } principal)
+        {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
+            return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                detail: "Send an access token from this server in the Authorization header (Bearer).");
+        }
+
+        if (!principal.HasScope(scope))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"The access token needs the '{scope}' scope.");
+        }
+
+        var subject = principal.GetClaim(OpenIddictConstants.Claims.Subject) ?? string.Empty;
+        var users = http.RequestServices.GetRequiredService<UserManager<ApplicationUser>>();
+        var staff = await users.FindByIdAsync(subject);
+        if (staff is not null && !await InAnyRoleAsync(users, staff))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Your account does not have a role that may use this part of the API.");
+        }
+
+        // Automation (a client's own token) acts with the area's full rights; a person acts with their roles.
+        var actor = staff is null
+            ? new AdminActor("client " + subject, IsAdministrator: true)
+            : new AdminActor(staff.Id, await users.IsInRoleAsync(staff, AdminRoles.Administrator));
+        http.Items[AdminApi.CallerItem] = actor;
+        return await next(context);
+    }
+
+    private async Task<bool> InAnyRoleAsync(UserManager<ApplicationUser> users, ApplicationUser staff)
+    {
+        foreach (var role in roles)
+        {
+            if (await users.IsInRoleAsync(staff, role))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

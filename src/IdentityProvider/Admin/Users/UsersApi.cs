@@ -1,0 +1,267 @@
+using System.Net.Mail;
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.Messaging;
+using IdentityProvider.SelfService;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityProvider.Admin.Users;
+
+/// <summary>A user as the API shows them: profile, state, and which recovery methods are registered and when (never values' secrets).</summary>
+public sealed record UserView(
+    string Id, string UserName, string? Email, string? GivenName, string? FamilyName, bool Enabled, DateTimeOffset? LockedUntil,
+    bool MustChangePassword, bool PasswordManagedExternally, IReadOnlyList<string> Roles, RecoveryMethodsView Methods);
+
+public sealed record RecoveryMethodsView(
+    DateTimeOffset? AlternateEmailRegisteredAt, DateTimeOffset? MobilePhoneRegisteredAt, bool OfficePhone, int SecurityQuestions, DateTimeOffset? AuthenticatorRegisteredAt);
+
+public sealed record UserSummary(string Id, string UserName, string? Email, string? GivenName, string? FamilyName, bool Enabled);
+
+/// <summary>A new user: with a password (checked by the password policy) or, without one, a temporary password shown once.</summary>
+public sealed record CreateUserRequest(string? UserName, string? Email, string? GivenName, string? FamilyName, string? Password);
+
+/// <summary>Changes to a user; absent (null) fields stay as they are, an empty string clears a contact value.</summary>
+public sealed record UpdateUserRequest(
+    string? GivenName, string? FamilyName, string? Email, string? AlternateEmail, string? MobilePhone, string? OfficePhone,
+    bool? Enabled, bool? PasswordManagedExternally);
+
+public sealed record TemporaryPasswordView(string TemporaryPassword);
+
+internal static class UsersApi
+{
+    public static void Map(RouteGroupBuilder users)
+    {
+        users.MapGet("/", ListAsync).WithSummary("Find users by username, email or name, a page at a time.");
+        users.MapGet("/{id}", GetAsync).WithSummary("One user.");
+        users.MapPost("/", CreateAsync).WithSummary("Create a user.");
+        users.MapPatch("/{id}", UpdateAsync).WithSummary("Change a user's profile, contact data or state.");
+        users.MapPost("/{id}/password-reset", ResetAsync).WithSummary("Set a temporary password that must be changed at the next sign-in.");
+        users.MapPost("/{id}/unlock", UnlockAsync).WithSummary("Clear the user's lockout.");
+        users.MapPost("/{id}/revoke-sessions", RevokeAsync).WithSummary("End the user's sessions and revoke their tokens.");
+    }
+
+    private static async Task<IResult> ListAsync(ApplicationDbContext db, string? q = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
+    {
+        if (AdminApi.CheckPaging(page, pageSize) is { } problem)
+        {
+            return problem;
+        }
+
+        if (q is { Length: > 200 })
+        {
+            return AdminApi.Invalid("q", "Search for at most 200 characters.");
+        }
+
+        var query = UserSearch.Filter(db.Users.AsNoTracking(), q);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderBy(u => u.NormalizedUserName).ThenBy(u => u.Id).Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(u => new UserSummary(u.Id, u.UserName!, u.Email, u.GivenName, u.FamilyName, u.IsEnabled)).ToListAsync(cancellationToken);
+        return Results.Ok(new Paged<UserSummary>(items, page, pageSize, total));
+    }
+
+    private static async Task<IResult> GetAsync(string id, UserManager<ApplicationUser> users, SecurityQuestions questions, CancellationToken cancellationToken) =>
+        await users.FindByIdAsync(id) is { } user ? Results.Ok(await ViewAsync(user, users, questions, cancellationToken)) : AdminApi.NotFound("user");
+
+    private static async Task<IResult> CreateAsync(
+        CreateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, SecurityQuestions questions, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 256)
+        {
+            errors["userName"] = ["A username of 1 to 256 characters is required."];
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 256 || !MailAddress.TryCreate(request.Email, out _))
+        {
+            errors["email"] = ["A valid email address is required."];
+        }
+
+        if (request.GivenName is { Length: > 100 } || request.FamilyName is { Length: > 100 })
+        {
+            errors["name"] = ["Names have at most 100 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        var temporary = string.IsNullOrEmpty(request.Password) ? AdminUserActions.TemporaryPassword() : null;
+        var user = new ApplicationUser
+        {
+            UserName = request.UserName!.Trim(),
+            Email = request.Email!.Trim(),
+            EmailConfirmed = true,
+            GivenName = request.GivenName?.Trim(),
+            FamilyName = request.FamilyName?.Trim(),
+            CreatedAt = time.GetUtcNow(),
+            MustChangePassword = temporary is not null,
+        };
+        var result = await users.CreateAsync(user, temporary ?? request.Password!);
+        if (!result.Succeeded)
+        {
+            return Results.ValidationProblem(result.Errors.GroupBy(e => Field(e.Code)).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+        }
+
+        await audit.WriteAsync(AuditEventTypes.AdminUserCreated, user.Id, AuditLog.Success, $"by {http.Actor().Id}", cancellationToken: cancellationToken);
+        var view = await ViewAsync(user, users, questions, cancellationToken);
+        return Results.Created($"{AdminApi.Prefix}/users/{user.Id}", temporary is null ? view : new { user = view, temporaryPassword = temporary });
+    }
+
+    private static async Task<IResult> UpdateAsync(
+        string id, UpdateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, SecurityQuestions questions,
+        AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return AdminApi.NotFound("user");
+        }
+
+        var actor = http.Actor();
+        if (!await actions.MayActOnAsync(actor, user))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can change an administrator's account.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        string? Phone(string field, string? value)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                return null;
+            }
+
+            var e164 = PhoneNumberFormat.ToE164(value);
+            if (e164 is null)
+            {
+                errors[field] = ["Give the number in international form, e.g. +447400123456."];
+            }
+
+            return e164;
+        }
+
+        void Email(string field, string? value)
+        {
+            if (!string.IsNullOrEmpty(value) && (value.Length > 256 || !MailAddress.TryCreate(value, out _)))
+            {
+                errors[field] = ["Give a valid email address."];
+            }
+        }
+
+        if (request.GivenName is { Length: > 100 } || request.FamilyName is { Length: > 100 })
+        {
+            errors["name"] = ["Names have at most 100 characters."];
+        }
+
+        Email("email", request.Email);
+        Email("alternateEmail", request.AlternateEmail);
+        if (request.Email == string.Empty)
+        {
+            errors["email"] = ["The primary email cannot be removed."];
+        }
+
+        var mobile = Phone("mobilePhone", request.MobilePhone);
+        var office = Phone("officePhone", request.OfficePhone);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        var changed = new List<string>();
+        var now = time.GetUtcNow();
+        if (request.GivenName is not null && request.GivenName != user.GivenName) { user.GivenName = request.GivenName.Trim(); changed.Add("givenName"); }
+        if (request.FamilyName is not null && request.FamilyName != user.FamilyName) { user.FamilyName = request.FamilyName.Trim(); changed.Add("familyName"); }
+        if (request.Email is not null && request.Email != user.Email) { await users.SetEmailAsync(user, request.Email.Trim()); user.EmailConfirmed = true; changed.Add("email"); }
+        if (request.AlternateEmail is not null && request.AlternateEmail != (user.AlternateEmail ?? string.Empty))
+        {
+            (user.AlternateEmail, user.AlternateEmailRegisteredAt) = request.AlternateEmail.Length == 0 ? ((string?)null, (DateTimeOffset?)null) : (request.AlternateEmail.Trim(), now);
+            changed.Add("alternateEmail");
+        }
+
+        if (request.MobilePhone is not null && mobile != user.MobilePhone)
+        {
+            (user.MobilePhone, user.MobilePhoneRegisteredAt) = mobile is null ? ((string?)null, (DateTimeOffset?)null) : (mobile, now);
+            changed.Add("mobilePhone");
+        }
+
+        if (request.OfficePhone is not null && office != user.OfficePhone) { user.OfficePhone = office; changed.Add("officePhone"); }
+        if (request.PasswordManagedExternally is { } external && external != user.PasswordManagedExternally)
+        {
+            if (!actor.IsAdministrator)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can mark a password as managed elsewhere.");
+            }
+
+            changed.Add($"passwordManagedExternally: {user.PasswordManagedExternally} → {external}");
+            user.PasswordManagedExternally = external;
+        }
+
+        var update = await users.UpdateAsync(user);
+        if (!update.Succeeded)
+        {
+            return Results.ValidationProblem(update.Errors.GroupBy(e => Field(e.Code)).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+        }
+
+        if (changed.Count > 0)
+        {
+            var reason = $"by {actor.Id}: {string.Join(", ", changed)}";
+            await audit.WriteAsync(AuditEventTypes.AdminUserUpdated, user.Id, AuditLog.Success, reason.Length > 200 ? reason[..200] : reason, cancellationToken: cancellationToken);
+        }
+
+        if (request.Enabled is { } enabled && enabled != user.IsEnabled)
+        {
+            switch (await actions.SetEnabledAsync(actor, user, enabled, cancellationToken))
+            {
+                case AdminActionResult.LastAdministrator:
+                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "This is the last enabled administrator.");
+                case AdminActionResult.NotAllowed:
+                    return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can change an administrator's account.");
+            }
+        }
+
+        return Results.Ok(await ViewAsync(user, users, questions, cancellationToken));
+    }
+
+    private static Task<IResult> ResetAsync(string id, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, CancellationToken cancellationToken) =>
+        ActAsync(id, users, async user =>
+        {
+            var (result, temporary) = await actions.ResetPasswordAsync(http.Actor(), user, cancellationToken);
+            return (result, temporary is null ? null : new TemporaryPasswordView(temporary));
+        });
+
+    private static Task<IResult> UnlockAsync(string id, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, CancellationToken cancellationToken) =>
+        ActAsync(id, users, async user => (await actions.UnlockAsync(http.Actor(), user, cancellationToken), null));
+
+    private static Task<IResult> RevokeAsync(string id, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, CancellationToken cancellationToken) =>
+        ActAsync(id, users, async user => (await actions.RevokeSessionsAsync(http.Actor(), user, cancellationToken), null));
+
+    private static async Task<IResult> ActAsync(string id, UserManager<ApplicationUser> users, Func<ApplicationUser, Task<(AdminActionResult Result, object? Body)>> action)
+    {
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return AdminApi.NotFound("user");
+        }
+
+        var (result, body) = await action(user);
+        return result switch
+        {
+            AdminActionResult.Done => body is null ? Results.NoContent() : Results.Ok(body),
+            AdminActionResult.NotAllowed => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can act on an administrator's account."),
+            _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "The change could not be made; nothing was changed."),
+        };
+    }
+
+    private static async Task<UserView> ViewAsync(ApplicationUser user, UserManager<ApplicationUser> users, SecurityQuestions questions, CancellationToken cancellationToken) => new(
+        user.Id, user.UserName!, user.Email, user.GivenName, user.FamilyName, user.IsEnabled, user.LockoutEnd, user.MustChangePassword, user.PasswordManagedExternally,
+        [.. await users.GetRolesAsync(user)],
+        new RecoveryMethodsView(user.AlternateEmailRegisteredAt, user.MobilePhoneRegisteredAt, user.OfficePhone is not null,
+            await questions.CountAsync(user.Id, cancellationToken), user.AuthenticatorRegisteredAt));
+
+    private static string Field(string identityErrorCode) => identityErrorCode switch
+    {
+        var c when c.Contains("UserName", StringComparison.Ordinal) => "userName",
+        var c when c.Contains("Email", StringComparison.Ordinal) => "email",
+        _ => "password",
+    };
+}

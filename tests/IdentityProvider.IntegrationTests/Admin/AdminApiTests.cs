@@ -1,0 +1,246 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Duende.IdentityModel.Client;
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.IntegrationTests.SelfService;
+using IdentityProvider.Testing;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityProvider.IntegrationTests.Admin;
+
+/// <summary>The admin REST API with client-credentials tokens: scopes, problem details, paging, and each operation.</summary>
+public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<RecoveryFixture>
+{
+    private IdentityProviderHost Idp => fixture.Idp;
+
+    [Fact]
+    public async Task WithoutAToken_TheApiAnswers401_AsAProblem()
+    {
+        using var http = new HttpClient { BaseAddress = Idp.BaseAddress };
+        using var response = await http.GetAsync(new Uri("api/v1/users", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task ATokenWithAnotherAreasScope_IsRefused()
+    {
+        using var http = await ClientAsync("admin.audit");
+
+        using var users = await http.GetAsync(new Uri("api/v1/users", UriKind.Relative));
+        using var audit = await http.GetAsync(new Uri("api/v1/audit", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, users.StatusCode);
+        Assert.Contains("admin.users", (await ProblemAsync(users)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, audit.StatusCode);
+    }
+
+    [Fact]
+    public async Task Users_ArePagedAndFiltered_AndBadPagingIsAValidationProblem()
+    {
+        using var http = await ClientAsync("admin.users");
+        var marker = "api" + Guid.NewGuid().ToString("N")[..6];
+        for (var i = 0; i < 120; i++)
+        {
+            await TestData.CreateUserAsync(Idp, $"{marker}{i:D3}");
+        }
+
+        var page = await http.GetFromJsonAsync<JsonElement>($"api/v1/users?q={marker}&page=3&pageSize=50");
+        Assert.Equal(120, page.GetProperty("total").GetInt32());
+        Assert.Equal(20, page.GetProperty("items").GetArrayLength());
+        Assert.Equal($"{marker}100", page.GetProperty("items")[0].GetProperty("userName").GetString());
+
+        using var bad = await http.GetAsync(new Uri("api/v1/users?pageSize=500", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await ProblemAsync(bad)).GetProperty("errors").TryGetProperty("pageSize", out _));
+
+        using var missing = await http.GetAsync(new Uri("api/v1/users/no-such-user", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(404, (await ProblemAsync(missing)).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task CreatingAUser_ChecksEachField_AndWithoutAPasswordGivesATemporaryOne()
+    {
+        using var http = await ClientAsync("admin.users");
+        var name = "new" + Guid.NewGuid().ToString("N")[..8];
+
+        using var invalid = await http.PostAsJsonAsync("api/v1/users", new { userName = "", email = "not-an-email" });
+        var errors = (await ProblemAsync(invalid)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("userName", out _) && errors.TryGetProperty("email", out _));
+
+        using var weak = await http.PostAsJsonAsync("api/v1/users", new { userName = name, email = name + "@example.org", password = "password" });
+        Assert.Equal(HttpStatusCode.BadRequest, weak.StatusCode);
+        Assert.True((await ProblemAsync(weak)).GetProperty("errors").TryGetProperty("password", out _));
+
+        using var created = await http.PostAsJsonAsync("api/v1/users", new { userName = name, email = name + "@example.org", givenName = "New", familyName = "Person" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var temporary = body.GetProperty("temporaryPassword").GetString()!;
+        Assert.True(body.GetProperty("user").GetProperty("mustChangePassword").GetBoolean());
+
+        using var signIn = new RecoveryBrowser(Idp);
+        await signIn.OpenAsync("Account/Login");
+        await signIn.SubmitAsync(new() { ["Input.UserName"] = name, ["Input.Password"] = temporary });
+        Assert.Equal("/Account/ForcedChange", signIn.Path);
+    }
+
+    [Fact]
+    public async Task AdminSetContactData_CountsForSelfService_AndIsAudited()
+    {
+        using var http = await ClientAsync("admin.users");
+        var user = await TestData.CreateUserAsync(Idp);
+
+        using var invalid = await http.PatchAsJsonAsync($"api/v1/users/{user.Id}", new { mobilePhone = "12345" });
+        Assert.True((await ProblemAsync(invalid)).GetProperty("errors").TryGetProperty("mobilePhone", out _));
+
+        using var patched = await http.PatchAsJsonAsync($"api/v1/users/{user.Id}", new { alternateEmail = "set-by-it@home.example", mobilePhone = "+44 7400 123999" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var view = await patched.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.NotEqual(JsonValueKind.Null, view.GetProperty("methods").GetProperty("mobilePhoneRegisteredAt").ValueKind);
+
+        using var journey = await new RecoveryBrowser(Idp).StartAsync(user.UserName!);
+        Assert.Equal("/recover/reason", journey.Path);
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.AdminUserUpdated && e.Reason!.Contains("alternateEmail, mobilePhone", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ResetUnlockAndRevoke_Work_AndTheLastAdministratorStaysEnabled()
+    {
+        using var http = await ClientAsync("admin.users");
+        var user = await TestData.CreateUserAsync(Idp);
+
+        using var reset = await http.PostAsync(new Uri($"api/v1/users/{user.Id}/password-reset", UriKind.Relative), null);
+        Assert.Matches("^[A-Za-z0-9]{4}(-[A-Za-z0-9]{4}){3}$", (await reset.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("temporaryPassword").GetString());
+        using var unlock = await http.PostAsync(new Uri($"api/v1/users/{user.Id}/unlock", UriKind.Relative), null);
+        using var revoke = await http.PostAsync(new Uri($"api/v1/users/{user.Id}/revoke-sessions", UriKind.Relative), null);
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NoContent), (unlock.StatusCode, revoke.StatusCode));
+
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        await using (var scope = Idp.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            foreach (var other in await users.GetUsersInRoleAsync("Administrator"))
+            {
+                other.IsEnabled = other.Id == admin.Id;
+                await users.UpdateAsync(other);
+            }
+        }
+
+        using var disable = await http.PatchAsJsonAsync($"api/v1/users/{admin.Id}", new { enabled = false });
+        Assert.Equal(HttpStatusCode.Conflict, disable.StatusCode);
+        Assert.Contains("last enabled administrator", (await ProblemAsync(disable)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheAuditLog_IsFilteredAndPaged()
+    {
+        using var http = await ClientAsync("admin.audit");
+        var user = await TestData.CreateUserAsync(Idp);
+        await using (var scope = Idp.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AuditLog>().WriteAsync("sign-in.failed", user.Id, AuditLog.Failure, "wrong-password");
+        }
+
+        var page = await http.GetFromJsonAsync<JsonElement>($"api/v1/audit?userId={user.Id}&type=sign-in.&outcome=failure");
+        Assert.Equal(1, page.GetProperty("total").GetInt32());
+        Assert.Equal("wrong-password", page.GetProperty("items")[0].GetProperty("reason").GetString());
+
+        using var bad = await http.GetAsync(new Uri("api/v1/audit?outcome=maybe", UriKind.Relative));
+        Assert.True((await ProblemAsync(bad)).GetProperty("errors").TryGetProperty("outcome", out _));
+    }
+
+    [Fact]
+    public async Task ThePolicy_IsReadAndReplaced_WithValidationAndAnAuditOfEachChange()
+    {
+        using var http = await ClientAsync("admin.policies");
+        var policy = await http.GetFromJsonAsync<JsonElement>("api/v1/policies/self-service");
+        var body = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(policy.GetRawText())!;
+
+        var invalid = new Dictionary<string, object?>(body.ToDictionary(p => p.Key, p => (object?)p.Value)) { ["questionsToReset"] = 5, ["questionsToRegister"] = 3, ["methodsRequired"] = 7 };
+        using var refused = await http.PutAsJsonAsync("api/v1/policies/self-service", invalid);
+        var errors = (await ProblemAsync(refused)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("questionsToReset", out _) && errors.TryGetProperty("methodsRequired", out _));
+
+        var required = body["methodsRequired"].GetInt32();
+        var change = new Dictionary<string, object?>(body.ToDictionary(p => p.Key, p => (object?)p.Value)) { ["methodsRequired"] = required == 1 ? 2 : 1 };
+        using var saved = await http.PutAsJsonAsync("api/v1/policies/self-service", change);
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+
+        await using var scope = Idp.CreateScope();
+        var events = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<AuditEvent>()
+            .Where(e => e.EventType == AuditEventTypes.AdminPolicyChanged).ToListAsync();
+        Assert.Contains(events, e => e.Reason!.EndsWith($"sspr.MethodsRequired: {required} → {(required == 1 ? 2 : 1)}", StringComparison.Ordinal) && e.Reason.StartsWith("by client ", StringComparison.Ordinal));
+        await RecoveryData.SetPolicyAsync(Idp, p => p.MethodsRequired = required);
+    }
+
+    [Fact]
+    public async Task HelpRequests_AreListedAndResolved()
+    {
+        await RecoveryData.SetPolicyAsync(Idp, p => p.ContactAdministrator = null);
+        var user = await RecoveryData.CreateUserAsync(Idp);
+        using (var journey = await new RecoveryBrowser(Idp).StartAsync(user.UserName!))
+        {
+            await journey.OpenAsync("recover/contact");
+            await journey.SubmitAsync([]);
+        }
+
+        using var http = await ClientAsync("admin.requests");
+        var open = await http.GetFromJsonAsync<JsonElement>("api/v1/helpdesk-requests?status=open&pageSize=200");
+        var id = open.GetProperty("items").EnumerateArray().Single(r => r.GetProperty("userId").GetString() == user.Id).GetProperty("id").GetGuid();
+
+        using var empty = await http.PostAsJsonAsync($"api/v1/helpdesk-requests/{id}/resolve", new { resolution = "" });
+        Assert.True((await ProblemAsync(empty)).GetProperty("errors").TryGetProperty("resolution", out _));
+        using var resolved = await http.PostAsJsonAsync($"api/v1/helpdesk-requests/{id}/resolve", new { resolution = "Reset over the phone after a call-back." });
+        Assert.Equal("resolved", (await resolved.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        using var again = await http.PostAsJsonAsync($"api/v1/helpdesk-requests/{id}/resolve", new { resolution = "Twice." });
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheApi_IsDescribedByAnOpenApiDocument_WithABrowsableUi()
+    {
+        using var http = new HttpClient { BaseAddress = Idp.BaseAddress };
+        var document = await http.GetFromJsonAsync<JsonElement>("api/openapi/v1.json");
+        var paths = document.GetProperty("paths");
+        foreach (var path in new[] { "/api/v1/users", "/api/v1/users/{id}/password-reset", "/api/v1/audit", "/api/v1/policies/self-service", "/api/v1/helpdesk-requests" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+
+        using var ui = await http.GetAsync(new Uri("api/docs/index.html", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+        Assert.Contains("swagger", await ui.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<HttpClient> ClientAsync(string scope)
+    {
+        var clientId = "automation-" + Guid.NewGuid().ToString("N")[..8];
+        await TestData.RegisterServiceClientAsync(Idp, clientId, "cs_" + clientId + "-secret", scope);
+        using var tokens = new HttpClient();
+        var token = await tokens.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
+        {
+            Address = new Uri(Idp.BaseAddress, "connect/token").ToString(),
+            ClientId = clientId,
+            ClientSecret = "cs_" + clientId + "-secret",
+            Scope = scope,
+        });
+        Assert.False(token.IsError, token.Error);
+        var http = new HttpClient { BaseAddress = Idp.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        return http;
+    }
+
+    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}
