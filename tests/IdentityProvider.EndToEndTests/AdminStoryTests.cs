@@ -59,6 +59,26 @@ public sealed class AdminStoryTests(BrowserFixture fixture)
         await UserStories.ScreenshotAsync(page, "admin-request");
     }
 
+    [Fact]
+    public async Task TheApiDocumentation_RendersUnderTheContentSecurityPolicy()
+    {
+        var page = await fixture.NewPageAsync();
+        var violations = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                violations.Add(message.Text);
+            }
+        };
+
+        await page.GotoAsync("/api/docs/index.html");
+        await Assertions.Expect(page.GetByText("Identity provider administration API")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("/api/v1/users/{id}/password-reset")).ToBeVisibleAsync();
+        await UserStories.ScreenshotAsync(page, "api-docs");
+        Assert.Empty(violations);
+    }
+
     private async Task<IPage> SignedInAdminAsync(IdentityProvider.Data.ApplicationUser staff, string target)
     {
         var page = await fixture.NewPageAsync();

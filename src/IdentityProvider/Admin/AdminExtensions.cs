@@ -48,7 +48,10 @@ internal static class AdminExtensions
             .AddPolicy(AdminRoles.StaffPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor));
         builder.Services.AddSingleton<AdminStepUp>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddOpenApi("v1", options => options.AddDocumentTransformer((document, _, _) =>
+        // Enums travel by name ("Selected", "AlternateEmail"), as the documentation shows them.
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        builder.Services.AddOpenApi("v1", options => options.ShouldInclude = description => description.RelativePath?.StartsWith("api/v1", StringComparison.Ordinal) == true);
+        builder.Services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Identity provider administration API";
             document.Info.Description = "Users, audit log, self-service policy and help requests. Send an access token from this server "

@@ -162,6 +162,7 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
     {
         using var http = await ClientAsync("admin.policies");
         var policy = await http.GetFromJsonAsync<JsonElement>("api/v1/policies/self-service");
+        Assert.Equal("All", policy.GetProperty("scope").GetString());
         var body = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(policy.GetRawText())!;
 
         var invalid = new Dictionary<string, object?>(body.ToDictionary(p => p.Key, p => (object?)p.Value)) { ["questionsToReset"] = 5, ["questionsToRegister"] = 3, ["methodsRequired"] = 7 };
@@ -215,6 +216,7 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
             Assert.True(paths.TryGetProperty(path, out _), path);
         }
 
+        Assert.False(paths.TryGetProperty("/connect/token", out _), "Only the admin API is in the document.");
         using var ui = await http.GetAsync(new Uri("api/docs/index.html", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
         Assert.Contains("swagger", await ui.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
