@@ -70,6 +70,8 @@ public static class AuditEventTypes
     public const string AdminUserUpdated = "admin.user-updated";
     public const string AdminUserCreated = "admin.user-created";
     public const string AdminPolicyChanged = "admin.policy-changed";
+    public const string AdminOutboxRetried = "admin.outbox-retried";
+    public const string AdminGroupChanged = "admin.group-changed";
     public const string HelpdeskRequestAssigned = "helpdesk.request-assigned";
     public const string HelpdeskRequestResolved = "helpdesk.request-resolved";
 }

@@ -263,6 +263,83 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         await RecoveryData.SetPolicyAsync(Idp, p => p.MethodsRequired = before.MethodsRequired);
     }
 
+    [Fact]
+    public async Task Groups_AreCreatedNestedAndDeleted_AndMembershipDecidesSelfService()
+    {
+        using var admin = await AdminAsync("Administrator");
+        var parent = "Org-" + Guid.NewGuid().ToString("N")[..6];
+        var child = parent + "-Team";
+        await admin.OpenAsync("admin/groups");
+        await admin.SubmitAsync(new() { ["Name"] = parent }, "Create");
+        await admin.SubmitAsync(new() { ["Name"] = parent }, "Create");
+        Assert.Contains("exists already", admin.Alert, StringComparison.Ordinal);
+        var parentId = HtmlForms.Parse(admin.Html).QuerySelectorAll("select[name=ParentId] option").Single(o => o.TextContent == parent).GetAttribute("value")!;
+        await admin.SubmitAsync(new() { ["Name"] = child, ["ParentId"] = parentId }, "Create");
+        Assert.Contains($"The group {child} is created.", admin.Alert, StringComparison.Ordinal);
+
+        // Self-service enabled for the parent group reaches a member of the nested group.
+        await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.SelectedGroupIds) = (IdentityProvider.SelfService.SsprScope.Selected, parentId));
+        try
+        {
+            var user = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = "member@home.example");
+            using (var before = await new RecoveryBrowser(Idp).StartAsync(user.UserName!))
+            {
+                Assert.Equal("Self-service reset is not enabled for you", before.Heading);
+            }
+
+            await admin.OpenAsync($"admin/users/{user.Id}");
+            var childId = HtmlForms.Parse(admin.Html).QuerySelectorAll("select[name=GroupId] option").Single(o => o.TextContent == child).GetAttribute("value")!;
+            await admin.SubmitAsync(new() { ["GroupId"] = childId }, "AddGroup");
+            Assert.Contains("Added to the group.", admin.Alert, StringComparison.Ordinal);
+            using var after = await new RecoveryBrowser(Idp).StartAsync(user.UserName!);
+            Assert.Equal("/recover/reason", after.Path);
+
+            // A group in use cannot be deleted.
+            await admin.OpenAsync("admin/groups");
+            using var content = admin.FormContent([], "Delete");
+            using var refused = await admin.Client.PostAsync(new Uri($"admin/groups?handler=Delete&id={parentId}", UriKind.Relative), content);
+            Assert.Contains("nested in it", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.SelectedGroupIds) = (IdentityProvider.SelfService.SsprScope.All, string.Empty));
+        }
+    }
+
+    [Fact]
+    public async Task AUsersProfile_IsEditedWithPlainErrors_AndTheOutboxRetriesADeadLetter()
+    {
+        var user = await TestData.CreateUserAsync(Idp);
+        using var admin = await AdminAsync("Administrator");
+        await admin.OpenAsync($"admin/users/{user.Id}");
+        await admin.SubmitAsync(new() { ["Profile.MobilePhone"] = "12345", ["Profile.GivenName"] = "Renamed" }, "Profile");
+        Assert.Equal(HttpStatusCode.BadRequest, admin.Page.StatusCode);
+        Assert.Contains("international form", admin.Alert, StringComparison.Ordinal);
+
+        await admin.SubmitAsync(new() { ["Profile.MobilePhone"] = "+447400123987", ["Profile.GivenName"] = "Renamed" }, "Profile");
+        Assert.Contains("The profile is saved.", admin.Alert, StringComparison.Ordinal);
+        await using (var scope = Idp.CreateScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(user.Id);
+            Assert.Equal(("Renamed", "+447400123987"), (stored!.GivenName, stored.MobilePhone));
+            var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+            db.Add(new IdentityProvider.Messaging.OutboxMessage
+            {
+                Channel = IdentityProvider.Messaging.MessageChannel.Email, Recipient = "dead@letter.example", Subject = "s", TextBody = "secret code 12345678",
+                Template = "dead-letter-test", Status = IdentityProvider.Messaging.OutboxStatus.DeadLettered, Attempts = 5, LastError = "550 mailbox unavailable",
+                CreatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), NextAttemptAt = long.MaxValue,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        await admin.OpenAsync("admin/outbox");
+        Assert.Contains("550 mailbox unavailable", admin.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("12345678", admin.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("dead@letter.example", admin.Html, StringComparison.Ordinal);
+        await admin.SubmitAsync([], "Retry");
+        Assert.Contains("The message is queued again.", admin.Alert, StringComparison.Ordinal);
+    }
+
     private async Task<IdentityProvider.SelfService.SsprPolicySettings> PolicyAsync()
     {
         await using var scope = Idp.CreateScope();

@@ -1,9 +1,12 @@
+using System.Net.Mail;
 using System.Security.Cryptography;
 using IdentityProvider.Account;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Lockout;
+using IdentityProvider.Messaging;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 
 namespace IdentityProvider.Admin.Users;
@@ -18,6 +21,9 @@ public enum AdminActionResult
     /// <summary>The last enabled administrator cannot be disabled.</summary>
     LastAdministrator,
 
+    /// <summary>The request was invalid; nothing was changed.</summary>
+    Invalid,
+
     Failed,
 }
 
@@ -31,7 +37,9 @@ public sealed class AdminUserActions(
     LockoutCounters lockout,
     IOpenIddictTokenManager tokens,
     IOpenIddictAuthorizationManager authorizations,
-    AuditLog audit)
+    ApplicationDbContext db,
+    AuditLog audit,
+    TimeProvider time)
 {
     private const string Alphabet = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
 
@@ -140,6 +148,171 @@ public sealed class AdminUserActions(
         target.PasswordManagedExternally = external;
         await users.UpdateAsync(target);
         await audit.WriteAsync(AuditEventTypes.AdminUserUpdated, target.Id, AuditLog.Success, $"by {actor.Id}: password managed externally {before} → {external}", cancellationToken: cancellationToken);
+        return AdminActionResult.Done;
+    }
+
+    /// <summary>
+    /// Changes a user's profile, contact data or state (null fields stay, an empty string clears a contact value).
+    /// Contact data an administrator sets counts for self-service until the user changes it. Returns the errors per
+    /// field when the request is invalid (nothing is changed then).
+    /// </summary>
+    public async Task<(AdminActionResult Result, Dictionary<string, string[]>? Errors)> UpdateAsync(
+        AdminActor actor, ApplicationUser user, UpdateUserRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!await MayActOnAsync(actor, user) || (request.PasswordManagedExternally is not null && request.PasswordManagedExternally != user.PasswordManagedExternally && !actor.IsAdministrator))
+        {
+            return (AdminActionResult.NotAllowed, null);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        string? Phone(string field, string? value)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                return null;
+            }
+
+            var e164 = PhoneNumberFormat.ToE164(value);
+            if (e164 is null)
+            {
+                errors[field] = ["Give the number in international form, e.g. +447400123456."];
+            }
+
+            return e164;
+        }
+
+        void Email(string field, string? value)
+        {
+            if (!string.IsNullOrEmpty(value) && (value.Length > 256 || !MailAddress.TryCreate(value.Trim(), out _)))
+            {
+                errors[field] = ["Give a valid email address."];
+            }
+        }
+
+        if (request.GivenName is { Length: > 100 } || request.FamilyName is { Length: > 100 })
+        {
+            errors["name"] = ["Names have at most 100 characters."];
+        }
+
+        Email("email", request.Email);
+        Email("alternateEmail", request.AlternateEmail);
+        if (request.Email == string.Empty)
+        {
+            errors["email"] = ["The primary email cannot be removed."];
+        }
+
+        var mobile = Phone("mobilePhone", request.MobilePhone);
+        var office = Phone("officePhone", request.OfficePhone);
+        if (errors.Count > 0)
+        {
+            return (AdminActionResult.Failed, errors);
+        }
+
+        var changed = new List<string>();
+        var now = time.GetUtcNow();
+        if (request.GivenName is not null && request.GivenName.Trim() != (user.GivenName ?? string.Empty))
+        {
+            user.GivenName = request.GivenName.Trim();
+            changed.Add("givenName");
+        }
+
+        if (request.FamilyName is not null && request.FamilyName.Trim() != (user.FamilyName ?? string.Empty))
+        {
+            user.FamilyName = request.FamilyName.Trim();
+            changed.Add("familyName");
+        }
+
+        if (request.Email is not null && request.Email.Trim() != user.Email)
+        {
+            await users.SetEmailAsync(user, request.Email.Trim());
+            user.EmailConfirmed = true;
+            changed.Add("email");
+        }
+
+        if (request.AlternateEmail is not null && request.AlternateEmail.Trim() != (user.AlternateEmail ?? string.Empty))
+        {
+            (user.AlternateEmail, user.AlternateEmailRegisteredAt) = request.AlternateEmail.Length == 0 ? ((string?)null, (DateTimeOffset?)null) : (request.AlternateEmail.Trim(), now);
+            changed.Add("alternateEmail");
+        }
+
+        if (request.MobilePhone is not null && mobile != user.MobilePhone)
+        {
+            (user.MobilePhone, user.MobilePhoneRegisteredAt) = mobile is null ? ((string?)null, (DateTimeOffset?)null) : (mobile, now);
+            changed.Add("mobilePhone");
+        }
+
+        if (request.OfficePhone is not null && office != user.OfficePhone)
+        {
+            user.OfficePhone = office;
+            changed.Add("officePhone");
+        }
+
+        if (request.PasswordManagedExternally is { } external && external != user.PasswordManagedExternally)
+        {
+            changed.Add($"passwordManagedExternally: {user.PasswordManagedExternally} → {external}");
+            user.PasswordManagedExternally = external;
+        }
+
+        var update = await users.UpdateAsync(user);
+        if (!update.Succeeded)
+        {
+            return (AdminActionResult.Failed, update.Errors.GroupBy(e => e.Code.Contains("Email", StringComparison.Ordinal) ? "email" : "userName")
+                .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+        }
+
+        if (changed.Count > 0)
+        {
+            var reason = $"by {actor.Id}: {string.Join(", ", changed)}";
+            await audit.WriteAsync(AuditEventTypes.AdminUserUpdated, user.Id, AuditLog.Success, reason.Length > 200 ? reason[..200] : reason, cancellationToken: cancellationToken);
+        }
+
+        if (request.Enabled is { } enabled && enabled != user.IsEnabled)
+        {
+            var result = await SetEnabledAsync(actor, user, enabled, cancellationToken);
+            if (result != AdminActionResult.Done)
+            {
+                return (result, null);
+            }
+        }
+
+        return (AdminActionResult.Done, null);
+    }
+
+    /// <summary>Adds the user to a group or removes them from it (administrators only; groups decide self-service).</summary>
+    public async Task<AdminActionResult> SetGroupAsync(AdminActor actor, ApplicationUser user, Guid? groupId, bool member, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(user);
+        if (!actor.IsAdministrator)
+        {
+            return AdminActionResult.NotAllowed;
+        }
+
+        if (groupId is not { } id || !await db.Set<Group>().AnyAsync(g => g.Id == id, cancellationToken))
+        {
+            return AdminActionResult.Invalid;
+        }
+
+        var existing = await db.Set<GroupMembership>().FirstOrDefaultAsync(m => m.GroupId == id && m.UserId == user.Id, cancellationToken);
+        if (member == (existing is not null))
+        {
+            return AdminActionResult.Done;
+        }
+
+        if (member)
+        {
+            db.Add(new GroupMembership { GroupId = id, UserId = user.Id });
+        }
+        else
+        {
+            db.Remove(existing!);
+        }
+
+        audit.Add(AuditEventTypes.AdminGroupChanged, user.Id, AuditLog.Success, $"by {actor.Id}: {(member ? "added to" : "removed from")} group {id}");
+        await db.SaveChangesAsync(cancellationToken);
         return AdminActionResult.Done;
     }
 

@@ -37,11 +37,56 @@ public sealed class DetailsModel(
 
     public string? TemporaryPassword { get; private set; }
 
+    [BindProperty]
+    public ProfileInput Profile { get; set; } = new();
+
+    [BindProperty]
+    public Guid? GroupId { get; set; }
+
+    public IReadOnlyList<Group> AllGroups { get; private set; } = [];
+
+    public IReadOnlyList<Group> MemberOf { get; private set; } = [];
+
     public string? Message { get; private set; }
 
     public bool Locked => Target.LockoutEnd > time.GetUtcNow();
 
-    public async Task<IActionResult> OnGetAsync() => await LoadAsync() ?? Page();
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (await LoadAsync() is { } missing)
+        {
+            return missing;
+        }
+
+        Profile = new ProfileInput
+        {
+            GivenName = Target.GivenName, FamilyName = Target.FamilyName, Email = Target.Email,
+            AlternateEmail = Target.AlternateEmail, MobilePhone = Target.MobilePhone, OfficePhone = Target.OfficePhone,
+        };
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostProfileAsync() => ActAsync(async (actor, target) =>
+    {
+        var (result, errors) = await actions.UpdateAsync(actor, target, new UpdateUserRequest(
+            Profile.GivenName ?? string.Empty, Profile.FamilyName ?? string.Empty, Profile.Email ?? string.Empty, Profile.AlternateEmail ?? string.Empty,
+            Profile.MobilePhone ?? string.Empty, Profile.OfficePhone ?? string.Empty, Enabled: null, PasswordManagedExternally: null), HttpContext.RequestAborted);
+        foreach (var (field, messages) in errors ?? [])
+        {
+            foreach (var message in messages)
+            {
+                ModelState.AddModelError("Profile." + field, message);
+            }
+        }
+
+        return (result == AdminActionResult.Failed && errors is not null ? AdminActionResult.Invalid : result, "The profile is saved.");
+    });
+
+    public Task<IActionResult> OnPostAddGroupAsync() => ActAsync(async (actor, target) =>
+        (await actions.SetGroupAsync(actor, target, GroupId, member: true, HttpContext.RequestAborted), "Added to the group."));
+
+    public Task<IActionResult> OnPostRemoveGroupAsync() => ActAsync(async (actor, target) =>
+        (await actions.SetGroupAsync(actor, target, GroupId, member: false, HttpContext.RequestAborted), "Removed from the group."));
 
     public Task<IActionResult> OnPostResetPasswordAsync() => ActAsync(async (actor, target) =>
     {
@@ -84,6 +129,14 @@ public sealed class DetailsModel(
                 Response.StatusCode = StatusCodes.Status403Forbidden;
                 ModelState.AddModelError(string.Empty, "Only administrators can do this to an administrator's account.");
                 break;
+            case AdminActionResult.Invalid:
+                Response.StatusCode = StatusCodes.Status400BadRequest;
+                if (ModelState.IsValid)
+                {
+                    ModelState.AddModelError(string.Empty, "That request was not valid. Nothing was changed.");
+                }
+
+                break;
             case AdminActionResult.LastAdministrator:
                 Response.StatusCode = StatusCodes.Status409Conflict;
                 ModelState.AddModelError(string.Empty, "This is the last enabled administrator: enable or appoint another administrator first.");
@@ -108,8 +161,10 @@ public sealed class DetailsModel(
         Target = found;
         Roles = await users.GetRolesAsync(found);
         IsAdministrator = Roles.Contains(AdminRoles.Administrator);
-        Groups = await db.Set<GroupMembership>().Where(m => m.UserId == found.Id)
-            .Join(db.Set<Group>(), m => m.GroupId, g => g.Id, (_, g) => g.Name).OrderBy(n => n).ToListAsync(HttpContext.RequestAborted);
+        MemberOf = await db.Set<GroupMembership>().Where(m => m.UserId == found.Id)
+            .Join(db.Set<Group>(), m => m.GroupId, g => g.Id, (_, g) => g).OrderBy(g => g.Name).ToListAsync(HttpContext.RequestAborted);
+        Groups = [.. MemberOf.Select(g => g.Name)];
+        AllGroups = await db.Set<Group>().AsNoTracking().OrderBy(g => g.Name).Take(500).ToListAsync(HttpContext.RequestAborted);
         Questions = await questions.CountAsync(found.Id, HttpContext.RequestAborted);
         Eligibility = await eligibility.EvaluateAsync(found, HttpContext.RequestAborted);
         var staff = await users.GetUserAsync(User);
@@ -118,4 +173,26 @@ public sealed class DetailsModel(
     }
 
     public static string When(DateTimeOffset? at) => at?.ToString("d MMM yyyy HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) ?? "—";
+}
+
+/// <summary>The profile form of a user's admin page; an empty contact field clears it.</summary>
+public sealed class ProfileInput
+{
+    [System.ComponentModel.DataAnnotations.StringLength(100, ErrorMessage = "At most 100 characters.")]
+    public string? GivenName { get; set; }
+
+    [System.ComponentModel.DataAnnotations.StringLength(100, ErrorMessage = "At most 100 characters.")]
+    public string? FamilyName { get; set; }
+
+    [System.ComponentModel.DataAnnotations.StringLength(256, ErrorMessage = "At most 256 characters.")]
+    public string? Email { get; set; }
+
+    [System.ComponentModel.DataAnnotations.StringLength(256, ErrorMessage = "At most 256 characters.")]
+    public string? AlternateEmail { get; set; }
+
+    [System.ComponentModel.DataAnnotations.StringLength(40, ErrorMessage = "At most 40 characters.")]
+    public string? MobilePhone { get; set; }
+
+    [System.ComponentModel.DataAnnotations.StringLength(40, ErrorMessage = "At most 40 characters.")]
+    public string? OfficePhone { get; set; }
 }

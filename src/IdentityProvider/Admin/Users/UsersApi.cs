@@ -111,113 +111,22 @@ internal static class UsersApi
 
     private static async Task<IResult> UpdateAsync(
         string id, UpdateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, SecurityQuestions questions,
-        AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         if (await users.FindByIdAsync(id) is not { } user)
         {
             return AdminApi.NotFound("user");
         }
 
-        var actor = http.Actor();
-        if (!await actions.MayActOnAsync(actor, user))
+        var (result, errors) = await actions.UpdateAsync(http.Actor(), user, request, cancellationToken);
+        switch (result)
         {
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can change an administrator's account.");
-        }
-
-        var errors = new Dictionary<string, string[]>();
-        string? Phone(string field, string? value)
-        {
-            if (string.IsNullOrEmpty(value))
-            {
-                return null;
-            }
-
-            var e164 = PhoneNumberFormat.ToE164(value);
-            if (e164 is null)
-            {
-                errors[field] = ["Give the number in international form, e.g. +447400123456."];
-            }
-
-            return e164;
-        }
-
-        void Email(string field, string? value)
-        {
-            if (!string.IsNullOrEmpty(value) && (value.Length > 256 || !MailAddress.TryCreate(value, out _)))
-            {
-                errors[field] = ["Give a valid email address."];
-            }
-        }
-
-        if (request.GivenName is { Length: > 100 } || request.FamilyName is { Length: > 100 })
-        {
-            errors["name"] = ["Names have at most 100 characters."];
-        }
-
-        Email("email", request.Email);
-        Email("alternateEmail", request.AlternateEmail);
-        if (request.Email == string.Empty)
-        {
-            errors["email"] = ["The primary email cannot be removed."];
-        }
-
-        var mobile = Phone("mobilePhone", request.MobilePhone);
-        var office = Phone("officePhone", request.OfficePhone);
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors);
-        }
-
-        var changed = new List<string>();
-        var now = time.GetUtcNow();
-        if (request.GivenName is not null && request.GivenName != user.GivenName) { user.GivenName = request.GivenName.Trim(); changed.Add("givenName"); }
-        if (request.FamilyName is not null && request.FamilyName != user.FamilyName) { user.FamilyName = request.FamilyName.Trim(); changed.Add("familyName"); }
-        if (request.Email is not null && request.Email != user.Email) { await users.SetEmailAsync(user, request.Email.Trim()); user.EmailConfirmed = true; changed.Add("email"); }
-        if (request.AlternateEmail is not null && request.AlternateEmail != (user.AlternateEmail ?? string.Empty))
-        {
-            (user.AlternateEmail, user.AlternateEmailRegisteredAt) = request.AlternateEmail.Length == 0 ? ((string?)null, (DateTimeOffset?)null) : (request.AlternateEmail.Trim(), now);
-            changed.Add("alternateEmail");
-        }
-
-        if (request.MobilePhone is not null && mobile != user.MobilePhone)
-        {
-            (user.MobilePhone, user.MobilePhoneRegisteredAt) = mobile is null ? ((string?)null, (DateTimeOffset?)null) : (mobile, now);
-            changed.Add("mobilePhone");
-        }
-
-        if (request.OfficePhone is not null && office != user.OfficePhone) { user.OfficePhone = office; changed.Add("officePhone"); }
-        if (request.PasswordManagedExternally is { } external && external != user.PasswordManagedExternally)
-        {
-            if (!actor.IsAdministrator)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can mark a password as managed elsewhere.");
-            }
-
-            changed.Add($"passwordManagedExternally: {user.PasswordManagedExternally} → {external}");
-            user.PasswordManagedExternally = external;
-        }
-
-        var update = await users.UpdateAsync(user);
-        if (!update.Succeeded)
-        {
-            return Results.ValidationProblem(update.Errors.GroupBy(e => Field(e.Code)).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
-        }
-
-        if (changed.Count > 0)
-        {
-            var reason = $"by {actor.Id}: {string.Join(", ", changed)}";
-            await audit.WriteAsync(AuditEventTypes.AdminUserUpdated, user.Id, AuditLog.Success, reason.Length > 200 ? reason[..200] : reason, cancellationToken: cancellationToken);
-        }
-
-        if (request.Enabled is { } enabled && enabled != user.IsEnabled)
-        {
-            switch (await actions.SetEnabledAsync(actor, user, enabled, cancellationToken))
-            {
-                case AdminActionResult.LastAdministrator:
-                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "This is the last enabled administrator.");
-                case AdminActionResult.NotAllowed:
-                    return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can change an administrator's account.");
-            }
+            case AdminActionResult.Failed:
+                return Results.ValidationProblem(errors!);
+            case AdminActionResult.NotAllowed:
+                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can make this change to this account.");
+            case AdminActionResult.LastAdministrator:
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "This is the last enabled administrator.");
         }
 
         return Results.Ok(await ViewAsync(user, users, questions, cancellationToken));
