@@ -340,6 +340,36 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.Contains("The message is queued again.", admin.Alert, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ThePasswordAndLockoutPolicies_AreEdited_WithTheirRulesAndAnAudit()
+    {
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await browser.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fpolicies%2Fpasswords");
+        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+
+        await browser.SubmitAsync(new() { ["Password.CustomBannedTerms"] = "northwind\nab" }, "Password");
+        Assert.Contains("4 to 16 characters", browser.Alert, StringComparison.Ordinal);
+        await browser.SubmitAsync(new() { ["Password.CustomBannedTerms"] = "northwind\nharbourside" }, "Password");
+        Assert.Contains("The password policy is saved.", browser.Alert, StringComparison.Ordinal);
+        await browser.SubmitAsync(new() { ["Lockout.Threshold"] = "7", ["Lockout.MaximumLockoutSeconds"] = "10", ["Lockout.FirstLockoutSeconds"] = "60" }, "Lockout");
+        Assert.Contains("cannot be shorter than the first", browser.Alert, StringComparison.Ordinal);
+
+        // The new banned term now refuses passwords everywhere: here, the strength check of the same policy.
+        await using var scope = Idp.CreateScope();
+        scope.ServiceProvider.GetRequiredService<IdentityProvider.Passwords.PasswordPolicyStore>().Invalidate();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var someone = await users.FindByIdAsync(admin.Id);
+        var result = await users.ChangePasswordAsync(someone!, TestData.Password, "Northwind-Harbourside-7");
+        Assert.False(result.Succeeded);
+        var events = await fixture.AuditAsync(admin.Id);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.AdminPolicyChanged && e.Reason!.StartsWith("passwords.CustomBannedTerms:", StringComparison.Ordinal));
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        await db.Set<IdentityProvider.Passwords.CustomBannedTerm>().ExecuteDeleteAsync();
+        scope.ServiceProvider.GetRequiredService<IdentityProvider.Passwords.PasswordPolicyStore>().Invalidate();
+    }
+
     private async Task<IdentityProvider.SelfService.SsprPolicySettings> PolicyAsync()
     {
         await using var scope = Idp.CreateScope();

@@ -170,30 +170,21 @@ public sealed class SsprPolicyInput
     public IReadOnlyList<string> ApplyTo(SsprPolicySettings row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        var changes = new List<string>();
-        void Set<T>(string name, T before, T after, Action<T> assign)
-        {
-            if (!EqualityComparer<T>.Default.Equals(before, after))
-            {
-                changes.Add(string.Create(CultureInfo.InvariantCulture, $"sspr.{name}: {before} → {after}"));
-                assign(after);
-            }
-        }
-
-        Set(nameof(Scope), row.Scope, Scope, v => row.Scope = v);
-        Set("Groups", string.Join(',', row.GroupIds.Order()), string.Join(',', Groups.Distinct().Order()), v => row.SelectedGroupIds = v);
-        Set(nameof(Methods), string.Join(',', row.AllowedMethods.Order()), string.Join(',', Methods.Distinct().Order()), v => row.Methods = v);
-        Set(nameof(MethodsRequired), row.MethodsRequired, MethodsRequired, v => row.MethodsRequired = v);
-        Set(nameof(QuestionsToRegister), row.QuestionsToRegister, QuestionsToRegister, v => row.QuestionsToRegister = v);
-        Set(nameof(QuestionsToReset), row.QuestionsToReset, QuestionsToReset, v => row.QuestionsToReset = v);
-        Set(nameof(AllowUnlockWithoutReset), row.AllowUnlockWithoutReset, AllowUnlockWithoutReset, v => row.AllowUnlockWithoutReset = v);
-        Set(nameof(PrivateOutcomes), row.PrivateOutcomes, PrivateOutcomes, v => row.PrivateOutcomes = v);
-        Set(nameof(ContactAdministrator), row.ContactAdministrator, string.IsNullOrWhiteSpace(ContactAdministrator) ? null : ContactAdministrator.Trim(), v => row.ContactAdministrator = v);
-        Set(nameof(NotifyUserOnReset), row.NotifyUserOnReset, NotifyUserOnReset, v => row.NotifyUserOnReset = v);
-        Set(nameof(NotifyAdministratorsOnAdminReset), row.NotifyAdministratorsOnAdminReset, NotifyAdministratorsOnAdminReset, v => row.NotifyAdministratorsOnAdminReset = v);
-        Set(nameof(RegistrationRequired), row.RegistrationRequired, RegistrationRequired, v => row.RegistrationRequired = v);
-        Set(nameof(RegistrationSkippable), row.RegistrationSkippable, RegistrationSkippable, v => row.RegistrationSkippable = v);
-        Set(nameof(ReconfirmDays), row.ReconfirmDays, ReconfirmDays, v => row.ReconfirmDays = v);
-        return changes;
+        var changes = new PolicyChanges("sspr");
+        changes.Set(nameof(Scope), row.Scope, Scope, v => row.Scope = v);
+        changes.Set("Groups", string.Join(',', row.GroupIds.Order()), string.Join(',', Groups.Distinct().Order()), v => row.SelectedGroupIds = v);
+        changes.Set(nameof(Methods), string.Join(',', row.AllowedMethods.Order()), string.Join(',', Methods.Distinct().Order()), v => row.Methods = v);
+        changes.Set(nameof(MethodsRequired), row.MethodsRequired, MethodsRequired, v => row.MethodsRequired = v);
+        changes.Set(nameof(QuestionsToRegister), row.QuestionsToRegister, QuestionsToRegister, v => row.QuestionsToRegister = v);
+        changes.Set(nameof(QuestionsToReset), row.QuestionsToReset, QuestionsToReset, v => row.QuestionsToReset = v);
+        changes.Set(nameof(AllowUnlockWithoutReset), row.AllowUnlockWithoutReset, AllowUnlockWithoutReset, v => row.AllowUnlockWithoutReset = v);
+        changes.Set(nameof(PrivateOutcomes), row.PrivateOutcomes, PrivateOutcomes, v => row.PrivateOutcomes = v);
+        changes.Set(nameof(ContactAdministrator), row.ContactAdministrator, string.IsNullOrWhiteSpace(ContactAdministrator) ? null : ContactAdministrator.Trim(), v => row.ContactAdministrator = v);
+        changes.Set(nameof(NotifyUserOnReset), row.NotifyUserOnReset, NotifyUserOnReset, v => row.NotifyUserOnReset = v);
+        changes.Set(nameof(NotifyAdministratorsOnAdminReset), row.NotifyAdministratorsOnAdminReset, NotifyAdministratorsOnAdminReset, v => row.NotifyAdministratorsOnAdminReset = v);
+        changes.Set(nameof(RegistrationRequired), row.RegistrationRequired, RegistrationRequired, v => row.RegistrationRequired = v);
+        changes.Set(nameof(RegistrationSkippable), row.RegistrationSkippable, RegistrationSkippable, v => row.RegistrationSkippable = v);
+        changes.Set(nameof(ReconfirmDays), row.ReconfirmDays, ReconfirmDays, v => row.ReconfirmDays = v);
+        return changes.All;
     }
 }
