@@ -19,8 +19,9 @@ public static class AdminApi
     public const string AuditScope = "admin.audit";
     public const string PoliciesScope = "admin.policies";
     public const string RequestsScope = "admin.requests";
+    public const string ClientsScope = "admin.clients";
 
-    public static IReadOnlyList<string> Scopes { get; } = [UsersScope, AuditScope, PoliciesScope, RequestsScope];
+    public static IReadOnlyList<string> Scopes { get; } = [UsersScope, AuditScope, PoliciesScope, RequestsScope, ClientsScope];
 
     internal const string CallerItem = "admin-api-caller";
 
@@ -30,6 +31,7 @@ public static class AdminApi
         Users.UsersApi.Map(api.MapGroup("/users").AddEndpointFilter(new ScopeFilter(UsersScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Users"));
         Audit.AuditApi.Map(api.MapGroup("/audit").AddEndpointFilter(new ScopeFilter(AuditScope, AdminRoles.Administrator, AdminRoles.Auditor)).WithTags("Audit"));
         Policies.PoliciesApi.Map(api.MapGroup("/policies").AddEndpointFilter(new ScopeFilter(PoliciesScope, AdminRoles.Administrator)).WithTags("Policies"));
+        Clients.ClientsApi.Map(api.MapGroup("/clients").AddEndpointFilter(new ScopeFilter(ClientsScope, AdminRoles.Administrator)).WithTags("Relying apps"));
         Requests.RequestsApi.Map(api.MapGroup("/helpdesk-requests").AddEndpointFilter(new ScopeFilter(RequestsScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Helpdesk requests"));
         return app;
     }

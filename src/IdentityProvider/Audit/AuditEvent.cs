@@ -72,6 +72,7 @@ public static class AuditEventTypes
     public const string AdminPolicyChanged = "admin.policy-changed";
     public const string AdminOutboxRetried = "admin.outbox-retried";
     public const string AdminGroupChanged = "admin.group-changed";
+    public const string AdminClientChanged = "admin.client-changed";
     public const string HelpdeskRequestAssigned = "helpdesk.request-assigned";
     public const string HelpdeskRequestResolved = "helpdesk.request-resolved";
 }
