@@ -117,6 +117,23 @@ public sealed class AdminStoryTests(BrowserFixture fixture)
         await UserStories.AssertAccessibleAsync(page);
         await UserStories.ScreenshotAsync(page, "admin-user");
 
+        await page.GotoAsync("/admin/usage?period=30d");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Self-service usage" })).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+        await UserStories.ScreenshotAsync(page, "admin-usage");
+
+        foreach (var (path, heading) in new[]
+        {
+            ("/admin/policies/self-service", "Self-service password reset policy"), ("/admin/policies/passwords", "Password and lockout policy"),
+            ("/admin/groups", "Groups"), ("/admin/clients", "Relying apps"), ("/admin/clients/edit", "Register an app"), ("/admin/outbox", "Outgoing messages"),
+            ("/admin/requests", "Help requests"),
+        })
+        {
+            await page.GotoAsync(path);
+            await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = heading, Exact = true })).ToBeVisibleAsync();
+            await UserStories.AssertAccessibleAsync(page);
+        }
+
         await page.GotoAsync("/admin/audit?type=admin.");
         await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "admin.password-reset" }).First).ToBeVisibleAsync();
         await UserStories.AssertAccessibleAsync(page);

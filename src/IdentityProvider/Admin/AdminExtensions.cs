@@ -62,6 +62,7 @@ internal static class AdminExtensions
         builder.Services.AddScoped<Users.AdminUserActions>();
         builder.Services.AddScoped<Requests.HelpdeskRequests>();
         builder.Services.AddScoped<Clients.AdminClients>();
+        builder.Services.AddScoped<Usage.UsageReport>();
         builder.Services.Configure<RazorPagesOptions>(options =>
         {
             options.Conventions.AuthorizeFolder("/Admin", AdminRoles.StaffPolicy);

@@ -83,7 +83,13 @@ public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManage
                 return false;
         }
 
-        // Selected groups and every group nested below them.
+        var ids = (await EnabledGroupIdsAsync(db, policy, cancellationToken)).ToList();
+        return ids.Count > 0 && await db.Set<GroupMembership>().AnyAsync(m => m.UserId == user.Id && ids.Contains(m.GroupId), cancellationToken);
+    }
+
+    /// <summary>The selected groups and every group nested below them.</summary>
+    internal static async Task<HashSet<Guid>> EnabledGroupIdsAsync(ApplicationDbContext db, SsprPolicySettings policy, CancellationToken cancellationToken)
+    {
         var groups = await db.Set<Group>().AsNoTracking().Select(g => new { g.Id, g.ParentGroupId }).ToListAsync(cancellationToken);
         var children = groups.Where(g => g.ParentGroupId is not null).ToLookup(g => g.ParentGroupId!.Value, g => g.Id);
         var enabled = new HashSet<Guid>();
@@ -99,7 +105,6 @@ public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManage
             }
         }
 
-        var ids = enabled.ToList();
-        return ids.Count > 0 && await db.Set<GroupMembership>().AnyAsync(m => m.UserId == user.Id && ids.Contains(m.GroupId), cancellationToken);
+        return enabled;
     }
 }

@@ -370,6 +370,38 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         scope.ServiceProvider.GetRequiredService<IdentityProvider.Passwords.PasswordPolicyStore>().Invalidate();
     }
 
+    [Fact]
+    public async Task TheUsagePage_CountsWhoCanReset_AndTheResetsOfThePeriod()
+    {
+        using var auditor = await AdminAsync("Auditor");
+        async Task<(int Capable, int Resets)> FiguresAsync()
+        {
+            await auditor.OpenAsync("admin/usage?period=24h");
+            var document = HtmlForms.Parse(auditor.Html);
+            var capable = int.Parse(document.QuerySelectorAll(".figures div").Single(d => d.QuerySelector("dt")!.TextContent == "Can reset on their own")
+                .QuerySelector("dd")!.FirstChild!.TextContent.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var resets = document.QuerySelectorAll("table").Single(t => t.QuerySelector("caption")!.TextContent == "Password resets")
+                .QuerySelectorAll("tbody tr td:last-child").Sum(td => int.Parse(td.TextContent, System.Globalization.CultureInfo.InvariantCulture));
+            return (capable, resets);
+        }
+
+        var before = await FiguresAsync();
+        var user = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = $"{u.UserName}@home.example");
+        await RecoveryData.CreateUserAsync(Idp);
+        using (var journey = await new RecoveryBrowser(Idp).StartAsync(user.UserName!))
+        {
+            await journey.ChooseReasonAsync();
+            await journey.ChooseMethodAsync("AlternateEmail");
+            await journey.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!));
+            await journey.NewPasswordAsync("Velvet-Orchard-Kettle-73");
+        }
+
+        var after = await FiguresAsync();
+        Assert.Equal(before.Capable + 1, after.Capable);
+        Assert.Equal(before.Resets + 1, after.Resets);
+        Assert.NotNull(HtmlForms.Parse(auditor.Html).QuerySelector("svg[role=img]"));
+    }
+
     private async Task<IdentityProvider.SelfService.SsprPolicySettings> PolicyAsync()
     {
         await using var scope = Idp.CreateScope();

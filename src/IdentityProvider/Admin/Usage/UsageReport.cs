@@ -1,0 +1,100 @@
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.SelfService;
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityProvider.Admin.Usage;
+
+public sealed record Bar(string Label, int Value);
+
+public sealed record UsageFigures(
+    int Users, int Enabled, int Capable, IReadOnlyList<Bar> Registered, IReadOnlyList<Bar> Resets, IReadOnlyList<Bar> Unlocks,
+    IReadOnlyList<Bar> Passed, IReadOnlyList<Bar> Failed, IReadOnlyList<Bar> FailureReasons);
+
+/// <summary>
+/// The figures of the usage page: how many users can reset on their own under the current policy (the same rules as
+/// the eligibility check, computed for everyone at once), and what self-service did over a period.
+/// </summary>
+public sealed class UsageReport(ApplicationDbContext db, SsprPolicyStore policies, TimeProvider time)
+{
+    public async Task<UsageFigures> BuildAsync(TimeSpan period, CancellationToken cancellationToken = default)
+    {
+        var policy = await policies.GetAsync(cancellationToken);
+        var users = await db.Users.AsNoTracking().Select(u => new
+        {
+            u.Id, u.IsEnabled, u.PasswordManagedExternally,
+            Email = u.AlternateEmail != null, Mobile = u.MobilePhone != null, Office = u.OfficePhone != null, App = u.AuthenticatorSecretProtected != null,
+        }).ToListAsync(cancellationToken);
+        var answers = await db.Set<SecurityAnswer>().GroupBy(a => a.UserId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        var administrators = (await db.UserRoles.Join(db.Roles.Where(r => r.Name == SsprEligibilityEvaluator.AdministratorRole), ur => ur.RoleId, r => r.Id, (ur, _) => ur.UserId)
+            .ToListAsync(cancellationToken)).ToHashSet();
+        var inScope = await InScopeAsync(policy, cancellationToken);
+
+        var allowed = policy.AllowedMethods;
+        var capable = 0;
+        foreach (var user in users.Where(u => u.IsEnabled && !u.PasswordManagedExternally && (inScope is null || inScope.Contains(u.Id))))
+        {
+            var admin = administrators.Contains(user.Id);
+            var groups = new HashSet<string>();
+            if (allowed.Contains(RecoveryMethod.AlternateEmail) && user.Email) { groups.Add("email"); }
+            if ((allowed.Contains(RecoveryMethod.MobileText) || allowed.Contains(RecoveryMethod.MobileCall)) && user.Mobile) { groups.Add("mobile"); }
+            if (allowed.Contains(RecoveryMethod.OfficeCall) && user.Office) { groups.Add("office"); }
+            if (allowed.Contains(RecoveryMethod.AuthenticatorApp) && user.App) { groups.Add("app"); }
+            if (!admin && allowed.Contains(RecoveryMethod.SecurityQuestions) && answers.GetValueOrDefault(user.Id) >= policy.QuestionsToReset) { groups.Add("questions"); }
+            if (groups.Count >= (admin ? 2 : policy.MethodsRequired))
+            {
+                capable++;
+            }
+        }
+
+        var since = time.GetUtcNow() - period;
+        var events = await db.Set<AuditEvent>().AsNoTracking().Where(e => e.Time >= since && e.EventType.StartsWith("sspr."))
+            .Select(e => new { e.Time, e.EventType, e.Method, e.Reason, e.Outcome }).ToListAsync(cancellationToken);
+        var buckets = Buckets(period);
+        IReadOnlyList<Bar> OverTime(string type) => [.. buckets.Select(b => new Bar(b.Label, events.Count(e => e.EventType == type && e.Time >= b.From && e.Time < b.To)))];
+
+        return new UsageFigures(
+            users.Count,
+            users.Count(u => u.IsEnabled),
+            capable,
+            [
+                new("Alternate email", users.Count(u => u.Email)), new("Mobile phone", users.Count(u => u.Mobile)), new("Office phone", users.Count(u => u.Office)),
+                new("Security questions", answers.Count(a => a.Value >= policy.QuestionsToReset)), new("Authenticator app", users.Count(u => u.App)),
+            ],
+            OverTime(AuditEventTypes.RecoveryPasswordReset),
+            OverTime(AuditEventTypes.RecoveryUnlocked),
+            [.. events.Where(e => e.EventType == AuditEventTypes.RecoveryGatePassed).GroupBy(e => e.Method ?? "unknown").Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value)],
+            [.. events.Where(e => e.EventType == AuditEventTypes.RecoveryGateFailed).GroupBy(e => e.Method ?? "unknown").Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value)],
+            [.. events.Where(e => e.Outcome == AuditLog.Failure).GroupBy(e => e.Reason ?? e.EventType).Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value).Take(10)]);
+    }
+
+    /// <summary>Ids of the users self-service is enabled for, or null when it is enabled for everyone.</summary>
+    private async Task<HashSet<string>?> InScopeAsync(SsprPolicySettings policy, CancellationToken cancellationToken)
+    {
+        switch (policy.Scope)
+        {
+            case SsprScope.All:
+                return null;
+            case SsprScope.None:
+                return [];
+        }
+
+        var enabled = await SsprEligibilityEvaluator.EnabledGroupIdsAsync(db, policy, cancellationToken);
+        var ids = enabled.ToList();
+        return (await db.Set<GroupMembership>().Where(m => ids.Contains(m.GroupId)).Select(m => m.UserId).ToListAsync(cancellationToken)).ToHashSet();
+    }
+
+    private IReadOnlyList<(string Label, DateTimeOffset From, DateTimeOffset To)> Buckets(TimeSpan period)
+    {
+        var now = time.GetUtcNow();
+        var hourly = period <= TimeSpan.FromDays(1);
+        var step = hourly ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
+        var count = (int)Math.Ceiling(period / step);
+        var end = hourly ? new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(1) : new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
+        return [.. Enumerable.Range(0, count).Select(i =>
+        {
+            var from = end - (step * (count - i));
+            return (from.ToString(hourly ? "HH:00" : "d MMM", System.Globalization.CultureInfo.InvariantCulture), from, from + step);
+        })];
+    }
+}
