@@ -402,6 +402,27 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.NotNull(HtmlForms.Parse(auditor.Html).QuerySelector("svg[role=img]"));
     }
 
+    [Fact]
+    public async Task AUserCreatedOnThePage_GetsATemporaryPasswordShownOnce()
+    {
+        using var helpdesk = await AdminAsync("Helpdesk");
+        var name = "page" + Guid.NewGuid().ToString("N")[..8];
+        await helpdesk.OpenAsync("admin/users/new");
+        await helpdesk.SubmitAsync(new() { ["Input.UserName"] = name, ["Input.Email"] = "not-an-address" });
+        Assert.Contains("Enter a valid email address.", helpdesk.Alert, StringComparison.Ordinal);
+
+        await helpdesk.SubmitAsync(new() { ["Input.UserName"] = name, ["Input.Email"] = name + "@example.org", ["Input.GivenName"] = "Paige" });
+        Assert.StartsWith("/admin/users/", helpdesk.Path, StringComparison.Ordinal);
+        var temporary = HtmlForms.Parse(helpdesk.Html).QuerySelector("code.secret")!.TextContent.Trim();
+        await helpdesk.OpenAsync(helpdesk.Path.TrimStart('/'));
+        Assert.DoesNotContain(temporary, helpdesk.Html, StringComparison.Ordinal);
+
+        using var signIn = new RecoveryBrowser(Idp);
+        await signIn.OpenAsync("Account/Login");
+        await signIn.SubmitAsync(new() { ["Input.UserName"] = name, ["Input.Password"] = temporary });
+        Assert.Equal("/Account/ForcedChange", signIn.Path);
+    }
+
     private async Task<IdentityProvider.SelfService.SsprPolicySettings> PolicyAsync()
     {
         await using var scope = Idp.CreateScope();

@@ -281,6 +281,62 @@ public sealed class AdminUserActions(
         return (AdminActionResult.Done, null);
     }
 
+    /// <summary>
+    /// Creates a user with the given password (checked by the password policy) or, without one, a temporary password
+    /// to return once and change at the first sign-in. Returns the user, or the problems per field.
+    /// </summary>
+    public async Task<(ApplicationUser? User, string? TemporaryPassword, Dictionary<string, string[]>? Errors)> CreateAsync(
+        AdminActor actor, CreateUserRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 256)
+        {
+            errors["userName"] = ["A username of 1 to 256 characters is required."];
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 256 || !MailAddress.TryCreate(request.Email.Trim(), out _))
+        {
+            errors["email"] = ["A valid email address is required."];
+        }
+
+        if (request.GivenName is { Length: > 100 } || request.FamilyName is { Length: > 100 })
+        {
+            errors["name"] = ["Names have at most 100 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, null, errors);
+        }
+
+        var temporary = string.IsNullOrEmpty(request.Password) ? TemporaryPassword() : null;
+        var user = new ApplicationUser
+        {
+            UserName = request.UserName!.Trim(),
+            Email = request.Email!.Trim(),
+            EmailConfirmed = true,
+            GivenName = request.GivenName?.Trim(),
+            FamilyName = request.FamilyName?.Trim(),
+            CreatedAt = time.GetUtcNow(),
+            MustChangePassword = temporary is not null,
+        };
+        var result = await users.CreateAsync(user, temporary ?? request.Password!);
+        if (!result.Succeeded)
+        {
+            return (null, null, result.Errors.GroupBy(e => e.Code switch
+            {
+                var c when c.Contains("UserName", StringComparison.Ordinal) => "userName",
+                var c when c.Contains("Email", StringComparison.Ordinal) => "email",
+                _ => "password",
+            }).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+        }
+
+        await audit.WriteAsync(AuditEventTypes.AdminUserCreated, user.Id, AuditLog.Success, $"by {actor.Id}", cancellationToken: cancellationToken);
+        return (user, temporary, null);
+    }
+
     /// <summary>Adds the user to a group or removes them from it (administrators only; groups decide self-service).</summary>
     public async Task<AdminActionResult> SetGroupAsync(AdminActor actor, ApplicationUser user, Guid? groupId, bool member, CancellationToken cancellationToken = default)
     {

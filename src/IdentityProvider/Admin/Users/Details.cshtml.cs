@@ -58,6 +58,12 @@ public sealed class DetailsModel(
             return missing;
         }
 
+        TemporaryPassword = TempData["new-user-password"] as string;
+        if (Request.Query.ContainsKey("created"))
+        {
+            Message = TemporaryPassword is null ? "The user is created." : "The user is created. Give them the temporary password below: it is shown only now.";
+        }
+
         Profile = new ProfileInput
         {
             GivenName = Target.GivenName, FamilyName = Target.FamilyName, Email = Target.Email,

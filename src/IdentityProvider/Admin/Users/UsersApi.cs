@@ -64,47 +64,14 @@ internal static class UsersApi
         await users.FindByIdAsync(id) is { } user ? Results.Ok(await ViewAsync(user, users, questions, cancellationToken)) : AdminApi.NotFound("user");
 
     private static async Task<IResult> CreateAsync(
-        CreateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, SecurityQuestions questions, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+        CreateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, SecurityQuestions questions, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 256)
+        var (user, temporary, errors) = await actions.CreateAsync(http.Actor(), request, cancellationToken);
+        if (user is null)
         {
-            errors["userName"] = ["A username of 1 to 256 characters is required."];
+            return Results.ValidationProblem(errors!);
         }
 
-        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 256 || !MailAddress.TryCreate(request.Email, out _))
-        {
-            errors["email"] = ["A valid email address is required."];
-        }
-
-        if (request.GivenName is { Length: > 100 } || request.FamilyName is { Length: > 100 })
-        {
-            errors["name"] = ["Names have at most 100 characters."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return Results.ValidationProblem(errors);
-        }
-
-        var temporary = string.IsNullOrEmpty(request.Password) ? AdminUserActions.TemporaryPassword() : null;
-        var user = new ApplicationUser
-        {
-            UserName = request.UserName!.Trim(),
-            Email = request.Email!.Trim(),
-            EmailConfirmed = true,
-            GivenName = request.GivenName?.Trim(),
-            FamilyName = request.FamilyName?.Trim(),
-            CreatedAt = time.GetUtcNow(),
-            MustChangePassword = temporary is not null,
-        };
-        var result = await users.CreateAsync(user, temporary ?? request.Password!);
-        if (!result.Succeeded)
-        {
-            return Results.ValidationProblem(result.Errors.GroupBy(e => Field(e.Code)).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
-        }
-
-        await audit.WriteAsync(AuditEventTypes.AdminUserCreated, user.Id, AuditLog.Success, $"by {http.Actor().Id}", cancellationToken: cancellationToken);
         var view = await ViewAsync(user, users, questions, cancellationToken);
         return Results.Created($"{AdminApi.Prefix}/users/{user.Id}", temporary is null ? view : new { user = view, temporaryPassword = temporary });
     }
@@ -166,11 +133,4 @@ internal static class UsersApi
         [.. await users.GetRolesAsync(user)],
         new RecoveryMethodsView(user.AlternateEmailRegisteredAt, user.MobilePhoneRegisteredAt, user.OfficePhone is not null,
             await questions.CountAsync(user.Id, cancellationToken), user.AuthenticatorRegisteredAt));
-
-    private static string Field(string identityErrorCode) => identityErrorCode switch
-    {
-        var c when c.Contains("UserName", StringComparison.Ordinal) => "userName",
-        var c when c.Contains("Email", StringComparison.Ordinal) => "email",
-        _ => "password",
-    };
 }
