@@ -20,8 +20,9 @@ public static class AdminApi
     public const string PoliciesScope = "admin.policies";
     public const string RequestsScope = "admin.requests";
     public const string ClientsScope = "admin.clients";
+    public const string OutboxScope = "admin.outbox";
 
-    public static IReadOnlyList<string> Scopes { get; } = [UsersScope, AuditScope, PoliciesScope, RequestsScope, ClientsScope];
+    public static IReadOnlyList<string> Scopes { get; } = [UsersScope, AuditScope, PoliciesScope, RequestsScope, ClientsScope, OutboxScope];
 
     internal const string CallerItem = "admin-api-caller";
 
@@ -29,7 +30,10 @@ public static class AdminApi
     {
         var api = app.MapGroup(Prefix).WithTags("Administration").DisableAntiforgery();
         Users.UsersApi.Map(api.MapGroup("/users").AddEndpointFilter(new ScopeFilter(UsersScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Users"));
+        Groups.GroupsApi.Map(api.MapGroup("/groups").AddEndpointFilter(new ScopeFilter(UsersScope, AdminRoles.Administrator)).WithTags("Groups"));
         Audit.AuditApi.Map(api.MapGroup("/audit").AddEndpointFilter(new ScopeFilter(AuditScope, AdminRoles.Administrator, AdminRoles.Auditor)).WithTags("Audit"));
+        Usage.UsageApi.Map(api.MapGroup("/usage").AddEndpointFilter(new ScopeFilter(AuditScope, AdminRoles.Administrator, AdminRoles.Auditor)).WithTags("Usage"));
+        Outbox.OutboxApi.Map(api.MapGroup("/outbox").AddEndpointFilter(new ScopeFilter(OutboxScope, AdminRoles.Administrator)).WithTags("Outbox"));
         Policies.PoliciesApi.Map(api.MapGroup("/policies").AddEndpointFilter(new ScopeFilter(PoliciesScope, AdminRoles.Administrator)).WithTags("Policies"));
         Clients.ClientsApi.Map(api.MapGroup("/clients").AddEndpointFilter(new ScopeFilter(ClientsScope, AdminRoles.Administrator)).WithTags("Relying apps"));
         Requests.RequestsApi.Map(api.MapGroup("/helpdesk-requests").AddEndpointFilter(new ScopeFilter(RequestsScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Helpdesk requests"));

@@ -55,7 +55,7 @@ internal static class AdminExtensions
         {
             document.Info.Title = "Identity provider administration API";
             document.Info.Description = "Users, audit log, self-service policy and help requests. Send an access token from this server "
-                + "with the area's scope (admin.users, admin.audit, admin.policies, admin.requests, admin.clients). Errors are RFC 9457 problem details. "
+                + "with the area's scope (admin.users, admin.audit, admin.policies, admin.requests, admin.clients, admin.outbox). Errors are RFC 9457 problem details. "
                 + "Lists take page (from 1) and pageSize (1–200, default 50) and answer { items, page, pageSize, total }.";
             return Task.CompletedTask;
         }));
@@ -63,6 +63,7 @@ internal static class AdminExtensions
         builder.Services.AddScoped<Requests.HelpdeskRequests>();
         builder.Services.AddScoped<Clients.AdminClients>();
         builder.Services.AddScoped<Usage.UsageReport>();
+        builder.Services.AddScoped<Groups.AdminGroups>();
         builder.Services.Configure<RazorPagesOptions>(options =>
         {
             options.Conventions.AuthorizeFolder("/Admin", AdminRoles.StaffPolicy);

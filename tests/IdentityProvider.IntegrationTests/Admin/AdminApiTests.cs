@@ -206,6 +206,117 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
     }
 
     [Fact]
+    public async Task GroupsAndMembership_ThroughTheApi()
+    {
+        using var http = await ClientAsync("admin.users");
+        var name = "ApiGroup-" + Guid.NewGuid().ToString("N")[..6];
+        using var created = await http.PostAsJsonAsync("api/v1/groups", new { name });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        using var duplicate = await http.PostAsJsonAsync("api/v1/groups", new { name = name.ToUpperInvariant() });
+        Assert.True((await ProblemAsync(duplicate)).GetProperty("errors").TryGetProperty("name", out _));
+
+        var user = await TestData.CreateUserAsync(Idp);
+        using var added = await http.PutAsync(new Uri($"api/v1/users/{user.Id}/groups/{id}", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.NoContent, added.StatusCode);
+        var groups = await http.GetFromJsonAsync<JsonElement>("api/v1/groups");
+        Assert.Equal(1, groups.EnumerateArray().Single(g => g.GetProperty("id").GetGuid() == id).GetProperty("members").GetInt32());
+
+        using var unknown = await http.PutAsync(new Uri($"api/v1/users/{user.Id}/groups/{Guid.NewGuid()}", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var deleted = await http.DeleteAsync(new Uri($"api/v1/groups/{id}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+
+    [Fact]
+    public async Task PasswordAndLockoutPolicies_OutboxAndUsage_ThroughTheApi()
+    {
+        using var policies = await ClientAsync("admin.policies");
+        var lockout = await policies.GetFromJsonAsync<JsonElement>("api/v1/policies/lockout");
+        using var invalid = await policies.PutAsJsonAsync("api/v1/policies/lockout", new { threshold = 2, firstLockoutSeconds = 60, maximumLockoutSeconds = 30 });
+        var errors = (await ProblemAsync(invalid)).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("threshold", out _) && errors.TryGetProperty("maximumLockoutSeconds", out _));
+        using var saved = await policies.PutAsJsonAsync("api/v1/policies/lockout", new
+        {
+            threshold = lockout.GetProperty("threshold").GetInt32() + 1, firstLockoutSeconds = 60, maximumLockoutSeconds = 3600,
+        });
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        using (var restore = await policies.PutAsJsonAsync("api/v1/policies/lockout", lockout)) { Assert.Equal(HttpStatusCode.OK, restore.StatusCode); }
+
+        var passwords = await policies.GetFromJsonAsync<JsonElement>("api/v1/policies/passwords");
+        Assert.True(passwords.GetProperty("minimumLength").GetInt32() >= 4);
+
+        var letter = new IdentityProvider.Messaging.OutboxMessage
+        {
+            Channel = IdentityProvider.Messaging.MessageChannel.Email, Recipient = "gone@letter.example", Subject = "s", TextBody = "code 12345678",
+            Template = "api-dead-letter", Status = IdentityProvider.Messaging.OutboxStatus.DeadLettered, Attempts = 5, LastError = "550 no such mailbox",
+            CreatedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), NextAttemptAt = long.MaxValue,
+        };
+        await using (var scope = Idp.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+            db.Add(letter);
+            await db.SaveChangesAsync();
+        }
+
+        using var outbox = await ClientAsync("admin.outbox");
+        var dead = await outbox.GetFromJsonAsync<JsonElement>("api/v1/outbox?status=deadlettered&pageSize=200");
+        var listed = dead.GetProperty("items").EnumerateArray().Single(m => m.GetProperty("id").GetGuid() == letter.Id);
+        Assert.Equal("g•••@letter.example", listed.GetProperty("recipient").GetString());
+        Assert.DoesNotContain("12345678", dead.GetRawText(), StringComparison.Ordinal);
+        using var retry = await outbox.PostAsync(new Uri($"api/v1/outbox/{letter.Id}/retry", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.NoContent, retry.StatusCode);
+        using var again = await outbox.PostAsync(new Uri($"api/v1/outbox/{letter.Id}/retry", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        await TestData.CreateUserAsync(Idp);
+        using var audit = await ClientAsync("admin.audit");
+        var usage = await audit.GetFromJsonAsync<JsonElement>("api/v1/usage?period=24h");
+        Assert.True(usage.GetProperty("users").GetInt32() > 0);
+        using var badPeriod = await audit.GetAsync(new Uri("api/v1/usage?period=year", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, badPeriod.StatusCode);
+    }
+
+    [Fact]
+    public async Task APersonsToken_NeedsTheirStaffRole_AsWellAsTheScope()
+    {
+        var clientId = "console-" + Guid.NewGuid().ToString("N")[..6];
+        var redirect = new Uri("https://console.example/callback");
+        await TestData.RegisterClientAsync(Idp, clientId, redirect);
+        await using (var scope = Idp.CreateScope())
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictApplicationManager>();
+            var app = await applications.FindByClientIdAsync(clientId);
+            var descriptor = new OpenIddict.Abstractions.OpenIddictApplicationDescriptor();
+            await applications.PopulateAsync(descriptor, app!);
+            descriptor.Permissions.Add(OpenIddict.Abstractions.OpenIddictConstants.Permissions.Prefixes.Scope + "admin.audit");
+            await applications.UpdateAsync(app!, descriptor);
+        }
+
+        async Task<HttpStatusCode> CallAsAsync(string? role)
+        {
+            var person = await RecoveryData.CreateUserAsync(Idp, role: role);
+            var browser = new AuthorizationCodeClient(Idp);
+            await browser.SignInAsync(person.UserName!, TestData.Password);
+            var (verifier, challenge) = AuthorizationCodeClient.NewPkce();
+            var code = await browser.GetCodeAsync(clientId, redirect, challenge, "openid admin.audit");
+            using var tokens = new HttpClient();
+            var token = await tokens.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+            {
+                Address = new Uri(Idp.BaseAddress, "connect/token").ToString(), ClientId = clientId, Code = code, RedirectUri = redirect.ToString(), CodeVerifier = verifier,
+            });
+            Assert.False(token.IsError, token.Error);
+            using var http = new HttpClient { BaseAddress = Idp.BaseAddress };
+            http.SetBearerToken(token.AccessToken!);
+            using var response = await http.GetAsync(new Uri("api/v1/audit", UriKind.Relative));
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, await CallAsAsync(role: null));
+        Assert.Equal(HttpStatusCode.Forbidden, await CallAsAsync("Helpdesk"));
+        Assert.Equal(HttpStatusCode.OK, await CallAsAsync("Auditor"));
+    }
+
+    [Fact]
     public async Task TheApi_IsDescribedByAnOpenApiDocument_WithABrowsableUi()
     {
         using var http = new HttpClient { BaseAddress = Idp.BaseAddress };

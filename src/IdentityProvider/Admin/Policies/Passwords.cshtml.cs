@@ -26,20 +26,9 @@ public sealed class PasswordsModel(ApplicationDbContext db, PasswordPolicyStore 
 
     public async Task<IActionResult> OnPostPasswordAsync()
     {
-        var terms = Password.Terms();
-        if (Password.MaximumLength < Password.MinimumLength)
+        foreach (var (field, message) in Password.Problems())
         {
-            ModelState.AddModelError("Password.MaximumLength", "The longest allowed password cannot be shorter than the shortest.");
-        }
-
-        if (terms.Count > 1000)
-        {
-            ModelState.AddModelError("Password.CustomBannedTerms", "At most 1,000 banned terms.");
-        }
-
-        if (terms.FirstOrDefault(t => t.Length is < BannedTermIndex.MinimumTermLength or > BannedTermIndex.MaximumTermLength) is { } bad)
-        {
-            ModelState.AddModelError("Password.CustomBannedTerms", $"Each banned term has 4 to 16 characters; \"{(bad.Length > 20 ? bad[..20] + "…" : bad)}\" does not.");
+            ModelState.AddModelError("Password." + field, message);
         }
 
         if (!ModelState.IsValid)
@@ -52,27 +41,7 @@ public sealed class PasswordsModel(ApplicationDbContext db, PasswordPolicyStore 
 
         await passwords.GetAsync(HttpContext.RequestAborted);
         var row = await db.Set<PasswordPolicySettings>().Include(p => p.CustomBannedTerms).SingleAsync(HttpContext.RequestAborted);
-        var changes = new PolicyChanges("passwords");
-        changes.Set(nameof(row.MinimumLength), row.MinimumLength, Password.MinimumLength, v => row.MinimumLength = v);
-        changes.Set(nameof(row.MaximumLength), row.MaximumLength, Password.MaximumLength, v => row.MaximumLength = v);
-        changes.Set(nameof(row.RequireCharacterClasses), row.RequireCharacterClasses, Password.RequireCharacterClasses, v => row.RequireCharacterClasses = v);
-        changes.Set(nameof(row.BannedPasswordCheck), row.BannedPasswordCheck, Password.BannedPasswordCheck, v => row.BannedPasswordCheck = v);
-        changes.Set(nameof(row.HistoryDepth), row.HistoryDepth, Password.HistoryDepth, v => row.HistoryDepth = v);
-        changes.Set(nameof(row.HistoryOnReset), row.HistoryOnReset, Password.HistoryOnReset, v => row.HistoryOnReset = v);
-        changes.Set(nameof(row.ExpiryDays), row.ExpiryDays, Password.ExpiryDays, v => row.ExpiryDays = v);
-        changes.Set(nameof(row.ExpiryWarningDays), row.ExpiryWarningDays, Password.ExpiryWarningDays, v => row.ExpiryWarningDays = v);
-        var before = row.CustomBannedTerms.Select(t => t.Term).Order(StringComparer.OrdinalIgnoreCase).ToList();
-        if (!before.SequenceEqual(terms, StringComparer.OrdinalIgnoreCase))
-        {
-            var added = terms.Except(before, StringComparer.OrdinalIgnoreCase).Count();
-            var removed = before.Except(terms, StringComparer.OrdinalIgnoreCase).Count();
-            changes.Set("CustomBannedTerms", $"{before.Count} terms", $"{terms.Count} terms (+{added}, -{removed})", _ =>
-            {
-                row.CustomBannedTerms.Clear();
-                row.CustomBannedTerms.AddRange(terms.Select(t => new CustomBannedTerm { Term = t }));
-            });
-        }
-
+        var changes = Password.ApplyTo(row);
         await SaveAsync(changes, () => row.UpdatedAt = time.GetUtcNow());
         passwords.Invalidate();
         await LoadAsync();
@@ -82,9 +51,9 @@ public sealed class PasswordsModel(ApplicationDbContext db, PasswordPolicyStore 
 
     public async Task<IActionResult> OnPostLockoutAsync()
     {
-        if (Lockout.MaximumLockoutSeconds < Lockout.FirstLockoutSeconds)
+        foreach (var (field, message) in Lockout.Problems())
         {
-            ModelState.AddModelError("Lockout.MaximumLockoutSeconds", "The longest lockout cannot be shorter than the first.");
+            ModelState.AddModelError("Lockout." + field, message);
         }
 
         if (!ModelState.IsValid)
@@ -97,10 +66,7 @@ public sealed class PasswordsModel(ApplicationDbContext db, PasswordPolicyStore 
 
         await lockout.GetAsync(HttpContext.RequestAborted);
         var row = await db.Set<LockoutPolicySettings>().SingleAsync(HttpContext.RequestAborted);
-        var changes = new PolicyChanges("lockout");
-        changes.Set(nameof(row.Threshold), row.Threshold, Lockout.Threshold, v => row.Threshold = v);
-        changes.Set(nameof(row.FirstLockoutSeconds), row.FirstLockoutSeconds, Lockout.FirstLockoutSeconds, v => row.FirstLockoutSeconds = v);
-        changes.Set(nameof(row.MaximumLockoutSeconds), row.MaximumLockoutSeconds, Lockout.MaximumLockoutSeconds, v => row.MaximumLockoutSeconds = v);
+        var changes = Lockout.ApplyTo(row);
         await SaveAsync(changes, () => row.UpdatedAt = time.GetUtcNow());
         lockout.Invalidate();
         await LoadAsync();
@@ -108,16 +74,16 @@ public sealed class PasswordsModel(ApplicationDbContext db, PasswordPolicyStore 
         return Page();
     }
 
-    private async Task SaveAsync(PolicyChanges changes, Action touch)
+    private async Task SaveAsync(IReadOnlyList<string> changes, Action touch)
     {
-        if (changes.All.Count == 0)
+        if (changes.Count == 0)
         {
             return;
         }
 
         touch();
         var actor = User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
-        foreach (var change in changes.All)
+        foreach (var change in changes)
         {
             audit.Add(AuditEventTypes.AdminPolicyChanged, actor, AuditLog.Success, change.Length > 200 ? change[..200] : change);
         }
@@ -129,15 +95,8 @@ public sealed class PasswordsModel(ApplicationDbContext db, PasswordPolicyStore 
     {
         var password = (await passwords.GetAsync(HttpContext.RequestAborted)).Settings;
         var terms = await db.Set<CustomBannedTerm>().AsNoTracking().Where(t => t.PolicyId == password.Id).Select(t => t.Term).ToListAsync(HttpContext.RequestAborted);
-        Password = new PasswordPolicyInput
-        {
-            MinimumLength = password.MinimumLength, MaximumLength = password.MaximumLength, RequireCharacterClasses = password.RequireCharacterClasses,
-            BannedPasswordCheck = password.BannedPasswordCheck, HistoryDepth = password.HistoryDepth, HistoryOnReset = password.HistoryOnReset,
-            ExpiryDays = password.ExpiryDays, ExpiryWarningDays = password.ExpiryWarningDays,
-            CustomBannedTerms = string.Join('\n', terms.Order(StringComparer.OrdinalIgnoreCase)),
-        };
-        var locks = await lockout.GetAsync(HttpContext.RequestAborted);
-        Lockout = new LockoutPolicyInput { Threshold = locks.Threshold, FirstLockoutSeconds = locks.FirstLockoutSeconds, MaximumLockoutSeconds = locks.MaximumLockoutSeconds };
+        Password = PasswordPolicyInput.From(password, terms);
+        Lockout = LockoutPolicyInput.From(await lockout.GetAsync(HttpContext.RequestAborted));
     }
 }
 
@@ -168,6 +127,67 @@ public sealed class PasswordPolicyInput
     [StringLength(20_000, ErrorMessage = "The banned terms are too long.")]
     public string? CustomBannedTerms { get; set; }
 
+    /// <summary>Rules that span fields or a list, each with its field.</summary>
+    public IEnumerable<(string Field, string Message)> Problems()
+    {
+        var terms = Terms();
+        if (MaximumLength < MinimumLength)
+        {
+            yield return (nameof(MaximumLength), "The longest allowed password cannot be shorter than the shortest.");
+        }
+
+        if (terms.Count > 1000)
+        {
+            yield return (nameof(CustomBannedTerms), "At most 1,000 banned terms.");
+        }
+
+        if (terms.FirstOrDefault(t => t.Length is < BannedTermIndex.MinimumTermLength or > BannedTermIndex.MaximumTermLength) is { } bad)
+        {
+            yield return (nameof(CustomBannedTerms), $"Each banned term has 4 to 16 characters; \"{(bad.Length > 20 ? bad[..20] + "…" : bad)}\" does not.");
+        }
+    }
+
+    /// <summary>Copies the input onto the stored policy (with its terms loaded); returns each change for the audit trail.</summary>
+    public IReadOnlyList<string> ApplyTo(PasswordPolicySettings row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var terms = Terms();
+        var changes = new PolicyChanges("passwords");
+        changes.Set(nameof(row.MinimumLength), row.MinimumLength, MinimumLength, v => row.MinimumLength = v);
+        changes.Set(nameof(row.MaximumLength), row.MaximumLength, MaximumLength, v => row.MaximumLength = v);
+        changes.Set(nameof(row.RequireCharacterClasses), row.RequireCharacterClasses, RequireCharacterClasses, v => row.RequireCharacterClasses = v);
+        changes.Set(nameof(row.BannedPasswordCheck), row.BannedPasswordCheck, BannedPasswordCheck, v => row.BannedPasswordCheck = v);
+        changes.Set(nameof(row.HistoryDepth), row.HistoryDepth, HistoryDepth, v => row.HistoryDepth = v);
+        changes.Set(nameof(row.HistoryOnReset), row.HistoryOnReset, HistoryOnReset, v => row.HistoryOnReset = v);
+        changes.Set(nameof(row.ExpiryDays), row.ExpiryDays, ExpiryDays, v => row.ExpiryDays = v);
+        changes.Set(nameof(row.ExpiryWarningDays), row.ExpiryWarningDays, ExpiryWarningDays, v => row.ExpiryWarningDays = v);
+        var before = row.CustomBannedTerms.Select(t => t.Term).Order(StringComparer.OrdinalIgnoreCase).ToList();
+        if (!before.SequenceEqual(terms, StringComparer.OrdinalIgnoreCase))
+        {
+            var added = terms.Except(before, StringComparer.OrdinalIgnoreCase).Count();
+            var removed = before.Except(terms, StringComparer.OrdinalIgnoreCase).Count();
+            changes.Set("CustomBannedTerms", $"{before.Count} terms", $"{terms.Count} terms (+{added}, -{removed})", _ =>
+            {
+                row.CustomBannedTerms.Clear();
+                row.CustomBannedTerms.AddRange(terms.Select(t => new CustomBannedTerm { Term = t }));
+            });
+        }
+
+        return changes.All;
+    }
+
+    public static PasswordPolicyInput From(PasswordPolicySettings policy, IEnumerable<string> terms)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new PasswordPolicyInput
+        {
+            MinimumLength = policy.MinimumLength, MaximumLength = policy.MaximumLength, RequireCharacterClasses = policy.RequireCharacterClasses,
+            BannedPasswordCheck = policy.BannedPasswordCheck, HistoryDepth = policy.HistoryDepth, HistoryOnReset = policy.HistoryOnReset,
+            ExpiryDays = policy.ExpiryDays, ExpiryWarningDays = policy.ExpiryWarningDays,
+            CustomBannedTerms = string.Join('\n', terms.Order(StringComparer.OrdinalIgnoreCase)),
+        };
+    }
+
     public List<string> Terms() =>
         [.. (CustomBannedTerms ?? string.Empty).Split('\n').Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase)];
 }
@@ -182,4 +202,28 @@ public sealed class LockoutPolicyInput
 
     [Range(5, 2_592_000, ErrorMessage = "The longest lockout lasts 5 seconds to 30 days.")]
     public int MaximumLockoutSeconds { get; set; } = 3600;
+
+    public IEnumerable<(string Field, string Message)> Problems()
+    {
+        if (MaximumLockoutSeconds < FirstLockoutSeconds)
+        {
+            yield return (nameof(MaximumLockoutSeconds), "The longest lockout cannot be shorter than the first.");
+        }
+    }
+
+    public IReadOnlyList<string> ApplyTo(LockoutPolicySettings row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var changes = new PolicyChanges("lockout");
+        changes.Set(nameof(row.Threshold), row.Threshold, Threshold, v => row.Threshold = v);
+        changes.Set(nameof(row.FirstLockoutSeconds), row.FirstLockoutSeconds, FirstLockoutSeconds, v => row.FirstLockoutSeconds = v);
+        changes.Set(nameof(row.MaximumLockoutSeconds), row.MaximumLockoutSeconds, MaximumLockoutSeconds, v => row.MaximumLockoutSeconds = v);
+        return changes.All;
+    }
+
+    public static LockoutPolicyInput From(LockoutPolicySettings policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new LockoutPolicyInput { Threshold = policy.Threshold, FirstLockoutSeconds = policy.FirstLockoutSeconds, MaximumLockoutSeconds = policy.MaximumLockoutSeconds };
+    }
 }

@@ -39,6 +39,12 @@ internal static class UsersApi
         users.MapPost("/{id}/password-reset", ResetAsync).WithSummary("Set a temporary password that must be changed at the next sign-in.");
         users.MapPost("/{id}/unlock", UnlockAsync).WithSummary("Clear the user's lockout.");
         users.MapPost("/{id}/revoke-sessions", RevokeAsync).WithSummary("End the user's sessions and revoke their tokens.");
+        users.MapPut("/{id}/groups/{groupId:guid}", (string id, Guid groupId, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await actions.SetGroupAsync(http.Actor(), user, groupId, member: true, ct), null)))
+            .WithSummary("Add the user to a group (administrators).");
+        users.MapDelete("/{id}/groups/{groupId:guid}", (string id, Guid groupId, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await actions.SetGroupAsync(http.Actor(), user, groupId, member: false, ct), null)))
+            .WithSummary("Remove the user from a group (administrators).");
     }
 
     private static async Task<IResult> ListAsync(ApplicationDbContext db, string? q = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
@@ -123,7 +129,8 @@ internal static class UsersApi
         return result switch
         {
             AdminActionResult.Done => body is null ? Results.NoContent() : Results.Ok(body),
-            AdminActionResult.NotAllowed => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can act on an administrator's account."),
+            AdminActionResult.NotAllowed => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can do this, and only administrators act on an administrator's account."),
+            AdminActionResult.Invalid => AdminApi.NotFound("group"),
             _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "The change could not be made; nothing was changed."),
         };
     }
