@@ -59,15 +59,6 @@ public sealed class HelpdeskRequests(ApplicationDbContext db, AuditLog audit, Ti
     private async Task<bool> SaveAsync(HelpdeskRequest request, CancellationToken cancellationToken)
     {
         request.Version++;
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            db.ChangeTracker.Clear();
-            return false;
-        }
+        return await db.TrySaveAsync(cancellationToken);
     }
 }

@@ -106,16 +106,7 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptio
     {
         ArgumentNullException.ThrowIfNull(journey);
         journey.Version++;
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return true;
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            db.ChangeTracker.Clear();
-            return false;
-        }
+        return await db.TrySaveAsync(cancellationToken);
     }
 
     /// <summary>

@@ -329,7 +329,7 @@ public sealed partial class IndexModel(
     private async Task<IActionResult?> GuardAsync()
     {
         await LoadAsync();
-        if (!recent.IsRecent(HttpContext, Profile.Id))
+        if (!recent.IsFresh(HttpContext, Profile.Id))
         {
             var back = Path + QueryString(Step, ReturnUrl);
             return LocalRedirect(ReauthenticateModel.Path + "?returnUrl=" + Uri.EscapeDataString(back));
