@@ -48,6 +48,11 @@ public sealed class TelephonyAdapterTests : IAsyncLifetime
             return failWith == 0 ? Results.Json(new { sid = "SM123", status = "queued" }, statusCode: 201) : Results.Json(new { code = 21211, message = "provider error" }, statusCode: failWith);
         });
         await provider.StartAsync();
+
+        // Warm the provider up so the tests time what they mean to, not the first request's start-up.
+        using var warmUp = new HttpClient();
+        (await warmUp.PostAsync(new Uri(address, "warm-up"), new StringContent("{}"))).Dispose();
+        requests.Clear();
     }
 
     public async ValueTask DisposeAsync()
@@ -119,7 +124,7 @@ public sealed class TelephonyAdapterTests : IAsyncLifetime
     [Fact]
     public async Task SlowProvider_TimesOut_AsATransientFailure()
     {
-        delay = TimeSpan.FromSeconds(10);
+        delay = TimeSpan.FromSeconds(20);
 
         var error = await Record.ExceptionAsync(() => Webhook().SendAsync(Sms("+14155550123", "x"), CancellationToken.None));
 
@@ -155,9 +160,10 @@ public sealed class TelephonyAdapterTests : IAsyncLifetime
         {
             options.Retry.Delay = TimeSpan.FromMilliseconds(50);
             options.Retry.MaxRetryAttempts = 2;
-            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(2);
-            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(4);
-            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(4);
+            // Roomy enough for a first request on a loaded machine; the slow-provider test waits longer than all of it.
+            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(4);
+            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(8);
+            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(8);
         });
         return services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
     }
