@@ -69,6 +69,7 @@ public static class AuditEventTypes
     public const string AdminUserEnabledChanged = "admin.user-enabled-changed";
     public const string AdminUserUpdated = "admin.user-updated";
     public const string AdminUserCreated = "admin.user-created";
+    public const string AdminRolesChanged = "admin.roles-changed";
     public const string AdminPolicyChanged = "admin.policy-changed";
     public const string AdminOutboxRetried = "admin.outbox-retried";
     public const string AdminGroupChanged = "admin.group-changed";

@@ -137,6 +137,17 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
         using var disable = await http.PatchAsJsonAsync($"api/v1/users/{admin.Id}", new { enabled = false });
         Assert.Equal(HttpStatusCode.Conflict, disable.StatusCode);
         Assert.Contains("last enabled administrator", (await ProblemAsync(disable)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // Nor demoted; a second administrator makes both possible.
+        using var demote = await http.PutAsJsonAsync($"api/v1/users/{admin.Id}/roles", Array.Empty<string>());
+        Assert.Equal(HttpStatusCode.Conflict, demote.StatusCode);
+        using var bogus = await http.PutAsJsonAsync($"api/v1/users/{user.Id}/roles", new[] { "Superuser" });
+        Assert.Equal(HttpStatusCode.BadRequest, bogus.StatusCode);
+        using var promote = await http.PutAsJsonAsync($"api/v1/users/{user.Id}/roles", new[] { "Administrator" });
+        Assert.Equal(HttpStatusCode.NoContent, promote.StatusCode);
+        using var demoted = await http.PutAsJsonAsync($"api/v1/users/{admin.Id}/roles", new[] { "Auditor" });
+        Assert.Equal(HttpStatusCode.NoContent, demoted.StatusCode);
+        Assert.Contains(await fixture.AuditAsync(admin.Id), e => e.EventType == AuditEventTypes.AdminRolesChanged && e.Reason!.EndsWith("roles Administrator → Auditor", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -222,7 +233,7 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
         Assert.Equal(1, groups.EnumerateArray().Single(g => g.GetProperty("id").GetGuid() == id).GetProperty("members").GetInt32());
 
         using var unknown = await http.PutAsync(new Uri($"api/v1/users/{user.Id}/groups/{Guid.NewGuid()}", UriKind.Relative), null);
-        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         using var deleted = await http.DeleteAsync(new Uri($"api/v1/groups/{id}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
     }

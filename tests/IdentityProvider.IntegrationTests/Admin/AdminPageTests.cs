@@ -423,6 +423,25 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.Equal("/Account/ForcedChange", signIn.Path);
     }
 
+    [Fact]
+    public async Task AnAdministrator_GivesAndTakesStaffRoles_OnTheUsersPage()
+    {
+        var user = await TestData.CreateUserAsync(Idp);
+        using var admin = await AdminAsync("Administrator");
+        await admin.OpenAsync($"admin/users/{user.Id}");
+        await admin.SubmitAsync(new() { ["StaffRoles"] = "Helpdesk" }, "Roles");
+        Assert.Contains("The roles are saved.", admin.Alert, StringComparison.Ordinal);
+        await using (var scope = Idp.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+            Assert.Equal(["Helpdesk"], await users.GetRolesAsync((await users.FindByIdAsync(user.Id))!));
+        }
+
+        using var helpdesk = await AdminAsync("Helpdesk");
+        await helpdesk.OpenAsync($"admin/users/{user.Id}");
+        Assert.Null(HtmlForms.Parse(helpdesk.Html).QuerySelector("form[action*='handler=Roles']"));
+    }
+
     private async Task<IdentityProvider.SelfService.SsprPolicySettings> PolicyAsync()
     {
         await using var scope = Idp.CreateScope();

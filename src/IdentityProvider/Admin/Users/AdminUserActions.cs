@@ -337,6 +337,57 @@ public sealed class AdminUserActions(
         return (user, temporary, null);
     }
 
+    /// <summary>The staff roles an administrator can give or take away.</summary>
+    public static IReadOnlyList<string> StaffRoles { get; } = [AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor];
+
+    /// <summary>
+    /// Sets the user's staff roles (administrators only). The last enabled administrator cannot lose the role. Sessions
+    /// end when roles are taken away, so they stop at once.
+    /// </summary>
+    public async Task<AdminActionResult> SetRolesAsync(AdminActor actor, ApplicationUser user, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (!actor.IsAdministrator)
+        {
+            return AdminActionResult.NotAllowed;
+        }
+
+        if (roles.Any(r => !StaffRoles.Contains(r)))
+        {
+            return AdminActionResult.Invalid;
+        }
+
+        var current = (await users.GetRolesAsync(user)).Where(StaffRoles.Contains).ToList();
+        var removed = current.Except(roles).ToList();
+        var added = roles.Distinct().Except(current).ToList();
+        if (removed.Contains(AdminRoles.Administrator)
+            && !(await users.GetUsersInRoleAsync(AdminRoles.Administrator)).Any(a => a.IsEnabled && a.Id != user.Id))
+        {
+            return AdminActionResult.LastAdministrator;
+        }
+
+        if (added.Count > 0)
+        {
+            await users.AddToRolesAsync(user, added);
+        }
+
+        if (removed.Count > 0)
+        {
+            await users.RemoveFromRolesAsync(user, removed);
+            await EndSessionsAsync(user, cancellationToken);
+        }
+
+        if (added.Count + removed.Count > 0)
+        {
+            var reason = $"by {actor.Id}: roles {string.Join(',', current.Order(StringComparer.Ordinal))} → {string.Join(',', roles.Distinct().Order(StringComparer.Ordinal))}";
+            await audit.WriteAsync(AuditEventTypes.AdminRolesChanged, user.Id, AuditLog.Success, reason.Length > 200 ? reason[..200] : reason, cancellationToken: cancellationToken);
+        }
+
+        return AdminActionResult.Done;
+    }
+
     /// <summary>Adds the user to a group or removes them from it (administrators only; groups decide self-service).</summary>
     public async Task<AdminActionResult> SetGroupAsync(AdminActor actor, ApplicationUser user, Guid? groupId, bool member, CancellationToken cancellationToken = default)
     {

@@ -43,6 +43,9 @@ public sealed class DetailsModel(
     [BindProperty]
     public Guid? GroupId { get; set; }
 
+    [BindProperty]
+    public List<string> StaffRoles { get; set; } = [];
+
     public IReadOnlyList<Group> AllGroups { get; private set; } = [];
 
     public IReadOnlyList<Group> MemberOf { get; private set; } = [];
@@ -87,6 +90,9 @@ public sealed class DetailsModel(
 
         return (result == AdminActionResult.Failed && errors is not null ? AdminActionResult.Invalid : result, "The profile is saved.");
     });
+
+    public Task<IActionResult> OnPostRolesAsync() => ActAsync(async (actor, target) =>
+        (await actions.SetRolesAsync(actor, target, StaffRoles, HttpContext.RequestAborted), "The roles are saved."));
 
     public Task<IActionResult> OnPostAddGroupAsync() => ActAsync(async (actor, target) =>
         (await actions.SetGroupAsync(actor, target, GroupId, member: true, HttpContext.RequestAborted), "Added to the group."));

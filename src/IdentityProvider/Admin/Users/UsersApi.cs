@@ -39,6 +39,9 @@ internal static class UsersApi
         users.MapPost("/{id}/password-reset", ResetAsync).WithSummary("Set a temporary password that must be changed at the next sign-in.");
         users.MapPost("/{id}/unlock", UnlockAsync).WithSummary("Clear the user's lockout.");
         users.MapPost("/{id}/revoke-sessions", RevokeAsync).WithSummary("End the user's sessions and revoke their tokens.");
+        users.MapPut("/{id}/roles", (string id, string[] roles, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await actions.SetRolesAsync(http.Actor(), user, roles, ct), null)))
+            .WithSummary("Replace the user's staff roles (Administrator, Helpdesk, Auditor); administrators only; the last administrator keeps the role.");
         users.MapPut("/{id}/groups/{groupId:guid}", (string id, Guid groupId, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
             ActAsync(id, all, async user => (await actions.SetGroupAsync(http.Actor(), user, groupId, member: true, ct), null)))
             .WithSummary("Add the user to a group (administrators).");
@@ -130,7 +133,8 @@ internal static class UsersApi
         {
             AdminActionResult.Done => body is null ? Results.NoContent() : Results.Ok(body),
             AdminActionResult.NotAllowed => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can do this, and only administrators act on an administrator's account."),
-            AdminActionResult.Invalid => AdminApi.NotFound("group"),
+            AdminActionResult.Invalid => AdminApi.Invalid("request", "Name an existing group, or only the roles Administrator, Helpdesk and Auditor."),
+            AdminActionResult.LastAdministrator => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "This is the last enabled administrator."),
             _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "The change could not be made; nothing was changed."),
         };
     }
