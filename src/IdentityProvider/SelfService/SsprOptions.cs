@@ -64,6 +64,13 @@ public sealed class SsprOptions
     /// <summary>The organisation's own security questions (at most 20, 3–200 characters each), offered beside the built-in ones.</summary>
     public List<string> CustomQuestions { get; set; } = [];
 
+    /// <summary>
+    /// The start page answers an identified account no sooner than this after the request arrived, so the small
+    /// difference between an existing and an unknown user ID (reading a row or not) cannot be timed. Default 100 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:02")]
+    public TimeSpan StartMinimumDuration { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long a reset or unlock journey lasts from its start. Default 15 minutes.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
     public TimeSpan JourneyLifetime { get; set; } = TimeSpan.FromMinutes(15);

@@ -24,6 +24,7 @@ public sealed partial class StartModel(
     RecoveryReturnUrls returnUrls,
     RequestThrottle requestThrottle,
     AuditLog audit,
+    Microsoft.Extensions.Options.IOptions<SsprOptions> options,
     ILogger<StartModel> logger) : PageModel
 {
     [BindProperty]
@@ -99,6 +100,8 @@ public sealed partial class StartModel(
             return await AgainAsync();
         }
 
+        // From here on the answer depends on whether the account exists: answer no sooner than the floor.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var userId = Input.UserId.Trim();
         var user = await users.FindByNameAsync(userId) ?? (userId.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(userId) : null);
         var subject = user?.Id ?? await throttle.UnknownSubjectAsync(userId, cancellationToken);
@@ -107,6 +110,7 @@ public sealed partial class StartModel(
         if (blocked is not null)
         {
             BlockedUntil = blocked;
+            await FloorAsync(started);
             return Page();
         }
 
@@ -116,7 +120,18 @@ public sealed partial class StartModel(
             user is null ? "unknown-user" : OutcomeCode(result.Outcome));
         await journeys.StartAsync(HttpContext, user?.Id, result, ReturnUrl, cancellationToken);
         LogStarted(logger, user?.Id ?? "(unknown)", result.Outcome);
+        await FloorAsync(started);
         return LocalRedirect(result.Outcome == SsprOutcome.Eligible ? RecoveryPageModel.ReasonPath : RecoveryPageModel.OutcomePath);
+    }
+
+    /// <summary>Waits out the rest of <see cref="SsprOptions.StartMinimumDuration"/> (wall-clock time, whatever the app's clock).</summary>
+    private async Task FloorAsync(long started)
+    {
+        var remaining = options.Value.StartMinimumDuration - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining, HttpContext.RequestAborted);
+        }
     }
 
     internal static string OutcomeCode(SsprOutcome outcome) => outcome switch
