@@ -1,3 +1,4 @@
+using IdentityProvider.Admin;
 using IdentityProvider.Data;
 using IdentityProvider.Oidc;
 using IdentityProvider.SelfService;
@@ -23,7 +24,6 @@ internal sealed partial class DemoSeeder(
     TimeProvider time,
     ILogger<DemoSeeder> logger)
 {
-    public const string AdministratorRole = "Administrator";
     public const string SpaClientId = "demo-spa";
     public const string PartnerClientId = "demo-partner";
     public const string ServiceClientId = "demo-service";
@@ -40,7 +40,7 @@ internal sealed partial class DemoSeeder(
     public async Task SeedAsync(CancellationToken cancellationToken = default)
     {
         var demo = options.Value;
-        foreach (var role in new[] { AdministratorRole, "Helpdesk", "Auditor" })
+        foreach (var role in new[] { AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor })
         {
             if (!await roles.RoleExistsAsync(role))
             {
@@ -134,7 +134,7 @@ internal sealed partial class DemoSeeder(
         }, cancellationToken);
 
         // An administrator: two methods, never security questions.
-        await EnsureUserAsync("admin", "admin@example.org", "Ada", "Admin", demo.AdminPassword, AdministratorRole, staff, user =>
+        await EnsureUserAsync("admin", "admin@example.org", "Ada", "Admin", demo.AdminPassword, AdminRoles.Administrator, staff, user =>
         {
             user.AlternateEmail = "ada.admin@home.example.net";
             user.MobilePhone = "+447400123456";
@@ -171,7 +171,7 @@ internal sealed partial class DemoSeeder(
         await EnsureUserAsync("sam", "sam@example.org", "Sam", "Unregistered", RecoveryUsersPassword, role: null, staff, configure: null);
 
         // The helpdesk: receives "contact an administrator" requests.
-        await EnsureUserAsync("hugo", "helpdesk@example.org", "Hugo", "Helpdesk", RecoveryUsersPassword, "Helpdesk", group: null, configure: null);
+        await EnsureUserAsync("hugo", "helpdesk@example.org", "Hugo", "Helpdesk", RecoveryUsersPassword, AdminRoles.Helpdesk, group: null, configure: null);
     }
 
     private async Task<ApplicationUser?> EnsureUserAsync(

@@ -107,7 +107,7 @@ internal static class OidcEndpoints
         }
 
         // Registration the policy does not let users skip: no code until the user has enough recovery methods.
-        if (await registration.CheckAsync(user, context.RequestAborted) is { Step: SelfService.SecurityInfo.SecurityInfoStep.Register, Skippable: false })
+        if (await registration.MustRegisterAsync(user, context.RequestAborted))
         {
             if (request.HasPromptValue(PromptValues.None))
             {

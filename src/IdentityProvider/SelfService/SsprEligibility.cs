@@ -28,8 +28,6 @@ public sealed record SsprEligibility(SsprOutcome Outcome, int Required, IReadOnl
 /// </summary>
 public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManager<ApplicationUser> users, SsprPolicyStore policies, SecurityQuestions questions)
 {
-    public const string AdministratorRole = "Administrator";
-
     public async Task<SsprEligibility> EvaluateAsync(ApplicationUser? user, CancellationToken cancellationToken = default)
     {
         var policy = await policies.GetAsync(cancellationToken);
@@ -59,7 +57,7 @@ public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManage
             : new SsprEligibility(SsprOutcome.NotEnoughMethods, required, usable);
     }
 
-    public Task<bool> IsAdministratorAsync(ApplicationUser user) => users.IsInRoleAsync(user, AdministratorRole);
+    public Task<bool> IsAdministratorAsync(ApplicationUser user) => users.IsInRoleAsync(user, Admin.AdminRoles.Administrator);
 
     /// <summary>Text and call to the same mobile phone prove the same thing: they count as one method.</summary>
     public static string MethodGroup(RecoveryMethod method) => method is RecoveryMethod.MobileText or RecoveryMethod.MobileCall ? "mobile" : method.ToString();

@@ -27,47 +27,13 @@ internal static class AuditApi
             return problem;
         }
 
-        if (from > to)
+        var filter = new AuditFilter(from, to, userId, type, outcome, ip);
+        if (filter.Problems().FirstOrDefault() is { Field: { } field, Message: var message })
         {
-            return AdminApi.Invalid("from", "The start of the period is after its end.");
+            return AdminApi.Invalid(field, message);
         }
 
-        if (outcome is not (null or "success" or "failure"))
-        {
-            return AdminApi.Invalid("outcome", "Outcome is success or failure.");
-        }
-
-        var query = db.Set<IdentityProvider.Audit.AuditEvent>().AsNoTracking();
-        if (from is { } start)
-        {
-            query = query.Where(e => e.Time >= start);
-        }
-
-        if (to is { } end)
-        {
-            query = query.Where(e => e.Time <= end);
-        }
-
-        if (!string.IsNullOrEmpty(userId))
-        {
-            query = query.Where(e => e.UserId == userId);
-        }
-
-        if (!string.IsNullOrEmpty(type))
-        {
-            query = query.Where(e => e.EventType.StartsWith(type));
-        }
-
-        if (outcome is not null)
-        {
-            query = query.Where(e => e.Outcome == outcome);
-        }
-
-        if (!string.IsNullOrEmpty(ip))
-        {
-            query = query.Where(e => e.ClientIp == ip);
-        }
-
+        var query = filter.Apply(db.Set<IdentityProvider.Audit.AuditEvent>().AsNoTracking());
         var total = await query.CountAsync(cancellationToken);
         var items = await query.OrderByDescending(e => e.Id).Skip((page - 1) * pageSize).Take(pageSize)
             .Select(e => new AuditEventView(e.Id, e.Time, e.EventType, e.UserId, e.Outcome, e.Reason, e.Method, e.ClientIp, e.UserAgent)).ToListAsync(cancellationToken);

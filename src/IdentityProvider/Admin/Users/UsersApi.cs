@@ -1,7 +1,4 @@
-using System.Net.Mail;
-using IdentityProvider.Audit;
 using IdentityProvider.Data;
-using IdentityProvider.Messaging;
 using IdentityProvider.SelfService;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

@@ -234,7 +234,7 @@ public sealed class VerifyModel(
         Answers = [];
         ModelState.Remove(nameof(Code));
         ModelState.Remove(nameof(PhoneNumber));
-        Questions = Journey.PendingQuestionIds.Select(id => (id, securityQuestions.Available.TryGetValue(id, out var text) ? text : id)).ToList();
+        Questions = PickedQuestions();
         return Page();
     }
 
@@ -285,9 +285,16 @@ public sealed class VerifyModel(
             Journey.PendingMethod = null;
         }
 
-        Questions = Journey.PendingQuestionIds.Select(id => (id, securityQuestions.Available.TryGetValue(id, out var text) ? text : id)).ToList();
+        Questions = PickedQuestions();
         Notice = Journey.PendingCodeSentAt is not null && AwaitingCode ? SentNotice() : null;
         return null;
+    }
+
+    /// <summary>The questions picked for this gate, with their text (the question list is built once).</summary>
+    private List<(string Id, string Text)> PickedQuestions()
+    {
+        var available = securityQuestions.Available;
+        return [.. Journey.PendingQuestionIds.Select(id => (id, available.TryGetValue(id, out var text) ? text : id))];
     }
 
     private string SentNotice() => Pending switch

@@ -375,6 +375,10 @@ public sealed partial class IndexModel(
         return parts.Count == 0 ? string.Empty : "?" + string.Join('&', parts);
     }
 
+    /// <summary>The address a form posts to: this page's handler, keeping the sign-in step and return URL.</summary>
+    public string HandlerUrl(string handler) =>
+        Path + "?handler=" + handler + QueryString(Step, ReturnUrl).Replace("?", "&", StringComparison.Ordinal);
+
     public string? Registered(DateTimeOffset? when) => when?.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
 
     public string? SavedMessage => TempData.Peek("saved") as string;

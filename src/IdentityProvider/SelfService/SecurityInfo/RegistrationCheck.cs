@@ -16,6 +16,17 @@ public enum SecurityInfoStep
 /// <summary>Decides, at sign-in, whether the user is asked to register recovery methods or to confirm them again.</summary>
 public sealed class RegistrationCheck(SsprPolicyStore policies, SsprEligibilityEvaluator eligibility, TimeProvider time)
 {
+    /// <summary>
+    /// True when the policy requires registration without a way to skip it and the user has too few methods. Cheap
+    /// when registration is optional (a cached policy read), since every authorization request asks it.
+    /// </summary>
+    public async Task<bool> MustRegisterAsync(ApplicationUser user, CancellationToken cancellationToken = default)
+    {
+        var policy = await policies.GetAsync(cancellationToken);
+        return policy.RegistrationRequired && !policy.RegistrationSkippable
+            && await CheckAsync(user, cancellationToken) is { Step: SecurityInfoStep.Register };
+    }
+
     public async Task<(SecurityInfoStep Step, bool Skippable)> CheckAsync(ApplicationUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
