@@ -9,10 +9,11 @@ results="TestResults"
 test_projects=(UnitTests IntegrationTests EndToEndTests)
 missing=()
 
-# The last line of the output is always "N passed, N failed", counted from the TRX files the test run wrote;
-# a test project that wrote none (it crashed, or never ran) counts as one failure.
+# The last line of the output is always "N passed, N failed", counted from the TRX files the test run wrote (every
+# file of every project, added up); a test project that wrote none (it crashed, or never ran) counts as one failure.
 summary() {
-    local passed=0 failed=0 project trx counters p f e t
+    local passed=0 failed=0 project file counters p f e t
+    local -a trx
     shopt -s nullglob
     for project in "${test_projects[@]}"; do
         trx=("$results"/trx/IdentityProvider."$project"_*.trx)
@@ -21,15 +22,29 @@ summary() {
             failed=$((failed + 1))
             continue
         fi
-        counters=$(grep -o '<Counters [^>]*>' "${trx[0]}" | head -n 1)
-        p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-        f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
-        e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
-        t=$(sed -n 's/.* timeout="\([0-9]*\)".*/\1/p' <<<"$counters")
-        passed=$((passed + ${p:-0}))
-        failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0}))
+        for file in "${trx[@]}"; do
+            counters=$(grep -o '<Counters [^>]*>' "$file" | head -n 1)
+            p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+            f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+            e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+            t=$(sed -n 's/.* timeout="\([0-9]*\)".*/\1/p' <<<"$counters")
+            passed=$((passed + ${p:-0}))
+            failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0}))
+        done
     done
     echo "$passed passed, $failed failed"
+}
+
+tests_pid=""
+
+# A stopped run (Ctrl-C, a CI timeout) stops the tests too, and still ends with the closing line.
+stop() {
+    echo "Stopped by a signal; counting the results written so far." >&2
+    if [[ -n "$tests_pid" ]]; then
+        kill "$tests_pid" 2>/dev/null
+        wait "$tests_pid" 2>/dev/null
+    fi
+    exit 143
 }
 
 finish() {
@@ -45,6 +60,7 @@ finish() {
     exit "$code"
 }
 trap finish EXIT
+trap stop TERM INT HUP
 rm -rf "$results"
 
 have_postgres() {
@@ -81,6 +97,10 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 dotnet build IdentityProvider.sln --nologo -v quiet -clp:ErrorsOnly || exit 1
-dotnet test --solution IdentityProvider.sln --no-build --results-directory "$results/trx" --report-trx
+# In the background and waited for, so that a signal reaches the trap at once rather than after the whole run.
+dotnet test --solution IdentityProvider.sln --no-build --results-directory "$PWD/$results/trx" --report-trx &
+tests_pid=$!
+wait "$tests_pid"
 status=$?
+tests_pid=""
 exit "$status"
