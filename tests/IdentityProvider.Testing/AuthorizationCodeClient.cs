@@ -29,6 +29,18 @@ public sealed class AuthorizationCodeClient(IdentityProviderHost host)
         }
     }
 
+    /// <summary>Completes the administration step-up (<c>/admin/verify</c>) in this browser with an authenticator code.</summary>
+    public async Task StepUpAsync(string code)
+    {
+        using var browser = Browser;
+        using var page = await browser.GetAsync(new Uri("admin/verify", UriKind.Relative));
+        using var result = await HtmlForms.SubmitAsync(browser, page, new Dictionary<string, string> { ["Secret"] = code });
+        if (result.RequestMessage!.RequestUri!.AbsolutePath.Contains("verify", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("The step-up failed: " + await result.Content.ReadAsStringAsync());
+        }
+    }
+
     public static (string Verifier, string Challenge) NewPkce()
     {
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));

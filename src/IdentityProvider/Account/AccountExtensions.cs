@@ -1,3 +1,4 @@
+using IdentityProvider.Account.Sessions;
 using IdentityProvider.Data;
 using Microsoft.AspNetCore.Identity;
 
@@ -26,8 +27,13 @@ internal static class AccountExtensions
                 options.ClaimsIdentity.RoleClaimType = OpenIddict.Abstractions.OpenIddictConstants.Claims.Role;
             })
             .AddEntityFrameworkStores<ApplicationDbContext>()
+            .AddSignInManager<ApplicationSignInManager>()
             .AddDefaultTokenProviders();
 
+        // Server-side sessions: the cookie names a session row, checked at every request (not every 5 minutes).
+        builder.Services.AddOptions<UserSessionOptions>().BindConfiguration(UserSessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddScoped<UserSessions>();
+        builder.Services.AddHostedService<SessionPruningService>();
         builder.Services.ConfigureApplicationCookie(cookie =>
         {
             cookie.Cookie.Name = "idp.session";
@@ -37,9 +43,13 @@ internal static class AccountExtensions
             cookie.LoginPath = "/Account/Login";
             cookie.LogoutPath = "/Account/Logout";
             cookie.AccessDeniedPath = "/Account/AccessDenied";
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
-            cookie.SlidingExpiration = true;
+            // The server-side session decides how long a sign-in lasts (absolute lifetime, idle timeout).
+            cookie.SlidingExpiration = false;
+            cookie.Events.OnValidatePrincipal = SessionCookieEvents.ValidatePrincipalAsync;
+            cookie.Events.OnSigningOut = SessionCookieEvents.SigningOutAsync;
         });
+        builder.Services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<Microsoft.Extensions.Options.IOptions<UserSessionOptions>>((cookie, sessions) => cookie.ExpireTimeSpan = sessions.Value.AbsoluteLifetime);
         // A sign-in whose password was right but must be changed first: only the forced-change page accepts it.
         builder.Services.AddAuthentication().AddCookie(PendingPasswordChange.Scheme, cookie =>
         {
@@ -52,7 +62,6 @@ internal static class AccountExtensions
             cookie.LoginPath = "/Account/Login";
         });
         builder.Services.AddScoped<PasswordChanger>();
-        builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(5));
         builder.Services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "idp.antiforgery";

@@ -107,14 +107,14 @@ public sealed partial class ChangePasswordModel(
         var current = await verifier.VerifyAsync(HttpContext, user, Input.CurrentPassword);
         if (current.Status != PasswordVerificationStatus.Succeeded)
         {
-            ModelState.AddModelError("Input.CurrentPassword", current.Status == PasswordVerificationStatus.LockedOut
-                ? "Your account is locked for now because of too many wrong passwords. Try again later."
+            ModelState.AddModelError("Input.CurrentPassword", current.Status == PasswordVerificationStatus.Paused
+                ? SignInPause.Message(current.PausedUntil)
                 : "Your current password is not right.");
             return Page();
         }
 
         var source = ReturnUri is not null ? "hosted-page:" + ClientId : ReturnUrl is not null ? "application-initiated" : "account-page";
-        var result = await changer.ChangeAsync(user, Input.CurrentPassword, Input.NewPassword, source);
+        var result = await changer.ChangeAsync(user, Input.CurrentPassword, Input.NewPassword, source, Sessions.UserSessions.IdOf(User));
         if (!result.Succeeded)
         {
             foreach (var error in result.Errors)

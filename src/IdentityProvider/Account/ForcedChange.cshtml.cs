@@ -62,8 +62,10 @@ public sealed class ForcedChangeModel(UserManager<ApplicationUser> users, SignIn
         var result = await HttpContext.AuthenticateAsync(PendingPasswordChange.Scheme);
         var userId = result.Principal?.FindFirst(Claims.Subject)?.Value;
         var user = userId is null ? null : await users.FindByIdAsync(userId);
-        if (user is null || !user.IsEnabled)
+        var stamp = result.Principal?.FindFirst(PendingPasswordChange.StampClaim)?.Value;
+        if (user is null || !user.IsEnabled || stamp is null || !string.Equals(stamp, user.SecurityStamp, StringComparison.Ordinal))
         {
+            // Gone, disabled, or its credentials changed since the password was verified: sign in again.
             return null;
         }
 

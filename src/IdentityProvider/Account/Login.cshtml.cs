@@ -19,7 +19,6 @@ public sealed partial class LoginModel(
     PasswordVerifier verifier,
     RequestThrottle throttle,
     Passwords.PasswordPolicyStore policies,
-    SelfService.SecurityInfo.RecentSignIn recent,
     SelfService.SecurityInfo.RegistrationCheck registration,
     TimeProvider time,
     ILogger<LoginModel> logger) : PageModel
@@ -32,13 +31,16 @@ public sealed partial class LoginModel(
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
-    /// <summary>Set when the right password was given for an account that is locked for now.</summary>
-    public bool LockedOut { get; private set; }
+    /// <summary>Set while sign-in for the typed user ID is paused from this browser (too many attempts): until when.</summary>
+    public DateTimeOffset? PausedUntil { get; private set; }
 
     /// <summary>Set when this client sent too many sign-in attempts: seconds until it may try again.</summary>
     public int? RetryAfterSeconds { get; private set; }
 
     public string RecoverUrl => "/recover?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(ReturnUrl));
+
+    /// <summary>"Unlock your account" with the user ID that was typed, so the user does not type it again.</summary>
+    public string UnlockUrl => RecoverUrl + "&userId=" + Uri.EscapeDataString(Input.UserName.Trim());
 
     public void OnGet() => ReturnUrl = ReturnUrls.Sanitize(ReturnUrl);
 
@@ -69,6 +71,7 @@ public sealed partial class LoginModel(
                         new Claim(Claims.Subject, result.User!.Id),
                         new Claim(PendingPasswordChange.RememberMeClaim, Input.RememberMe ? "true" : "false"),
                         new Claim(PendingPasswordChange.ReasonClaim, reason),
+                        new Claim(PendingPasswordChange.StampClaim, result.User!.SecurityStamp ?? string.Empty),
                     ],
                     PendingPasswordChange.Scheme)));
                 return LocalRedirect("/Account/ForcedChange?returnUrl=" + Uri.EscapeDataString(ReturnUrl));
@@ -79,7 +82,6 @@ public sealed partial class LoginModel(
                     new AuthenticationProperties { IsPersistent = Input.RememberMe },
                     [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
                 LogSignedIn(logger, result.User!.Id);
-                recent.Mark(HttpContext, result.User!.Id);
                 if ((await registration.CheckAsync(result.User!, HttpContext.RequestAborted)).Step is var step and not SelfService.SecurityInfo.SecurityInfoStep.None)
                 {
                     // Register (or re-confirm) recovery methods first; the authorization resumes from the return URL.
@@ -94,9 +96,9 @@ public sealed partial class LoginModel(
 
                 return LocalRedirect(ReturnUrl);
 
-            case PasswordVerificationStatus.LockedOut:
-                // Only someone who knows the password learns that the account is locked.
-                LockedOut = true;
+            case PasswordVerificationStatus.Paused:
+                // Right or wrong, known or not: the same answer, and no password was checked.
+                PausedUntil = result.PausedUntil;
                 Input.Password = string.Empty;
                 return Page();
 

@@ -1,23 +1,23 @@
 using System.Globalization;
+using IdentityProvider.Account.Sessions;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Messaging;
 using Microsoft.AspNetCore.Identity;
-using OpenIddict.Abstractions;
 
 namespace IdentityProvider.Account;
 
 /// <summary>
 /// A user changes their own password (account page, hosted page, application-initiated action, forced change).
-/// In one transaction: the new hash (through the one password policy, with history), a new security stamp, the
-/// user's refresh tokens and authorizations revoked, the "must change" flag cleared, a notification queued and an
-/// audit event written. The caller refreshes the current browser's session.
+/// In one transaction: the new hash (through the one password policy, with history), every other session ended with
+/// everything that could undo the change (<see cref="UserSessions.EndAllAsync"/>: a new security stamp, refresh tokens
+/// and authorizations revoked, open recovery journeys and codes voided), the "must change" flag cleared, a
+/// notification queued and an audit event written. The caller refreshes the current browser's session.
 /// </summary>
 public sealed class PasswordChanger(
     UserManager<ApplicationUser> users,
     ApplicationDbContext db,
-    IOpenIddictTokenManager tokens,
-    IOpenIddictAuthorizationManager authorizations,
+    UserSessions sessions,
     Outbox outbox,
     MessageTemplates templates,
     AuditLog audit,
@@ -27,11 +27,12 @@ public sealed class PasswordChanger(
     /// <param name="currentPassword">The current password, or null when it was just verified by a forced-change sign-in.</param>
     /// <param name="newPassword">The new password.</param>
     /// <param name="source">Where the change came from, for the audit trail.</param>
+    /// <param name="keepSessionId">The session that made the change, which stays signed in; every other one ends.</param>
     /// <param name="cancellationToken">Cancels the change.</param>
-    public Task<IdentityResult> ChangeAsync(ApplicationUser user, string? currentPassword, string newPassword, string source, CancellationToken cancellationToken = default)
+    public Task<IdentityResult> ChangeAsync(ApplicationUser user, string? currentPassword, string newPassword, string source, string? keepSessionId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return SetAsync(user, currentPassword, newPassword, claim: null, finish: _ =>
+        return SetAsync(user, currentPassword, newPassword, keepSessionId, claim: null, finish: _ =>
         {
             if (!string.IsNullOrEmpty(user.Email))
             {
@@ -46,12 +47,14 @@ public sealed class PasswordChanger(
     /// <summary>
     /// The one transaction every password write goes through. <paramref name="claim"/> (optional) runs first and may
     /// refuse, e.g. when a parallel request already finished the same reset; <paramref name="finish"/> adds the
-    /// caller's own messages and audit events before the commit. Nothing is saved unless everything succeeds.
+    /// caller's own messages and audit events before the commit. Every session but <paramref name="keepSessionId"/>
+    /// ends. Nothing is saved unless everything succeeds.
     /// </summary>
     internal async Task<IdentityResult> SetAsync(
         ApplicationUser user,
         string? currentPassword,
         string newPassword,
+        string? keepSessionId,
         Func<CancellationToken, Task<bool>>? claim,
         Func<CancellationToken, Task> finish,
         CancellationToken cancellationToken)
@@ -86,8 +89,7 @@ public sealed class PasswordChanger(
             await users.UpdateAsync(user);
         }
 
-        await tokens.RevokeBySubjectAsync(user.Id, cancellationToken);
-        await authorizations.RevokeBySubjectAsync(user.Id, cancellationToken);
+        await sessions.EndAllAsync(user, keepSessionId, cancellationToken);
         await finish(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -95,11 +95,29 @@ internal sealed class ScopeFilter(string scope, params string[] roles) : IEndpoi
             return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Your account does not have a role that may use this part of the API.");
         }
 
+        if (staff is not null && !HasRecentSecondFactor(http, principal))
+        {
+            // A person's token is as strong as the sign-in behind it: a password alone must not administer anything.
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: "A person's access token needs a recent second factor: sign in, complete the administration step-up with your authenticator app, "
+                    + "then get a new token (its amr must include a second factor and its auth_time must be within the step-up window).");
+        }
+
         // Automation (a client's own token) acts with the area's full rights; a person acts with their roles.
         var actor = staff is null
             ? new AdminActor("client " + subject, IsAdministrator: true)
             : new AdminActor(staff.Id, held.Contains(AdminRoles.Administrator));
         http.Items[AdminApi.CallerItem] = actor;
         return await next(context);
+    }
+
+    private static bool HasRecentSecondFactor(HttpContext http, System.Security.Claims.ClaimsPrincipal principal)
+    {
+        var window = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Account.Sessions.UserSessionOptions>>().Value.StepUpWindow;
+        var now = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var methods = principal.GetClaims(OpenIddictConstants.Claims.AuthenticationMethodReference);
+        return methods.Any(Account.Sessions.UserSessions.SecondFactors.Contains)
+            && long.TryParse(principal.GetClaim(OpenIddictConstants.Claims.AuthenticationTime), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && now - DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(seconds, 0, 253402300799)) <= window;
     }
 }

@@ -46,7 +46,6 @@ internal static class AdminExtensions
             .AddPolicy(AdminRoles.AuditPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Auditor))
             .AddPolicy(AdminRoles.SettingsPolicy, policy => policy.RequireRole(AdminRoles.Administrator))
             .AddPolicy(AdminRoles.StaffPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor));
-        builder.Services.AddSingleton<AdminStepUp>();
         builder.Services.AddProblemDetails();
         // Enums travel by name ("Selected", "AlternateEmail"), as the documentation shows them.
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));

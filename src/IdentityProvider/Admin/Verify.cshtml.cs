@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityProvider.Account;
+using IdentityProvider.Account.Sessions;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
-using IdentityProvider.Lockout;
 using IdentityProvider.SelfService.Verification;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -10,17 +10,30 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityProvider.Admin;
 
-/// <summary>The admin step-up: a code from the admin's authenticator app, or their password when they have no app.</summary>
-public sealed class VerifyModel(UserManager<ApplicationUser> users, AuthenticatorCodes authenticator, PasswordVerifier verifier, AdminStepUp stepUp, AuditLog audit) : PageModel
+/// <summary>
+/// The admin step-up: a second factor, never the password again (a stolen password alone must not open
+/// administration). Today that is a code from the staff member's authenticator app; staff without one are sent to
+/// add one first. Wrong codes are counted and locked like sign-in (reserve, then check), on a counter of their own.
+/// </summary>
+public sealed partial class VerifyModel(
+    UserManager<ApplicationUser> users,
+    SecondFactorCheck secondFactor,
+    UserSessions sessions,
+    AuditLog audit,
+    ILogger<VerifyModel> logger) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
     [BindProperty]
-    [StringLength(1024, ErrorMessage = "That is too long.")]
+    [StringLength(20, ErrorMessage = "That code is too long.")]
     public string? Secret { get; set; }
 
-    public bool UsesApp { get; private set; }
+    /// <summary>False when the staff member has no second factor yet: the page offers to add one.</summary>
+    public bool HasSecondFactor { get; private set; }
+
+    /// <summary>Where to add an authenticator app, coming back here afterwards.</summary>
+    public string AddFactorUrl => SelfService.SecurityInfo.IndexModel.Path + "?returnUrl=" + Uri.EscapeDataString("/admin/verify?returnUrl=" + Uri.EscapeDataString(ReturnUrl ?? "/admin"));
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -30,7 +43,7 @@ public sealed class VerifyModel(UserManager<ApplicationUser> users, Authenticato
             return Challenge();
         }
 
-        UsesApp = user.AuthenticatorSecretProtected is not null;
+        HasSecondFactor = user.AuthenticatorSecretProtected is not null;
         ReturnUrl = Sanitize(ReturnUrl);
         return Page();
     }
@@ -43,29 +56,52 @@ public sealed class VerifyModel(UserManager<ApplicationUser> users, Authenticato
             return Challenge();
         }
 
-        UsesApp = user.AuthenticatorSecretProtected is not null;
+        var cancellationToken = HttpContext.RequestAborted;
+        HasSecondFactor = user.AuthenticatorSecretProtected is not null;
         ReturnUrl = Sanitize(ReturnUrl);
+        if (!HasSecondFactor)
+        {
+            await audit.WriteAsync(AuditEventTypes.AdminStepUp, user.Id, AuditLog.Failure, "no-second-factor", cancellationToken);
+            return Page();
+        }
+
         if (!ModelState.IsValid || string.IsNullOrEmpty(Secret))
         {
-            ModelState.AddModelError(string.Empty, UsesApp ? "Enter the 6-digit code your app shows." : "Enter your password.");
+            ModelState.AddModelError(nameof(Secret), "Enter the 6-digit code your app shows.");
             return Page();
         }
 
-        var proved = UsesApp
-            ? await authenticator.VerifyAsync(user, Secret, HttpContext.RequestAborted)
-            : (await verifier.VerifyAsync(HttpContext, user, Secret, HttpContext.RequestAborted)).Status == PasswordVerificationStatus.Succeeded;
+        var result = await secondFactor.VerifyAsync(user, Secret, cancellationToken);
         Secret = null;
-        await audit.WriteAsync(AuditEventTypes.AdminStepUp, user.Id, proved ? AuditLog.Success : AuditLog.Failure, UsesApp ? "authenticator" : "password", cancellationToken: HttpContext.RequestAborted);
-        if (!proved)
+        if (result == SecondFactorResult.Paused)
         {
-            ModelState.AddModelError(string.Empty, UsesApp ? "That code is not right, or it was already used. Wait for a new code." : "That password is not right.");
+            await audit.WriteAsync(AuditEventTypes.AdminStepUp, user.Id, AuditLog.Failure, "locked-out", cancellationToken);
+            ModelState.AddModelError(nameof(Secret), SignInPause.Message(secondFactor.PausedUntil, "Codes for the step-up"));
             return Page();
         }
 
-        stepUp.Mark(HttpContext, user.Id);
+        if (result != SecondFactorResult.Passed)
+        {
+            audit.Add(AuditEventTypes.AdminStepUp, user.Id, AuditLog.Failure, "authenticator");
+            if (secondFactor.LockedNow)
+            {
+                audit.Add(AuditEventTypes.AccountLocked, user.Id, AuditLog.Failure, "step-up");
+                LogLocked(logger, user.Id);
+            }
+
+            await audit.SaveAsync(cancellationToken);
+            ModelState.AddModelError(nameof(Secret), "That code is not right, or it was already used. Wait for a new code.");
+            return Page();
+        }
+
+        await sessions.AuthenticatedAsync(HttpContext, "otp", cancellationToken);
+        await audit.WriteAsync(AuditEventTypes.AdminStepUp, user.Id, AuditLog.Success, "authenticator", cancellationToken);
         return LocalRedirect(ReturnUrl!);
     }
 
     private static string Sanitize(string? returnUrl) =>
         ReturnUrls.Sanitize(returnUrl) is var local && local.StartsWith("/admin", StringComparison.OrdinalIgnoreCase) ? local : "/admin";
+
+    [LoggerMessage(EventId = 8000, Level = LogLevel.Warning, Message = "Admin step-up locked for {UserId} after too many wrong codes.")]
+    private static partial void LogLocked(ILogger logger, string userId);
 }

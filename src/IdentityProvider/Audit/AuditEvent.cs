@@ -39,6 +39,7 @@ public static class AuditEventTypes
     public const string Throttled = "request.throttled";
     public const string PasswordChanged = "password.changed";
     public const string SignedOutEverywhere = "sessions.revoked";
+    public const string SessionEnded = "session.ended";
 
     // Self-service reset and unlock, one event per step.
     public const string RecoveryStarted = "sspr.started";

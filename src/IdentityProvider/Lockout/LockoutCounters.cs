@@ -7,73 +7,134 @@ using Microsoft.IdentityModel.Tokens;
 namespace IdentityProvider.Lockout;
 
 /// <summary>
-/// The shared lockout counters. A failure is counted by one atomic upsert that increments, locks at the threshold
-/// with a doubling duration, and skips rows that are locked right now, so parallel attempts on any number of nodes
-/// neither lose a count nor count past the lock. The same SQL runs on PostgreSQL and SQLite.
+/// The shared lockout counters, one row per subject (an account's id, a keyed hash of an unknown user ID, or a
+/// second-factor counter such as <c>step-up:{id}</c>) and device class. An attempt first <em>reserves</em> its place
+/// with one atomic upsert that refuses when the subject is locked or every place before the lock is taken; only an
+/// attempt holding a place checks the secret. A success gives the places back (the counter resets); a failure keeps
+/// its place and, when it held the last one, locks for a doubling duration. So parallel attempts on any number of
+/// nodes check at most <c>threshold</c> secrets before the lock, and none while it lasts. The SQL is the same on
+/// PostgreSQL and SQLite.
 /// </summary>
-public sealed class LockoutCounters(ApplicationDbContext db, LockoutPolicyStore policies, ServerSecrets secrets, TimeProvider time)
+public sealed class LockoutCounters(ApplicationDbContext db, ServerSecrets secrets, TimeProvider time)
 {
     private const int FingerprintLength = 22;
 
-    public async Task<LockoutCounter?> GetAsync(string userId, bool familiar, CancellationToken cancellationToken = default) =>
-        await db.Set<LockoutCounter>().AsNoTracking().FirstOrDefaultAsync(c => c.UserId == userId && c.Familiar == familiar, cancellationToken);
+    /// <summary>Counter rows of unknown user IDs are forgotten after this long without an attempt.</summary>
+    private static readonly TimeSpan UnknownSubjectRetention = TimeSpan.FromDays(2);
 
-    public bool IsLocked(LockoutCounter? counter) => counter is not null && counter.LockedUntil > time.GetUtcNow().ToUnixTimeMilliseconds();
+    public const string UnknownPrefix = "unknown:";
 
-    /// <summary>A keyed fingerprint of a wrong password, so a repeat can be recognised without keeping the password.</summary>
-    public async Task<string> FingerprintAsync(string userId, string password, CancellationToken cancellationToken = default)
+    public async Task<LockoutCounter?> GetAsync(string subject, bool familiar, CancellationToken cancellationToken = default) =>
+        await db.Set<LockoutCounter>().AsNoTracking().FirstOrDefaultAsync(c => c.UserId == subject && c.Familiar == familiar, cancellationToken);
+
+    /// <summary>The subject under which a user ID that matched no account is counted: a keyed hash of what was typed.</summary>
+    public async Task<string> UnknownSubjectAsync(string typedUserId, CancellationToken cancellationToken = default)
+    {
+        var key = await secrets.GetAsync("lockout-unknown-subject", cancellationToken);
+        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(typedUserId.Trim().Normalize(NormalizationForm.FormKC).ToUpperInvariant()));
+        return UnknownPrefix + Convert.ToHexString(mac);
+    }
+
+    /// <summary>
+    /// Until when attempts of this subject and class are paused, or null when an attempt may go ahead. A counter whose
+    /// places are all taken by attempts still being checked is paused too: until the lock those attempts would set.
+    /// </summary>
+    public DateTimeOffset? PausedUntil(LockoutCounter? counter, LockoutPolicySettings policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (counter is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (counter.LockedUntil > now)
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(counter.LockedUntil);
+        }
+
+        return counter.FailedCount >= policy.Threshold + counter.Level
+            ? DateTimeOffset.FromUnixTimeMilliseconds(now + Duration(policy, counter.Level))
+            : null;
+    }
+
+    /// <summary>
+    /// A keyed fingerprint of a wrong secret for this subject and password version, so that a repeat is recognised
+    /// without keeping the secret, and a fingerprint stops matching once the password changes.
+    /// </summary>
+    public async Task<string> FingerprintAsync(string subject, DateTimeOffset? passwordChangedAt, string secret, CancellationToken cancellationToken = default)
     {
         var key = await secrets.GetAsync("lockout-wrong-password", cancellationToken);
-        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(userId + "\n" + password));
+        var version = passwordChangedAt?.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(subject + "\n" + version + "\n" + Passwords.PasswordText.Normalize(secret)));
         return Base64UrlEncoder.Encode(mac.AsSpan(0, 16).ToArray());
     }
 
     public static bool IsRecentRepeat(LockoutCounter? counter, string fingerprint) =>
         counter is not null && counter.RecentWrong.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(fingerprint, StringComparer.Ordinal);
 
-    /// <summary>Counts one failure. Returns the new state, or null when the class is locked and nothing was counted.</summary>
-    public async Task<CounterState?> RecordFailureAsync(string userId, bool familiar, string fingerprint, int remembered, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Takes the next place in the counter for one attempt, in one atomic statement. Null when the subject is locked or
+    /// every place before the next lock is taken: the attempt must then not check the secret.
+    /// </summary>
+    public async Task<CounterState?> ReserveAsync(string subject, bool familiar, LockoutPolicySettings policy, CancellationToken cancellationToken = default)
     {
-        var policy = await policies.GetAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(policy);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        long firstMs = policy.FirstLockoutSeconds * 1000L;
-        long maxMs = policy.MaximumLockoutSeconds * 1000L;
-        var maxLevel = 0;
-        while (maxLevel < 30 && firstMs << maxLevel < maxMs)
-        {
-            maxLevel++;
-        }
-
         var threshold = policy.Threshold;
-        var keep = Math.Max(0, (remembered * (FingerprintLength + 1)) - 1);
-        var initial = remembered > 0 ? fingerprint : string.Empty;
-
         var rows = await db.Database.SqlQuery<CounterState>($"""
-            INSERT INTO "LockoutCounters" ("UserId", "Familiar", "FailedCount", "LockedUntil", "Level", "RecentWrong")
-            VALUES ({userId}, {familiar}, 1, 0, 0, {initial})
+            INSERT INTO "LockoutCounters" ("UserId", "Familiar", "FailedCount", "LockedUntil", "Level", "RecentWrong", "UpdatedAt")
+            VALUES ({subject}, {familiar}, 1, 0, 0, '', {now})
             ON CONFLICT ("UserId", "Familiar") DO UPDATE SET
                 "FailedCount" = "LockoutCounters"."FailedCount" + 1,
-                "LockedUntil" = CASE WHEN "LockoutCounters"."FailedCount" + 1 >= {threshold}
-                    THEN {now} + CASE WHEN "LockoutCounters"."Level" >= {maxLevel} THEN {maxMs} ELSE {firstMs} * (1 << "LockoutCounters"."Level") END
-                    ELSE 0 END,
-                "Level" = CASE WHEN "LockoutCounters"."FailedCount" + 1 >= {threshold} THEN "LockoutCounters"."Level" + 1 ELSE "LockoutCounters"."Level" END,
-                "RecentWrong" = substr({fingerprint} || ' ' || "LockoutCounters"."RecentWrong", 1, {keep})
+                "UpdatedAt" = {now}
             WHERE "LockoutCounters"."LockedUntil" <= {now}
+                AND "LockoutCounters"."FailedCount" < {threshold} + "LockoutCounters"."Level"
             RETURNING "FailedCount", "LockedUntil", "Level"
             """).ToListAsync(cancellationToken);
         return rows.Count == 0 ? null : rows[0];
     }
 
-    /// <summary>A successful sign-in clears the counter of the device class it came from.</summary>
-    public Task ResetAsync(string userId, bool familiar, CancellationToken cancellationToken = default) =>
-        db.Set<LockoutCounter>().Where(c => c.UserId == userId && c.Familiar == familiar)
+    /// <summary>
+    /// Records the wrong secret of an attempt that held <paramref name="place"/>: remembers its fingerprint and, when
+    /// the place was the last before the lock, locks for <c>first × 2^level</c> (at most the maximum). Returns when
+    /// the lock ends if this attempt set it.
+    /// </summary>
+    public async Task<DateTimeOffset?> RecordWrongAsync(
+        string subject, bool familiar, CounterState place, string fingerprint, int remembered, LockoutPolicySettings policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(place);
+        ArgumentNullException.ThrowIfNull(policy);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var threshold = policy.Threshold;
+        var lockLevel = place.FailedCount >= threshold + place.Level ? place.Level : -1;
+        var until = now + Duration(policy, place.Level);
+        var keep = Math.Max(0, (remembered * (FingerprintLength + 1)) - 1);
+        var rows = await db.Database.SqlQuery<CounterState>($"""
+            UPDATE "LockoutCounters" SET
+                "RecentWrong" = substr({fingerprint} || ' ' || "RecentWrong", 1, {keep}),
+                "LockedUntil" = CASE WHEN "Level" = {lockLevel} AND "FailedCount" >= {threshold} + "Level" THEN {until} ELSE "LockedUntil" END,
+                "Level" = CASE WHEN "Level" = {lockLevel} AND "FailedCount" >= {threshold} + "Level" THEN "Level" + 1 ELSE "Level" END,
+                "UpdatedAt" = {now}
+            WHERE "UserId" = {subject} AND "Familiar" = {familiar}
+            RETURNING "FailedCount", "LockedUntil", "Level"
+            """).ToListAsync(cancellationToken);
+        return lockLevel >= 0 && rows.Count == 1 && rows[0].Level == lockLevel + 1 && rows[0].LockedUntil == until
+            ? DateTimeOffset.FromUnixTimeMilliseconds(until)
+            : null;
+    }
+
+    /// <summary>A success gives the places back: the counter of the class it came from starts again.</summary>
+    public Task ResetAsync(string subject, bool familiar, CancellationToken cancellationToken = default) =>
+        db.Set<LockoutCounter>().Where(c => c.UserId == subject && c.Familiar == familiar)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedCount, 0).SetProperty(c => c.LockedUntil, 0L)
                 .SetProperty(c => c.Level, 0).SetProperty(c => c.RecentWrong, string.Empty), cancellationToken);
 
-    /// <summary>Unlock: clears both device classes and Identity's account lockout.</summary>
+    /// <summary>Unlock: clears both device classes of the account (and its second-factor counters) and Identity's account lockout.</summary>
     public async Task ClearAllAsync(string userId, CancellationToken cancellationToken = default)
     {
-        await db.Set<LockoutCounter>().Where(c => c.UserId == userId)
+        var stepUp = StepUpSubject(userId);
+        await db.Set<LockoutCounter>().Where(c => c.UserId == userId || c.UserId == stepUp)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.FailedCount, 0).SetProperty(c => c.LockedUntil, 0L)
                 .SetProperty(c => c.Level, 0).SetProperty(c => c.RecentWrong, string.Empty), cancellationToken);
         await db.Users.Where(u => u.Id == userId)
@@ -81,13 +142,30 @@ public sealed class LockoutCounters(ApplicationDbContext db, LockoutPolicyStore 
     }
 
     /// <summary>A lock of the familiar class locks the whole account in Identity too, so no new tokens are issued.</summary>
-    public Task LockAccountAsync(string userId, long lockedUntilMs, CancellationToken cancellationToken = default)
+    public Task LockAccountAsync(string userId, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+        db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEnd, until), cancellationToken);
+
+    /// <summary>The counter of wrong second-factor codes at the admin step-up.</summary>
+    public static string StepUpSubject(string userId) => "step-up:" + userId;
+
+    /// <summary>Forgets the counters of unknown user IDs that saw no attempt for two days and are not locked.</summary>
+    public Task<int> PruneAsync(CancellationToken cancellationToken = default)
     {
-        var until = DateTimeOffset.FromUnixTimeMilliseconds(lockedUntilMs);
-        return db.Users.Where(u => u.Id == userId)
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEnd, until), cancellationToken);
+        var now = time.GetUtcNow();
+        var before = now.Subtract(UnknownSubjectRetention).ToUnixTimeMilliseconds();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        return db.Set<LockoutCounter>()
+            .Where(c => c.UserId.StartsWith(UnknownPrefix) && c.UpdatedAt < before && c.LockedUntil < nowMs)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private static long Duration(LockoutPolicySettings policy, int level)
+    {
+        long first = policy.FirstLockoutSeconds * 1000L;
+        long maximum = policy.MaximumLockoutSeconds * 1000L;
+        return level >= 30 || first << level >= maximum ? maximum : first << level;
     }
 }
 
-/// <summary>A counter row as the atomic update left it.</summary>
+/// <summary>A counter row as an atomic statement left it.</summary>
 public sealed record CounterState(int FailedCount, long LockedUntil, int Level);

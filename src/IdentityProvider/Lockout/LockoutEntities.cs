@@ -20,11 +20,14 @@ public sealed class LockoutPolicySettings
 }
 
 /// <summary>
-/// Failed password attempts of one account from one class of device (familiar or not). Updated only by single
-/// atomic statements (see <see cref="LockoutCounters"/>); times are Unix milliseconds so SQL can add to them.
+/// Failed attempts of one subject from one class of device (familiar or not). The subject is an account's id, a keyed
+/// hash of a user ID that matched no account (<c>unknown:…</c>) or a second-factor counter (<c>step-up:…</c>). Updated
+/// only by single atomic statements (see <see cref="LockoutCounters"/>); times are Unix milliseconds so SQL can add to
+/// them.
 /// </summary>
 public sealed class LockoutCounter
 {
+    /// <summary>The subject counted (named for the account id it usually is).</summary>
     public string UserId { get; set; } = string.Empty;
 
     public bool Familiar { get; set; }
@@ -39,6 +42,9 @@ public sealed class LockoutCounter
 
     /// <summary>Keyed fingerprints of the last wrong passwords, space-separated, newest first.</summary>
     public string RecentWrong { get; set; } = string.Empty;
+
+    /// <summary>Unix time in milliseconds of the last attempt counted (for pruning the counters of unknown user IDs).</summary>
+    public long UpdatedAt { get; set; }
 }
 
 /// <summary>Requests counted per key (e.g. "sign-in:203.0.113.9") per fixed window.</summary>

@@ -7,8 +7,15 @@ namespace IdentityProvider.Lockout;
 
 /// <summary>
 /// The one password check with smart lockout, used by the sign-in page and by every password re-authentication.
-/// Unknown and disabled accounts take the same path and cost as known ones (a password hash, a counter read and
-/// write, an audit event) and get the same answer, so neither content nor timing tells them apart.
+/// <list type="number">
+/// <item>While the subject is locked for this browser's device class, no password is checked and every attempt, right
+/// or wrong, gets the same answer: paused until a given time.</item>
+/// <item>A repeat of one of the last wrong passwords is refused without counting or hashing.</item>
+/// <item>Otherwise the attempt reserves its place in the counter first (one atomic statement); only an attempt holding
+/// a place hashes the password, so parallel attempts check at most <c>threshold</c> passwords.</item>
+/// </list>
+/// Unknown user IDs are counted too, under a keyed hash of what was typed, and disabled accounts under their id; both
+/// run a dummy hash and never succeed, so neither content nor timing tells them from a known account.
 /// </summary>
 public sealed partial class PasswordVerifier(
     UserManager<ApplicationUser> users,
@@ -20,80 +27,101 @@ public sealed partial class PasswordVerifier(
     TimeProvider time,
     ILogger<PasswordVerifier> logger)
 {
-    // Counter row used for unknown accounts, so that they cost what known ones cost.
-    private const string UnknownAccount = "~unknown";
-
     private static string? dummyHash;
 
+    /// <summary>Signs in by username or email address, as typed.</summary>
     public async Task<PasswordVerification> VerifyAsync(HttpContext context, string userNameOrEmail, string password, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(userNameOrEmail);
         var name = userNameOrEmail.Trim();
         var user = await users.FindByNameAsync(name)
             ?? (name.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(name) : null);
-        return await VerifyAsync(context, user, password, cancellationToken);
+        var subject = user?.Id ?? await counters.UnknownSubjectAsync(name, cancellationToken);
+        return await VerifyAsync(context, user, subject, password, cancellationToken);
     }
 
-    public async Task<PasswordVerification> VerifyAsync(HttpContext context, ApplicationUser? user, string password, CancellationToken cancellationToken = default)
+    /// <summary>Re-authenticates a known (signed-in) user.</summary>
+    public Task<PasswordVerification> VerifyAsync(HttpContext context, ApplicationUser user, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return VerifyAsync(context, user, user.Id, password, cancellationToken);
+    }
+
+    private async Task<PasswordVerification> VerifyAsync(HttpContext context, ApplicationUser? user, string subject, string password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (user is null || !user.IsEnabled)
-        {
-            dummyHash ??= users.PasswordHasher.HashPassword(new ApplicationUser(), Guid.NewGuid().ToString("N"));
-            users.PasswordHasher.VerifyHashedPassword(new ApplicationUser(), dummyHash, password);
-            var counter = await counters.GetAsync(UnknownAccount, familiar: false, cancellationToken);
-            var fingerprint = await counters.FingerprintAsync(UnknownAccount, password, cancellationToken);
-            if (!LockoutCounters.IsRecentRepeat(counter, fingerprint))
-            {
-                await counters.RecordFailureAsync(UnknownAccount, familiar: false, fingerprint, options.Value.RememberedWrongPasswords, cancellationToken);
-            }
+        var known = user is { IsEnabled: true };
+        var familiar = user is not null && devices.IsFamiliar(context, user.Id);
+        var policy = await policies.GetAsync(cancellationToken);
+        var counter = await counters.GetAsync(subject, familiar, cancellationToken);
+        var accountLockedUntil = known && user!.LockoutEnd > time.GetUtcNow() ? user.LockoutEnd : null;
 
-            await audit.WriteAsync(AuditEventTypes.SignInFailed, user?.Id, AuditLog.Failure, user is null ? "unknown-account" : "disabled", cancellationToken);
+        if ((counters.PausedUntil(counter, policy) ?? accountLockedUntil) is { } paused)
+        {
+            return await PausedAsync(user, paused, cancellationToken);
+        }
+
+        var fingerprint = await counters.FingerprintAsync(subject, user?.PasswordChangedAt, password, cancellationToken);
+        if (LockoutCounters.IsRecentRepeat(counter, fingerprint))
+        {
+            await audit.WriteAsync(AuditEventTypes.SignInFailed, user?.Id, AuditLog.Failure, "wrong-password,repeated", cancellationToken);
             return PasswordVerification.Failed;
         }
 
-        var familiar = devices.IsFamiliar(context, user.Id);
-        var current = await counters.GetAsync(user.Id, familiar, cancellationToken);
-        var locked = counters.IsLocked(current) || user.LockoutEnd > time.GetUtcNow();
-        var correct = await users.CheckPasswordAsync(user, password);
-
-        if (locked)
+        if (await counters.ReserveAsync(subject, familiar, policy, cancellationToken) is not { } place)
         {
-            await audit.WriteAsync(AuditEventTypes.SignInFailed, user.Id, AuditLog.Failure, correct ? "locked-out" : "locked-out,wrong-password", cancellationToken);
-            return correct ? PasswordVerification.LockedOut(user) : PasswordVerification.Failed;
+            // Another attempt took the last place (or locked) between the read and the reservation.
+            var now = await counters.GetAsync(subject, familiar, cancellationToken);
+            return await PausedAsync(user, counters.PausedUntil(now, policy) ?? time.GetUtcNow().AddSeconds(policy.FirstLockoutSeconds), cancellationToken);
+        }
+
+        bool correct;
+        if (known)
+        {
+            correct = await users.CheckPasswordAsync(user!, password);
+        }
+        else
+        {
+            dummyHash ??= users.PasswordHasher.HashPassword(new ApplicationUser(), Guid.NewGuid().ToString("N"));
+            users.PasswordHasher.VerifyHashedPassword(new ApplicationUser(), dummyHash, password);
+            correct = false;
         }
 
         if (correct)
         {
-            await counters.ResetAsync(user.Id, familiar, cancellationToken);
-            devices.Remember(context, user.Id);
+            await counters.ResetAsync(subject, familiar, cancellationToken);
+            devices.Remember(context, user!.Id);
             await audit.WriteAsync(AuditEventTypes.SignInSucceeded, user.Id, AuditLog.Success, familiar ? "familiar-device" : "new-device", cancellationToken);
             return PasswordVerification.Succeeded(user);
         }
 
-        var wrong = await counters.FingerprintAsync(user.Id, password, cancellationToken);
-        if (LockoutCounters.IsRecentRepeat(current, wrong))
+        var lockedUntil = await counters.RecordWrongAsync(subject, familiar, place, fingerprint, options.Value.RememberedWrongPasswords, policy, cancellationToken);
+        var reason = user is null ? "unknown-account" : !known ? "disabled" : familiar ? "wrong-password,familiar-device" : "wrong-password";
+        audit.Add(AuditEventTypes.SignInFailed, user?.Id, AuditLog.Failure, reason);
+        if (lockedUntil is { } until)
         {
-            await audit.WriteAsync(AuditEventTypes.SignInFailed, user.Id, AuditLog.Failure, "wrong-password,repeated", cancellationToken);
-            return PasswordVerification.Failed;
-        }
-
-        var state = await counters.RecordFailureAsync(user.Id, familiar, wrong, options.Value.RememberedWrongPasswords, cancellationToken);
-        audit.Add(AuditEventTypes.SignInFailed, user.Id, AuditLog.Failure, familiar ? "wrong-password,familiar-device" : "wrong-password");
-        if (state is { LockedUntil: > 0 } && state.LockedUntil > time.GetUtcNow().ToUnixTimeMilliseconds())
-        {
-            var policy = await policies.GetAsync(cancellationToken);
-            if (familiar)
+            if (known && familiar)
             {
-                await counters.LockAccountAsync(user.Id, state.LockedUntil, cancellationToken);
+                await counters.LockAccountAsync(user!.Id, until, cancellationToken);
             }
 
-            audit.Add(AuditEventTypes.AccountLocked, user.Id, AuditLog.Failure,
-                $"{(familiar ? "familiar" : "unfamiliar")}-devices,level-{state.Level},threshold-{policy.Threshold}");
-            LogLocked(logger, user.Id, familiar ? "familiar" : "unfamiliar", state.Level);
+            if (user is not null)
+            {
+                audit.Add(AuditEventTypes.AccountLocked, user.Id, AuditLog.Failure,
+                    $"{(familiar ? "familiar" : "unfamiliar")}-devices,level-{place.Level + 1},threshold-{policy.Threshold}");
+                LogLocked(logger, user.Id, familiar ? "familiar" : "unfamiliar", place.Level + 1);
+            }
         }
 
         await audit.SaveAsync(cancellationToken);
         return PasswordVerification.Failed;
+    }
+
+    /// <summary>Locked: nothing is checked, and the attempt is audited as refused, not as a wrong password.</summary>
+    private async Task<PasswordVerification> PausedAsync(ApplicationUser? user, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        await audit.WriteAsync(AuditEventTypes.SignInFailed, user?.Id, AuditLog.Failure, user is null ? "locked-out,unknown-account" : "locked-out", cancellationToken);
+        return PasswordVerification.Paused(until);
     }
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Account {UserId} locked for {DeviceClass} devices (lockout {Level}).")]
@@ -101,20 +129,25 @@ public sealed partial class PasswordVerifier(
 }
 
 /// <summary>How a password check ended.</summary>
-public sealed record PasswordVerification(PasswordVerificationStatus Status, ApplicationUser? User)
+public sealed record PasswordVerification(PasswordVerificationStatus Status, ApplicationUser? User, DateTimeOffset? PausedUntil = null)
 {
     public static PasswordVerification Failed { get; } = new(PasswordVerificationStatus.Failed, null);
 
     public static PasswordVerification Succeeded(ApplicationUser user) => new(PasswordVerificationStatus.Succeeded, user);
 
-    public static PasswordVerification LockedOut(ApplicationUser user) => new(PasswordVerificationStatus.LockedOut, user);
+    public static PasswordVerification Paused(DateTimeOffset until) => new(PasswordVerificationStatus.Paused, null, until);
 }
 
 public enum PasswordVerificationStatus
 {
+    /// <summary>Wrong password, unknown or disabled account: one answer for all.</summary>
     Failed,
+
     Succeeded,
 
-    /// <summary>The password was right but the account is locked for now.</summary>
-    LockedOut,
+    /// <summary>
+    /// Too many attempts for this account (or typed user ID) from this class of browser: nothing was checked, and
+    /// every attempt gets this answer until <see cref="PasswordVerification.PausedUntil"/>, right password or not.
+    /// </summary>
+    Paused,
 }

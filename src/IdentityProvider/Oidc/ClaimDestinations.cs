@@ -55,7 +55,15 @@ internal static class ClaimDestinations
 
                 yield break;
 
+            // How and when the user authenticated: apps read it from the id_token, APIs from the access token (RFC 9068
+            // 2.2.1), e.g. the admin API, which asks a person's token for a recent second factor.
             case Claims.AuthenticationMethodReference or Claims.AuthenticationTime:
+                yield return Destinations.AccessToken;
+                yield return Destinations.IdentityToken;
+                yield break;
+
+            // The session at this server (OpenID Connect Front-/Back-Channel Logout's sid).
+            case "sid":
                 yield return Destinations.IdentityToken;
                 yield break;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using IdentityProvider.Account.Sessions;
 using IdentityProvider.Data;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
@@ -36,7 +37,8 @@ internal static class OidcEndpoints
 
     private static async Task<IResult> AuthorizeAsync(
         HttpContext context,
-        SignInManager<ApplicationUser> signIn,
+        UserManager<ApplicationUser> users,
+        UserSessions sessions,
         UserClaimsFactory claimsFactory,
         IOpenIddictApplicationManager applications,
         IOpenIddictAuthorizationManager authorizations,
@@ -47,10 +49,13 @@ internal static class OidcEndpoints
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
 
+        // The cookie is checked against its server-side session; auth_time and max_age follow the session's last real
+        // authentication, not the cookie (which is re-issued without anyone authenticating).
         var result = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        var user = result.Succeeded ? await signIn.ValidateSecurityStampAsync(result.Principal) : null;
-        var tooOld = request.MaxAge is { } maxAge && result.Properties?.IssuedUtc is { } issued
-            && time.GetUtcNow() - issued > TimeSpan.FromSeconds(maxAge);
+        var session = result.Succeeded ? UserSessions.Current(context) : null;
+        var user = session is null ? null : await users.FindByIdAsync(session.UserId);
+        var tooOld = request.MaxAge is { } maxAge && session is not null
+            && time.GetUtcNow() - session.AuthenticatedAt > TimeSpan.FromSeconds(maxAge);
 
         if (user is null || !await claimsFactory.CanReceiveTokensAsync(user) || request.HasPromptValue(PromptValues.Login) || tooOld)
         {
@@ -153,24 +158,31 @@ internal static class OidcEndpoints
             return Results.Redirect("/Account/Consent?returnUrl=" + Uri.EscapeDataString(returnUrl));
         }
 
-        var authenticationMethods = result.Principal!.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList();
-        var extra = new List<Claim>();
-        foreach (var method in authenticationMethods.DefaultIfEmpty("pwd"))
+        var extra = new List<Claim>
         {
-            extra.Add(new Claim(Claims.AuthenticationMethodReference, method));
-        }
-
-        if (result.Properties?.IssuedUtc is { } authTime)
-        {
-            extra.Add(new Claim(Claims.AuthenticationTime, authTime.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
-        }
+            new(Claims.AuthenticationTime, session!.AuthenticatedAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+            new(UserSessions.SessionIdClaim, session.Id),
+        };
+        extra.AddRange(AuthenticationMethods(session).Select(method => new Claim(Claims.AuthenticationMethodReference, method)));
 
         var identity = await claimsFactory.CreateAsync(user, requestedScopes, extra);
         identity.SetResources(await scopes.ListResourcesAsync(identity.GetScopes()).ToListAsync());
 
-        var authorization = existing.LastOrDefault()
-            ?? await authorizations.CreateAsync(identity, user.Id, applicationId!, AuthorizationTypes.Permanent, identity.GetScopes());
-        identity.SetAuthorizationId(await authorizations.GetIdAsync(authorization));
+        // Consent is remembered by the permanent authorization; the tokens hang on an authorization of this session, so
+        // signing the session out revokes them.
+        if (existing.Count == 0)
+        {
+            await authorizations.CreateAsync(identity, user.Id, applicationId!, AuthorizationTypes.Permanent, identity.GetScopes());
+        }
+
+        var sessionAuthorization = await sessions.FindAuthorizationAsync(session.Id, request.ClientId!) is { } linked
+            && await authorizations.FindByIdAsync(linked) is { } found && await authorizations.HasStatusAsync(found, Statuses.Valid)
+            && (await authorizations.GetScopesAsync(found)).ToHashSet(StringComparer.Ordinal).IsSupersetOf(identity.GetScopes())
+                ? found
+                : await authorizations.CreateAsync(identity, user.Id, applicationId!, AuthorizationTypes.AdHoc, identity.GetScopes());
+        var authorizationId = await authorizations.GetIdAsync(sessionAuthorization);
+        await sessions.LinkAuthorizationAsync(session.Id, authorizationId!, request.ClientId!, context.RequestAborted);
+        identity.SetAuthorizationId(authorizationId);
         identity.SetDestinations(ClaimDestinations.For);
 
         return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
@@ -197,7 +209,7 @@ internal static class OidcEndpoints
             }
 
             // Fresh claims from the database; keep what the original sign-in established.
-            var kept = principal.Claims.Where(c => c.Type is Claims.AuthenticationMethodReference or Claims.AuthenticationTime);
+            var kept = principal.Claims.Where(c => c.Type is Claims.AuthenticationMethodReference or Claims.AuthenticationTime or UserSessions.SessionIdClaim);
             var identity = await claimsFactory.CreateAsync(user!, principal.GetScopes(), kept);
             identity.SetResources(principal.GetResources());
             identity.SetAuthorizationId(principal.GetAuthorizationId());
@@ -241,6 +253,18 @@ internal static class OidcEndpoints
         }
 
         return Results.Ok(UserClaimsFactory.UserInfo(user, principal, await users.GetRolesAsync(user)));
+    }
+
+    /// <summary>The <c>amr</c> values (RFC 8176) of what happened in the session, with <c>mfa</c> once a second factor joined the password.</summary>
+    internal static IEnumerable<string> AuthenticationMethods(UserSession session)
+    {
+        var methods = session.MethodList.DefaultIfEmpty("pwd").ToList();
+        if (methods.Contains("pwd") && methods.Any(UserSessions.SecondFactors.Contains) && !methods.Contains("mfa"))
+        {
+            methods.Add("mfa");
+        }
+
+        return methods;
     }
 
     private static async Task<IResult> EndSessionAsync(HttpContext context)

@@ -12,6 +12,10 @@ namespace IdentityProvider.Passwords;
 /// <c>$argon2id$v=19$m=19456,t=2,p=1$salt$hash</c>, 16-byte salt, 32-byte hash. Hashes made by Identity's own
 /// PBKDF2 hasher, or with weaker Argon2id settings than configured, still verify and are reported as needing a
 /// rehash, so they are upgraded at the next successful sign-in.
+/// <para>Every password is brought to Unicode normalisation form KC (<see cref="PasswordText.Normalize"/>) before it is
+/// hashed or checked, so the same password typed in composed or decomposed form, or with full-width or other
+/// compatibility characters, is the same password (NIST SP 800-63B 5.1.1.2; the OpaqueString profile of RFC 8265).
+/// A hash made before normalisation still verifies with the password as typed and is reported as needing a rehash.</para>
 /// <para>Why Argon2id at OWASP's first setting (19 MiB, 2 passes): it costs about 21 ms of CPU per hash here, where
 /// PBKDF2-HMAC-SHA512 at 210,000 iterations costs about 260 ms, and it is memory-hard, which GPUs and ASICs are not
 /// good at. Sign-in is the identity provider's hot path.</para>
@@ -43,7 +47,7 @@ internal sealed class Argon2PasswordHasher : IPasswordHasher<ApplicationUser>, I
     {
         ArgumentNullException.ThrowIfNull(password);
         var salt = RandomNumberGenerator.GetBytes(SaltLength);
-        var hash = Derive(algorithm, password, salt);
+        var hash = Derive(algorithm, PasswordText.Normalize(password), salt);
         return string.Create(CultureInfo.InvariantCulture,
             $"{Prefix}m={memoryKiB},t={passes},p=1${ToBase64(salt)}${ToBase64(hash)}");
     }
@@ -52,6 +56,21 @@ internal sealed class Argon2PasswordHasher : IPasswordHasher<ApplicationUser>, I
     {
         ArgumentNullException.ThrowIfNull(hashedPassword);
         ArgumentNullException.ThrowIfNull(providedPassword);
+        var normalized = PasswordText.Normalize(providedPassword);
+        var result = Verify(user, hashedPassword, normalized);
+        if (result != PasswordVerificationResult.Failed || string.Equals(normalized, providedPassword, StringComparison.Ordinal))
+        {
+            return result;
+        }
+
+        // A hash made before passwords were normalised: the password as typed, then upgraded to the normalised form.
+        return Verify(user, hashedPassword, providedPassword) == PasswordVerificationResult.Failed
+            ? PasswordVerificationResult.Failed
+            : PasswordVerificationResult.SuccessRehashNeeded;
+    }
+
+    private PasswordVerificationResult Verify(ApplicationUser user, string hashedPassword, string providedPassword)
+    {
         if (!hashedPassword.StartsWith(Prefix, StringComparison.Ordinal))
         {
             return legacy.VerifyHashedPassword(user, hashedPassword, providedPassword) == PasswordVerificationResult.Failed

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace IdentityProvider.Passwords;
 
 /// <summary>
@@ -23,7 +21,7 @@ internal static class PasswordNormalizer
     public static string Normalize(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var compatible = value.IsNormalized(NormalizationForm.FormKC) ? value : value.Normalize(NormalizationForm.FormKC);
+        var compatible = PasswordText.Normalize(value);
         return string.Create(compatible.Length, compatible, static (span, source) =>
         {
             for (var i = 0; i < source.Length; i++)

@@ -32,6 +32,7 @@ internal sealed class PasswordPolicy(
     public async Task<PasswordCheck> CheckAsync(ApplicationUser? user, string password, bool checkHistory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(password);
+        password = PasswordText.Normalize(password);
         var policy = await store.GetAsync(cancellationToken);
         var settings = policy.Settings;
         var failures = new List<IdentityError>();

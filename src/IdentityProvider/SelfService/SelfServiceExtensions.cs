@@ -24,13 +24,14 @@ internal static class SelfServiceExtensions
         builder.Services.AddScoped<Verification.VerificationCodes>();
         builder.Services.AddScoped<SecurityQuestions>();
         builder.Services.AddScoped<Verification.AuthenticatorCodes>();
+        builder.Services.AddScoped<Verification.SecondFactorCheck>();
         builder.Services.AddScoped<Recovery.RecoveryJourneys>();
         builder.Services.AddScoped<Recovery.RecoveryThrottle>();
         builder.Services.AddScoped<Recovery.RecoveryGates>();
         builder.Services.AddScoped<Recovery.RecoveryCompletion>();
         builder.Services.AddScoped<Recovery.RecoveryReturnUrls>();
         builder.Services.AddHostedService<Recovery.RecoverySweeper>();
-        builder.Services.AddSingleton<SecurityInfo.RecentSignIn>();
+        builder.Services.AddScoped<Account.Sessions.ISessionsEndedHandler, SelfServiceSessionsEnded>();
         builder.Services.AddScoped<SecurityInfo.SecurityInfoChanges>();
         builder.Services.AddScoped<SecurityInfo.RegistrationCheck>();
         builder.AddCaptcha();

@@ -31,7 +31,7 @@ public sealed class AccountPageTests(OidcFixture fixture) : IClassFixture<OidcFi
         using var browser = fixture.Idp.CreateClient();
         using var login = await browser.GetAsync(new Uri("Account/Login?returnUrl=%2FAccount", UriKind.Relative));
         using var page = await HtmlForms.SignInAsync(browser, login, user.UserName!, TestData.Password);
-        using var done = await HtmlForms.SubmitAsync(browser, page, new Dictionary<string, string>());
+        using var done = await HtmlForms.SubmitAsync(browser, page, new Dictionary<string, string> { ["Password"] = TestData.Password }, "form[action*='handler=SignOutEverywhere']");
         Assert.Contains("You are signed out everywhere else", await done.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         using var http = new HttpClient();

@@ -303,11 +303,16 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
             await applications.UpdateAsync(app!, descriptor);
         }
 
-        async Task<HttpStatusCode> CallAsAsync(string? role)
+        async Task<HttpStatusCode> CallAsAsync(string? role, bool stepUp = true)
         {
-            var person = await RecoveryData.CreateUserAsync(Idp, role: role);
+            var person = await RecoveryData.CreateUserAsync(Idp, role: role, authenticator: true);
             var browser = new AuthorizationCodeClient(Idp);
             await browser.SignInAsync(person.UserName!, TestData.Password);
+            if (stepUp && role is not null)
+            {
+                await browser.StepUpAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
+            }
+
             var (verifier, challenge) = AuthorizationCodeClient.NewPkce();
             var code = await browser.GetCodeAsync(clientId, redirect, challenge, "openid admin.audit");
             using var tokens = new HttpClient();
@@ -325,6 +330,9 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
         Assert.Equal(HttpStatusCode.Forbidden, await CallAsAsync(role: null));
         Assert.Equal(HttpStatusCode.Forbidden, await CallAsAsync("Helpdesk"));
         Assert.Equal(HttpStatusCode.OK, await CallAsAsync("Auditor"));
+
+        // The same auditor's token from a password-only sign-in: a stolen password must not administer anything.
+        Assert.Equal(HttpStatusCode.Forbidden, await CallAsAsync("Auditor", stepUp: false));
     }
 
     [Fact]

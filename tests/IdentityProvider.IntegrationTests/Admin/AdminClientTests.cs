@@ -110,11 +110,11 @@ public sealed class AdminClientTests(RecoveryFixture fixture) : IClassFixture<Re
 
     private async Task<RecoveryBrowser> AdministratorAsync()
     {
-        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         var browser = new RecoveryBrowser(Idp);
         await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
         await browser.OpenAsync("admin/verify");
-        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         return browser;
     }
 }

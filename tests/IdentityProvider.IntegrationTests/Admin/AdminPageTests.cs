@@ -37,11 +37,72 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.Equal("/admin/verify", browser.Path);
         Assert.Contains("Code from your authenticator app", browser.Text, StringComparison.Ordinal);
 
-        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        await browser.SubmitAsync(new() { ["Secret"] = WrongCode() });
         Assert.Contains("That code is not right", browser.Alert, StringComparison.Ordinal);
         await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         Assert.Equal("/admin/users", browser.Path);
         Assert.Contains(await fixture.AuditAsync(admin.Id), e => e.EventType == AuditEventTypes.AdminStepUp && e.Outcome == AuditLog.Failure);
+    }
+
+    [Fact]
+    public async Task TheStepUp_NeverTakesThePassword_AndStaffWithoutAnAppAreSentToAddOne()
+    {
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+
+        await browser.OpenAsync("admin/users");
+        Assert.Equal("/admin/verify", browser.Path);
+        Assert.Contains("Add an authenticator app", browser.Text, StringComparison.Ordinal);
+        Assert.Empty(HtmlForms.Parse(browser.Html).QuerySelectorAll("input[name='Secret']"));
+        var link = HtmlForms.Parse(browser.Html).QuerySelectorAll("a").Select(a => a.GetAttribute("href")).First(h => h!.StartsWith("/Account/SecurityInfo", StringComparison.Ordinal));
+
+        // Posting the password anyway opens nothing.
+        using var content = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Secret"] = TestData.Password,
+            [HtmlForms.AntiforgeryField] = await AntiforgeryTokenAsync(browser),
+        });
+        using var posted = await browser.Client.PostAsync(new Uri("admin/verify", UriKind.Relative), content);
+        using var users = await browser.Client.GetAsync(new Uri("admin/users", UriKind.Relative));
+        Assert.Equal("/admin/verify", users.RequestMessage!.RequestUri!.AbsolutePath);
+
+        // The page links to security info, which offers the app to staff whatever self-service allows.
+        await browser.OpenAsync(link!.TrimStart('/'));
+        Assert.Contains("Set up an authenticator app", browser.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongStepUpCodes_AreCountedAndLocked_LikePasswords()
+    {
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await browser.OpenAsync("admin/verify");
+        for (var i = 0; i < 10; i++)
+        {
+            await browser.SubmitAsync(new() { ["Secret"] = WrongCode() });
+            Assert.Contains("That code is not right", browser.Alert, StringComparison.Ordinal);
+        }
+
+        await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
+        Assert.Equal("/admin/verify", browser.Path);
+        Assert.Contains("Codes for the step-up are paused until", browser.Alert, StringComparison.Ordinal);
+        Assert.Contains(await fixture.AuditAsync(admin.Id), e => e.EventType == AuditEventTypes.AccountLocked && e.Reason == "step-up");
+    }
+
+    /// <summary>A six-digit code that is none of the codes the test secret gives around now.</summary>
+    private static string WrongCode()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var valid = new[] { -1, 0, 1, 2 }.Select(step => RecoveryData.AuthenticatorCode(now, step)).ToHashSet();
+        return Enumerable.Range(0, 20).Select(i => (123456 + (i * 111111)) % 1000000).Select(n => n.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)).First(c => !valid.Contains(c));
+    }
+
+    private static async Task<string> AntiforgeryTokenAsync(RecoveryBrowser browser)
+    {
+        await browser.OpenAsync("Account");
+        return HtmlForms.Parse(browser.Html).QuerySelector($"input[name='{HtmlForms.AntiforgeryField}']")!.GetAttribute("value")!;
     }
 
     [Fact]
@@ -103,7 +164,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
     [Fact]
     public async Task TheHelpdesk_CannotActOnAnAdministrator_AndTheLastAdministratorStaysEnabled()
     {
-        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         using (var helpdesk = await AdminAsync("Helpdesk"))
         {
             await helpdesk.OpenAsync($"admin/users/{admin.Id}");
@@ -128,7 +189,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         using var self = new RecoveryBrowser(Idp);
         await HtmlForms.SignInAsync(self.Client, admin.UserName!, TestData.Password);
         await self.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fusers%2F" + admin.Id);
-        await self.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        await self.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         await self.SubmitAsync([], "Disable");
         Assert.Equal(HttpStatusCode.Conflict, self.Page.StatusCode);
         Assert.Contains("last enabled administrator", self.Alert, StringComparison.Ordinal);
@@ -239,11 +300,11 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
             Assert.Equal("/Account/AccessDenied", helpdesk.Path);
         }
 
-        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
         await browser.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fpolicies%2Fself-service");
-        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         Assert.Equal("/admin/policies/self-service", browser.Path);
 
         await browser.SubmitAsync(new() { ["Input.Scope"] = "Selected", ["Input.QuestionsToReset"] = "5", ["Input.QuestionsToRegister"] = "3" });
@@ -343,11 +404,11 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
     [Fact]
     public async Task ThePasswordAndLockoutPolicies_AreEdited_WithTheirRulesAndAnAudit()
     {
-        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
+        var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
         await browser.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fpolicies%2Fpasswords");
-        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
 
         await browser.SubmitAsync(new() { ["Password.CustomBannedTerms"] = "northwind\nab" }, "Password");
         Assert.Contains("4 to 16 characters", browser.Alert, StringComparison.Ordinal);
@@ -454,11 +515,11 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
     /// <summary>A signed-in member of <paramref name="role"/> past the step-up (password, as they have no app).</summary>
     private async Task<RecoveryBrowser> AdminAsync(string role)
     {
-        var staff = await RecoveryData.CreateUserAsync(Idp, role: role);
+        var staff = await RecoveryData.CreateUserAsync(Idp, role: role, authenticator: true);
         var browser = new RecoveryBrowser(Idp);
         await HtmlForms.SignInAsync(browser.Client, staff.UserName!, TestData.Password);
         await browser.OpenAsync("admin/verify");
-        await browser.SubmitAsync(new() { ["Secret"] = TestData.Password });
+        await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         return browser;
     }
 }

@@ -1,4 +1,7 @@
+using IdentityProvider.Data;
 using IdentityProvider.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -13,12 +16,24 @@ public sealed class LockoutFixture : IAsyncLifetime
 
     public IdentityProviderHost NodeB { get; private set; } = null!;
 
+    /// <summary>Password checks (hash verifications) made by both nodes together.</summary>
+    public PasswordChecks Checks { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         var database = await TestDatabase.CreateAsync("lockout");
         var settings = new Dictionary<string, string?> { ["Lockout:SignInPerIpLimit"] = "100000" };
-        NodeA = await IdentityProviderHost.StartAsync(database, settings, builder => builder.Services.AddSingleton<TimeProvider>(Clock));
-        NodeB = await IdentityProviderHost.StartAsync(database, settings, builder => builder.Services.AddSingleton<TimeProvider>(Clock));
+        NodeA = await IdentityProviderHost.StartAsync(database, settings, Configure);
+        NodeB = await IdentityProviderHost.StartAsync(database, settings, Configure);
+    }
+
+    private void Configure(WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<TimeProvider>(Clock);
+        var hasher = builder.Services.Last(d => d.ServiceType == typeof(IPasswordHasher<ApplicationUser>));
+        builder.Services.Remove(hasher);
+        builder.Services.AddSingleton<IPasswordHasher<ApplicationUser>>(services =>
+            new CountingHasher((IPasswordHasher<ApplicationUser>)ActivatorUtilities.CreateInstance(services, hasher.ImplementationType!), Checks));
     }
 
     public async ValueTask DisposeAsync()
@@ -47,5 +62,27 @@ public sealed class ThrottleFixture : IAsyncLifetime
     {
         await NodeA.DisposeAsync();
         await NodeB.DisposeAsync();
+    }
+}
+
+/// <summary>Counts how many passwords were checked against a hash.</summary>
+public sealed class PasswordChecks
+{
+    private int count;
+
+    public int Count => Volatile.Read(ref count);
+
+    internal void Add() => Interlocked.Increment(ref count);
+}
+
+/// <summary>The server's own hasher, counting every verification.</summary>
+internal sealed class CountingHasher(IPasswordHasher<ApplicationUser> inner, PasswordChecks checks) : IPasswordHasher<ApplicationUser>
+{
+    public string HashPassword(ApplicationUser user, string password) => inner.HashPassword(user, password);
+
+    public PasswordVerificationResult VerifyHashedPassword(ApplicationUser user, string hashedPassword, string providedPassword)
+    {
+        checks.Add();
+        return inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
     }
 }

@@ -13,10 +13,10 @@ namespace IdentityProvider.IntegrationTests.Lockout;
 public sealed class SmartLockoutTests(LockoutFixture fixture) : IClassFixture<LockoutFixture>
 {
     private const string GenericError = "That username or password is not right.";
-    private const string LockedMessage = "Your account is locked for now";
+    private const string PausedMessage = "Sign-in from this browser is paused";
 
     [Fact]
-    public async Task TwoHundredParallelWrongPasswords_OnTwoNodes_CountExactlyToTheThreshold()
+    public async Task TwoHundredParallelWrongPasswords_OnTwoNodes_CheckOnlyTheThreshold_AndCountExactly()
     {
         var user = await TestData.CreateUserAsync(fixture.NodeA);
         var browsers = Enumerable.Range(0, 8).Select(i => new SignInBrowser(i % 2 == 0 ? fixture.NodeA : fixture.NodeB)).ToList();
@@ -25,20 +25,77 @@ public sealed class SmartLockoutTests(LockoutFixture fixture) : IClassFixture<Lo
             await browser.PrepareAsync();
         }
 
+        var checksBefore = fixture.Checks.Count;
         var attempts = Enumerable.Range(0, 200).Select(i => browsers[i % browsers.Count].SignInAsync(user.UserName!, $"Wrong-Guess-{i:D3}"));
         var results = await Task.WhenAll(attempts);
 
-        Assert.All(results, r =>
-        {
-            Assert.Equal(HttpStatusCode.OK, r.Status);
-            Assert.Contains(GenericError, r.Html, StringComparison.Ordinal);
-        });
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.Equal(10, results.Count(r => r.Html.Contains(GenericError, StringComparison.Ordinal)));
+        Assert.Equal(190, results.Count(r => r.Html.Contains(PausedMessage, StringComparison.Ordinal)));
+        Assert.InRange(fixture.Checks.Count - checksBefore, 1, 10);
         var counter = await CounterAsync(user.Id, familiar: false);
         Assert.Equal(10, counter.FailedCount);
         Assert.Equal(1, counter.Level);
         Assert.Equal(fixture.Clock.GetUtcNow().AddSeconds(60).ToUnixTimeMilliseconds(), counter.LockedUntil);
         Assert.Equal(1, await AuditCountAsync(user.Id, AuditEventTypes.AccountLocked));
+        Assert.Equal(190, await AuditCountAsync(user.Id, AuditEventTypes.SignInFailed, "locked-out"));
         browsers.ForEach(b => b.Dispose());
+    }
+
+    [Fact]
+    public async Task ThirtyParallelGuesses_WithTheRightPasswordAmongThem_CheckAtMostTen_AndTheRightOneGetsTheSameAnswerOnceLocked()
+    {
+        var user = await TestData.CreateUserAsync(fixture.NodeA);
+        var browsers = Enumerable.Range(0, 30).Select(i => new SignInBrowser(i % 2 == 0 ? fixture.NodeA : fixture.NodeB)).ToList();
+        foreach (var browser in browsers)
+        {
+            await browser.PrepareAsync();
+        }
+
+        var checksBefore = fixture.Checks.Count;
+        var wrong = Enumerable.Range(0, 29).Select(i => browsers[i].SignInAsync(user.UserName!, $"Parallel-Guess-{i:D2}")).ToList();
+
+        // The right password arrives once every place before the lock is taken (the wrong ones may still be hashing).
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await TryCounterAsync(user.Id, familiar: false))?.FailedCount is not >= 10)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The wrong guesses never took ten places.");
+            await Task.Delay(5);
+        }
+
+        var answer = await browsers[29].SignInAsync(user.UserName!, TestData.Password);
+        var results = await Task.WhenAll(wrong);
+
+        Assert.InRange(fixture.Checks.Count - checksBefore, 1, 10);
+        Assert.Contains(PausedMessage, answer.Html, StringComparison.Ordinal);
+        Assert.Contains(results, r => Normalize(r.Html, user.UserName!) == Normalize(answer.Html, user.UserName!));
+        Assert.Equal(10, results.Count(r => r.Html.Contains(GenericError, StringComparison.Ordinal)));
+        browsers.ForEach(b => b.Dispose());
+    }
+
+    [Fact]
+    public async Task WhileLocked_NoPasswordIsChecked_AndRightAndWrongGetTheSameAnswer()
+    {
+        var user = await TestData.CreateUserAsync(fixture.NodeA);
+        using var stranger = new SignInBrowser(fixture.NodeB);
+        for (var i = 0; i < 10; i++)
+        {
+            await stranger.SignInAsync(user.UserName!, $"Stranger-Guess-{i}");
+        }
+
+        var checksBefore = fixture.Checks.Count;
+        var answers = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            answers.Add(Normalize((await stranger.SignInAsync(user.UserName!, $"Locked-Guess-{i}")).Html, user.UserName!));
+        }
+
+        answers.Add(Normalize((await stranger.SignInAsync(user.UserName!, TestData.Password)).Html, user.UserName!));
+
+        Assert.Equal(checksBefore, fixture.Checks.Count);
+        Assert.Single(answers.Distinct());
+        Assert.Contains(PausedMessage, answers[0], StringComparison.Ordinal);
+        Assert.Equal(6, await AuditCountAsync(user.Id, AuditEventTypes.SignInFailed, "locked-out"));
     }
 
     [Fact]
@@ -80,8 +137,8 @@ public sealed class SmartLockoutTests(LockoutFixture fixture) : IClassFixture<Lo
         }
 
         var locked = await browser.SignInAsync(user.UserName!, TestData.Password);
-        Assert.Contains(LockedMessage, locked.Html, StringComparison.Ordinal);
-        Assert.Contains("unlock your account", locked.Html, StringComparison.Ordinal);
+        Assert.Contains(PausedMessage, locked.Html, StringComparison.Ordinal);
+        Assert.Contains("unlock your account now", locked.Html, StringComparison.Ordinal);
 
         fixture.Clock.Advance(TimeSpan.FromSeconds(61));
         var signedIn = await browser.SignInAsync(user.UserName!, TestData.Password);
@@ -124,7 +181,7 @@ public sealed class SmartLockoutTests(LockoutFixture fixture) : IClassFixture<Lo
             await attacker.SignInAsync(user.UserName!, $"Guess-{i}");
         }
 
-        Assert.Contains(LockedMessage, (await attacker.SignInAsync(user.UserName!, TestData.Password)).Html, StringComparison.Ordinal);
+        Assert.Contains(PausedMessage, (await attacker.SignInAsync(user.UserName!, TestData.Password)).Html, StringComparison.Ordinal);
 
         // The usual browser carries the familiar-device cookie and is counted apart.
         using var back = new SignInBrowser(fixture.NodeB, usualCookies);
@@ -191,6 +248,13 @@ public sealed class SmartLockoutTests(LockoutFixture fixture) : IClassFixture<Lo
         return (sorted[(sorted.Count - 1) / 2] + sorted[sorted.Count / 2]) / 2;
     }
 
+    private async Task<LockoutCounter?> TryCounterAsync(string userId, bool familiar)
+    {
+        await using var scope = fixture.NodeA.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<LockoutCounter>().AsNoTracking()
+            .SingleOrDefaultAsync(c => c.UserId == userId && c.Familiar == familiar);
+    }
+
     private async Task<LockoutCounter> CounterAsync(string userId, bool familiar)
     {
         await using var scope = fixture.NodeA.CreateScope();
@@ -198,9 +262,17 @@ public sealed class SmartLockoutTests(LockoutFixture fixture) : IClassFixture<Lo
             .SingleAsync(c => c.UserId == userId && c.Familiar == familiar);
     }
 
-    private async Task<int> AuditCountAsync(string userId, string eventType)
+    private async Task<int> AuditCountAsync(string userId, string eventType, string? reason = null)
     {
         await using var scope = fixture.NodeA.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<AuditEvent>().CountAsync(e => e.UserId == userId && e.EventType == eventType);
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<AuditEvent>()
+            .CountAsync(e => e.UserId == userId && e.EventType == eventType && (reason == null || e.Reason == reason));
+    }
+
+    /// <summary>A sign-in page without what differs per request: anti-forgery token, typed name, the pause's end.</summary>
+    private static string Normalize(string html, string userName)
+    {
+        html = System.Text.RegularExpressions.Regex.Replace(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"[^\"]*\"", "token");
+        return System.Text.RegularExpressions.Regex.Replace(html, "<time[^>]*>[^<]*</time>", "time").Replace(userName, "ID", StringComparison.Ordinal);
     }
 }

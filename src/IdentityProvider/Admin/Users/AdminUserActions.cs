@@ -7,7 +7,6 @@ using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
-using OpenIddict.Abstractions;
 
 namespace IdentityProvider.Admin.Users;
 
@@ -35,8 +34,8 @@ public sealed class AdminUserActions(
     UserManager<ApplicationUser> users,
     PasswordChanger changer,
     LockoutCounters lockout,
-    IOpenIddictTokenManager tokens,
-    IOpenIddictAuthorizationManager authorizations,
+    Account.Sessions.UserSessions sessions,
+    SelfService.SecurityInfo.SecurityInfoChanges securityInfo,
     ApplicationDbContext db,
     AuditLog audit,
     TimeProvider time)
@@ -68,7 +67,7 @@ public sealed class AdminUserActions(
         }
 
         var temporary = TemporaryPassword();
-        var result = await changer.SetAsync(target, currentPassword: null, temporary, claim: null, finish: async ct =>
+        var result = await changer.SetAsync(target, currentPassword: null, temporary, keepSessionId: null, claim: null, finish: async ct =>
         {
             target.MustChangePassword = true;
             await users.UpdateAsync(target);
@@ -103,6 +102,29 @@ public sealed class AdminUserActions(
 
         await EndSessionsAsync(target, cancellationToken);
         await audit.WriteAsync(AuditEventTypes.AdminSessionsRevoked, target.Id, AuditLog.Success, $"by {actor.Id}", cancellationToken: cancellationToken);
+        return AdminActionResult.Done;
+    }
+
+    /// <summary>
+    /// Removes a lost authenticator app so the user can set up a new one (which otherwise needs a code from the old
+    /// one). The user is told by email, as for any change of their recovery methods.
+    /// </summary>
+    public async Task<AdminActionResult> RemoveAuthenticatorAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!await MayActOnAsync(actor, target))
+        {
+            return AdminActionResult.NotAllowed;
+        }
+
+        if (target.AuthenticatorSecretProtected is null)
+        {
+            return AdminActionResult.Done;
+        }
+
+        audit.Add(AuditEventTypes.AdminUserUpdated, target.Id, AuditLog.Success, $"by {actor.Id}: authenticator app removed");
+        await securityInfo.RemoveAsync(target, SelfService.RecoveryMethod.AuthenticatorApp, cancellationToken);
         return AdminActionResult.Done;
     }
 
@@ -439,8 +461,7 @@ public sealed class AdminUserActions(
 
     private async Task EndSessionsAsync(ApplicationUser target, CancellationToken cancellationToken)
     {
-        await users.UpdateSecurityStampAsync(target);
-        await tokens.RevokeBySubjectAsync(target.Id, cancellationToken);
-        await authorizations.RevokeBySubjectAsync(target.Id, cancellationToken);
+        await sessions.EndAllAsync(target, keepSessionId: null, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -113,6 +113,10 @@ public sealed class DetailsModel(
     public Task<IActionResult> OnPostRevokeAsync() => ActAsync(async (actor, target) =>
         (await actions.RevokeSessionsAsync(actor, target, HttpContext.RequestAborted), "The user's sessions and tokens were revoked."));
 
+    public Task<IActionResult> OnPostRemoveAuthenticatorAsync() => ActAsync(async (actor, target) =>
+        (await actions.RemoveAuthenticatorAsync(actor, target, HttpContext.RequestAborted),
+            "The authenticator app was removed and the user was told by email. They can set up a new one on their security info page."));
+
     public Task<IActionResult> OnPostDisableAsync() => ActAsync(async (actor, target) =>
         (await actions.SetEnabledAsync(actor, target, enabled: false, HttpContext.RequestAborted), "The account is disabled."));
 

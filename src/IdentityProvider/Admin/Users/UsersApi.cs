@@ -36,6 +36,9 @@ internal static class UsersApi
         users.MapPost("/{id}/password-reset", ResetAsync).WithSummary("Set a temporary password that must be changed at the next sign-in.");
         users.MapPost("/{id}/unlock", UnlockAsync).WithSummary("Clear the user's lockout.");
         users.MapPost("/{id}/revoke-sessions", RevokeAsync).WithSummary("End the user's sessions and revoke their tokens.");
+        users.MapDelete("/{id}/authenticator", (string id, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await actions.RemoveAuthenticatorAsync(http.Actor(), user, ct), null)))
+            .WithSummary("Remove the user's authenticator app (a lost device); the user is told by email.");
         users.MapPut("/{id}/roles", (string id, string[] roles, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
             ActAsync(id, all, async user => (await actions.SetRolesAsync(http.Actor(), user, roles, ct), null)))
             .WithSummary("Replace the user's staff roles (Administrator, Helpdesk, Auditor); administrators only; the last administrator keeps the role.");

@@ -41,6 +41,7 @@ public sealed partial class RecoveryCompletion(
             user,
             currentPassword: null,
             newPassword,
+            keepSessionId: null,
             claim: ct => journeys.TryEndAsync(journeyId, RecoveryJourneys.Ended, ct),
             finish: async ct =>
             {

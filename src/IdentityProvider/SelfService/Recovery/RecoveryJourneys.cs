@@ -35,6 +35,9 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptio
     public const string Unlocked = "unlocked";
     public const string ExpiredMark = "expired";
 
+    /// <summary>Ended because the account's credentials changed (or all its sessions were ended) while it was open.</summary>
+    public const string SupersededMark = "superseded";
+
     public async Task<RecoveryJourney> StartAsync(HttpContext http, string? userId, SsprEligibility eligibility, string returnUrl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -87,8 +90,9 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptio
             return new JourneyLookup(JourneyState.Ended, journey);
         }
 
-        if (journey.EndedAs == ExpiredMark)
+        if (journey.EndedAs is not null)
         {
+            // Ran out, or superseded by a credential change: either way it cannot go on.
             return new JourneyLookup(JourneyState.Expired, journey);
         }
 
@@ -118,6 +122,17 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptio
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         return await db.Set<RecoveryJourney>().Where(j => j.Id == journeyId && j.EndedAt == null && j.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.EndedAt, now).SetProperty(j => j.EndedAs, endedAs).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// Ends every open journey of the user (a credential change elsewhere must not be undone by a journey started before
+    /// it). Runs in the caller's transaction.
+    /// </summary>
+    public Task<int> SupersedeAllAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return db.Set<RecoveryJourney>().Where(j => j.UserId == userId && j.EndedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.EndedAt, now).SetProperty(j => j.EndedAs, SupersededMark).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken);
     }
 
     /// <summary>Marks journeys that ran out unfinished (one audit event each) and deletes those ended over a day ago.</summary>

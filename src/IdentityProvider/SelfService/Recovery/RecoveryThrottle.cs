@@ -12,9 +12,22 @@ namespace IdentityProvider.SelfService.Recovery;
 /// gate per hour, code emails per 10 minutes and journeys per hour. Every counted attempt is a row, so the windows
 /// slide and every node sees the same counts. Going over a limit blocks self-service for the subject for the block
 /// duration from that attempt, writes an audit event, and is cleared only by a successful reset or unlock.
+/// <para>As with sign-in lockout, attempts from a browser the account signed in from before (the familiar-device cookie)
+/// are counted apart from everyone else's: a stranger who starts journeys or guesses codes for somebody's user ID blocks
+/// strangers, not the user's own browser.</para>
 /// </summary>
-public sealed class RecoveryThrottle(ApplicationDbContext db, ServerSecrets secrets, AuditLog audit, IOptions<SsprOptions> options, TimeProvider time)
+public sealed class RecoveryThrottle(
+    ApplicationDbContext db,
+    ServerSecrets secrets,
+    AuditLog audit,
+    Lockout.FamiliarDevices devices,
+    IHttpContextAccessor http,
+    IOptions<SsprOptions> options,
+    TimeProvider time)
 {
+    /// <summary>The subject prefix of the counts and blocks of an account's familiar browsers.</summary>
+    public const string FamiliarPrefix = "familiar:";
+
     public const string FailedProof = "failed-proof";
     public const string Email = "email";
     public const string Start = "start";
@@ -33,6 +46,7 @@ public sealed class RecoveryThrottle(ApplicationDbContext db, ServerSecrets secr
     /// <summary>When the subject's block ends, if it is blocked now.</summary>
     public async Task<DateTimeOffset?> BlockedUntilAsync(string subject, CancellationToken cancellationToken = default)
     {
+        subject = Classify(subject);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var until = await db.Set<RecoveryBlock>().AsNoTracking().Where(b => b.Subject == subject && b.BlockedUntil > now)
             .Select(b => (long?)b.BlockedUntil).FirstOrDefaultAsync(cancellationToken);
@@ -45,6 +59,7 @@ public sealed class RecoveryThrottle(ApplicationDbContext db, ServerSecrets secr
     /// </summary>
     public async Task<DateTimeOffset?> RecordAsync(string subject, string kind, string? userId, CancellationToken cancellationToken = default)
     {
+        subject = Classify(subject);
         var (limit, window, inclusive) = Limit(kind);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         db.Add(new RecoveryAttempt { Subject = subject, Kind = kind, At = now });
@@ -83,9 +98,16 @@ public sealed class RecoveryThrottle(ApplicationDbContext db, ServerSecrets secr
     /// <summary>A successful reset or unlock clears every count and block of the account (in the caller's transaction).</summary>
     public async Task ClearAsync(string subject, CancellationToken cancellationToken = default)
     {
-        await db.Set<RecoveryAttempt>().Where(a => a.Subject == subject).ExecuteDeleteAsync(cancellationToken);
-        await db.Set<RecoveryBlock>().Where(b => b.Subject == subject).ExecuteDeleteAsync(cancellationToken);
+        var familiar = FamiliarPrefix + subject;
+        await db.Set<RecoveryAttempt>().Where(a => a.Subject == subject || a.Subject == familiar).ExecuteDeleteAsync(cancellationToken);
+        await db.Set<RecoveryBlock>().Where(b => b.Subject == subject || b.Subject == familiar).ExecuteDeleteAsync(cancellationToken);
     }
+
+    /// <summary>An account's subject as counted for this request's browser: its familiar class, or everyone else's.</summary>
+    private string Classify(string subject) =>
+        !subject.StartsWith("unknown:", StringComparison.Ordinal) && http.HttpContext is { } context && devices.IsFamiliar(context, subject)
+            ? FamiliarPrefix + subject
+            : subject;
 
     /// <summary>Deletes attempts older than any window and blocks that ended.</summary>
     public async Task PruneAsync(CancellationToken cancellationToken = default)

@@ -33,6 +33,10 @@ public sealed partial class StartModel(
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
+    /// <summary>The user ID typed on the sign-in page, when it sent the user here; fills the field.</summary>
+    [BindProperty(SupportsGet = true, Name = "userId")]
+    public string? UserIdHint { get; set; }
+
     /// <summary><c>question</c> asks a sum in words instead of showing the picture.</summary>
     [BindProperty(SupportsGet = true, Name = "captcha")]
     public string? CaptchaMode { get; set; }
@@ -61,6 +65,11 @@ public sealed partial class StartModel(
         {
             Unavailable = true;
             return Page();
+        }
+
+        if (UserIdHint is { Length: > 0 and <= 256 } hint && !hint.Any(char.IsControl))
+        {
+            Input.UserId = hint.Trim();
         }
 
         Captcha = await captcha.IssueAsync(CaptchaKindWanted, HttpContext.RequestAborted);

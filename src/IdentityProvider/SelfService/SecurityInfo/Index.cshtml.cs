@@ -29,7 +29,8 @@ public sealed partial class IndexModel(
     SecurityQuestions questions,
     SsprEligibilityEvaluator eligibility,
     SsprPolicyStore policies,
-    RecentSignIn recent,
+    Account.Sessions.UserSessions sessions,
+    SecondFactorCheck secondFactor,
     AuditLog audit,
     IDataProtectionProvider protection,
     IOptions<OrganizationOptions> organization,
@@ -66,6 +67,11 @@ public sealed partial class IndexModel(
     [StringLength(20, ErrorMessage = "That code is too long.")]
     public string? Code { get; set; }
 
+    /// <summary>A code from the authenticator app already set up: replacing or removing a factor needs the factor itself.</summary>
+    [BindProperty]
+    [StringLength(20, ErrorMessage = "That code is too long.")]
+    public string? CurrentCode { get; set; }
+
     /// <summary>What is being verified, protected and time-limited: kind, value, code id (or the new authenticator secret).</summary>
     [BindProperty]
     [StringLength(2000)]
@@ -83,6 +89,9 @@ public sealed partial class IndexModel(
     public ApplicationUser Profile { get; private set; } = null!;
 
     public SsprEligibility Eligibility { get; private set; } = null!;
+
+    /// <summary>IT staff need an authenticator app for the admin step-up, whatever self-service allows.</summary>
+    public bool IsStaff => User.IsInRole(Admin.AdminRoles.Administrator) || User.IsInRole(Admin.AdminRoles.Helpdesk) || User.IsInRole(Admin.AdminRoles.Auditor);
 
     public SsprPolicySettings Policy { get; private set; } = null!;
 
@@ -200,6 +209,11 @@ public sealed partial class IndexModel(
             return Problem("That method can't be removed here.");
         }
 
+        if (Method == RecoveryMethod.AuthenticatorApp && await ProveCurrentAppAsync() is { } refused)
+        {
+            return refused;
+        }
+
         await changes.RemoveAsync(Profile, Method.Value, HttpContext.RequestAborted);
         return Done("Removed.");
     }
@@ -237,6 +251,11 @@ public sealed partial class IndexModel(
             return stop;
         }
 
+        if (Profile.AuthenticatorSecretProtected is not null && await ProveCurrentAppAsync() is { } refused)
+        {
+            return refused;
+        }
+
         Enrol(AuthenticatorCodes.NewSecret());
         return Page();
     }
@@ -248,7 +267,7 @@ public sealed partial class IndexModel(
             return stop;
         }
 
-        if (ReadPending() is not { Length: 2 } waiting || waiting[0] != "authenticator")
+        if (ReadPending() is not { Length: 3 } waiting || waiting[0] != "authenticator" || waiting[2] != Account.Sessions.UserSessions.IdOf(User))
         {
             return Problem("Setting up the app took too long. Start again.");
         }
@@ -304,8 +323,30 @@ public sealed partial class IndexModel(
         using var data = generator.CreateQrCode(uri, QRCodeGenerator.ECCLevel.M);
         var png = new PngByteQRCode(data).GetGraphic(5);
         Enrolling = (secret, "data:image/png;base64," + Convert.ToBase64String(png));
-        Pending = pending.Protect("authenticator\n" + secret, TimeSpan.FromMinutes(10));
+        // Bound to this session: it exists only after the current app (if any) was proved here.
+        Pending = pending.Protect("authenticator\n" + secret + "\n" + Account.Sessions.UserSessions.IdOf(User), TimeSpan.FromMinutes(10));
         ModelState.Remove(nameof(Pending));
+    }
+
+    /// <summary>Checks a code from the app already set up; null when it passed, otherwise the page that says why not.</summary>
+    private async Task<IActionResult?> ProveCurrentAppAsync()
+    {
+        var result = await secondFactor.VerifyAsync(Profile, CurrentCode, HttpContext.RequestAborted);
+        CurrentCode = null;
+        switch (result)
+        {
+            case SecondFactorResult.Passed:
+                return null;
+            case SecondFactorResult.Paused:
+                audit.Add(AuditEventTypes.SecurityInfoChanged, Profile.Id, AuditLog.Failure, "current-factor-locked-out", RecoveryMethod.AuthenticatorApp.ToString());
+                await audit.SaveAsync(HttpContext.RequestAborted);
+                return Problem(Account.SignInPause.Message(secondFactor.PausedUntil, "Codes from your authenticator app"));
+            default:
+                audit.Add(AuditEventTypes.SecurityInfoChanged, Profile.Id, AuditLog.Failure, "current-factor-wrong", RecoveryMethod.AuthenticatorApp.ToString());
+                await audit.SaveAsync(HttpContext.RequestAborted);
+                return Problem("To replace or remove your authenticator app, enter a code from the app you use now. That code is not right, or it was already used. "
+                    + "If you lost the app, ask your IT helpdesk to remove it.");
+        }
     }
 
     private string[]? ReadPending()
@@ -329,7 +370,7 @@ public sealed partial class IndexModel(
     private async Task<IActionResult?> GuardAsync()
     {
         await LoadAsync();
-        if (!recent.IsFresh(HttpContext, Profile.Id))
+        if (!sessions.IsRecentlyAuthenticated(HttpContext, Profile))
         {
             var back = Path + QueryString(Step, ReturnUrl);
             return LocalRedirect(ReauthenticateModel.Path + "?returnUrl=" + Uri.EscapeDataString(back));

@@ -12,7 +12,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 
 /// <summary>"Enter your password again": a signed-in user proves it is still them before a sensitive change.</summary>
 [Authorize]
-public sealed class ReauthenticateModel(UserManager<ApplicationUser> users, PasswordVerifier verifier, RecentSignIn recent, AuditLog audit) : PageModel
+public sealed class ReauthenticateModel(UserManager<ApplicationUser> users, PasswordVerifier verifier, Account.Sessions.UserSessions sessions, AuditLog audit) : PageModel
 {
     public const string Path = "/Account/Reauthenticate";
 
@@ -54,11 +54,11 @@ public sealed class ReauthenticateModel(UserManager<ApplicationUser> users, Pass
         switch (result.Status)
         {
             case PasswordVerificationStatus.Succeeded:
-                recent.Mark(HttpContext, user.Id);
+                await sessions.AuthenticatedAsync(HttpContext, "pwd", HttpContext.RequestAborted);
                 await audit.WriteAsync(AuditEventTypes.Reauthenticated, user.Id, AuditLog.Success, cancellationToken: HttpContext.RequestAborted);
                 return LocalRedirect(ReturnUrl);
-            case PasswordVerificationStatus.LockedOut:
-                ModelState.AddModelError(string.Empty, "Your account is locked for now because of too many attempts. Try again later.");
+            case PasswordVerificationStatus.Paused:
+                ModelState.AddModelError(string.Empty, Account.SignInPause.Message(result.PausedUntil));
                 return Page();
             default:
                 ModelState.AddModelError(string.Empty, "That password is not right.");

@@ -72,6 +72,10 @@ public sealed class VerificationCodes(ApplicationDbContext db, ServerSecrets sec
         return counted == 1 && row.WrongTries + 1 >= MaximumWrongTries ? VerificationResult.TooManyTries : VerificationResult.Wrong;
     }
 
+    /// <summary>Voids every code of the user not used yet (its credentials changed: nothing sent before may prove anything).</summary>
+    public Task<int> VoidAllAsync(string userId, CancellationToken cancellationToken = default) =>
+        db.Set<VerificationCode>().Where(c => c.UserId == userId && !c.Used).ExecuteDeleteAsync(cancellationToken);
+
     private async Task<string> HashAsync(string userId, string code, CancellationToken cancellationToken)
     {
         var key = await secrets.GetAsync("verification-codes", cancellationToken);
