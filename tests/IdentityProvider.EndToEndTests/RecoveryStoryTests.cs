@@ -76,8 +76,8 @@ public sealed class RecoveryStoryTests(BrowserFixture fixture)
         }
 
         await login.SignInAsync(user.UserName!, TestData.Password);
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Your account is locked for now");
-        await page.GetByRole(AriaRole.Link, new() { Name = "unlock your account" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Sign-in from this browser is paused");
+        await page.GetByRole(AriaRole.Link, new() { Name = "unlock your account now" }).ClickAsync();
 
         var recovery = new RecoveryPages(page);
         await recovery.StartAsync(user.UserName!);

@@ -65,11 +65,14 @@ public sealed class RecoveryBrowser(IdentityProviderHost host, CookieContainer? 
     public Task<RecoveryBrowser> NewPasswordAsync(string password, string? confirm = null) =>
         SubmitAsync(new() { ["Input.NewPassword"] = password, ["Input.ConfirmPassword"] = confirm ?? password });
 
-    /// <summary>Posts the page's form (the one for <paramref name="handler"/>, if given) with <paramref name="values"/>.</summary>
-    public async Task<RecoveryBrowser> SubmitAsync(Dictionary<string, string> values, string? handler = null)
+    /// <summary>
+    /// Posts the page's form (the one for <paramref name="handler"/>, if given) with <paramref name="values"/>, through
+    /// the submit button named <paramref name="button"/> when given (which may post elsewhere with <c>formaction</c>).
+    /// </summary>
+    public async Task<RecoveryBrowser> SubmitAsync(Dictionary<string, string> values, string? handler = null, string? button = null)
     {
         var selector = handler is null ? "main form" : $"form[action*='handler={handler}']";
-        await ShowAsync(await HtmlForms.SubmitAsync(Client, Page, values, selector));
+        await ShowAsync(await HtmlForms.SubmitAsync(Client, Page, values, selector, button));
         return this;
     }
 

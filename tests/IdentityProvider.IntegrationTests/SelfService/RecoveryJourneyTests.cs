@@ -162,7 +162,7 @@ public sealed class RecoveryJourneyTests(RecoveryFixture fixture) : IClassFixtur
     {
         var user = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = $"{u.UserName}@home.example");
         await LockAsync(user);
-        Assert.Contains("Your account is locked", await SignInHtmlAsync(user.UserName!, TestData.Password), StringComparison.Ordinal);
+        Assert.Contains("Sign-in from this browser is paused", await SignInHtmlAsync(user.UserName!, TestData.Password), StringComparison.Ordinal);
         string hashBefore = await PasswordHashAsync(user.Id);
 
         using var browser = new RecoveryBrowser(Idp);

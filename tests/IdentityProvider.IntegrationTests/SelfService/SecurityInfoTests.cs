@@ -104,13 +104,17 @@ public sealed class SecurityInfoTests(RecoveryFixture fixture) : IClassFixture<R
         Assert.Contains("+441212345600", browser.Text, StringComparison.Ordinal);
         Assert.Empty(HtmlForms.Parse(browser.Html).QuerySelectorAll("input[name=Method][value=OfficeCall]"));
 
-        foreach (var method in new[] { "AlternateEmail", "MobileText", "AuthenticatorApp" })
+        foreach (var method in new[] { "AlternateEmail", "MobileText" })
         {
             var form = HtmlForms.Parse(browser.Html).QuerySelectorAll("form[action*='handler=Remove']")
                 .First(f => f.QuerySelector("input[name=Method]")!.GetAttribute("value") == method);
             using var content = browser.FormContent(new() { ["Method"] = method }, "Remove");
             (await browser.Client.PostAsync(new Uri(Idp.BaseAddress, form.GetAttribute("action")), content)).Dispose();
         }
+
+        // The app goes only with a code from the app itself.
+        await browser.OpenAsync("Account/SecurityInfo");
+        await RemoveAppAsync(browser, RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
 
         var stored = await StoredAsync(user.Id);
         Assert.Equal((null, null, null, "+441212345600"), (stored.AlternateEmail, stored.MobilePhone, stored.AuthenticatorSecretProtected, stored.OfficePhone));
@@ -198,6 +202,33 @@ public sealed class SecurityInfoTests(RecoveryFixture fixture) : IClassFixture<R
 
         Assert.Equal("/Account/Login", browser.Path);
     }
+
+    [Fact]
+    public async Task ReplacingOrRemovingTheApp_NeedsACodeFromTheAppInUse_SoAStolenPasswordCannotSwapIt()
+    {
+        var (user, browser) = await SignedInAsync(authenticator: true);
+        using var _ = browser;
+        var before = (await StoredAsync(user.Id)).AuthenticatorSecretProtected;
+
+        await browser.SubmitAsync(new() { ["CurrentCode"] = string.Empty }, "AuthenticatorStart");
+        Assert.Contains("enter a code from the app you use now", browser.Alert, StringComparison.Ordinal);
+        Assert.Empty(HtmlForms.Parse(browser.Html).QuerySelectorAll("img.qr"));
+        await browser.OpenAsync("Account/SecurityInfo");
+        await RemoveAppAsync(browser, "000000");
+        Assert.Contains("enter a code from the app you use now", browser.Alert, StringComparison.Ordinal);
+
+        Assert.Equal(before, (await StoredAsync(user.Id)).AuthenticatorSecretProtected);
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.SecurityInfoChanged && e.Reason == "current-factor-wrong");
+
+        // With a code from the app in use, a new app can be set up.
+        await browser.OpenAsync("Account/SecurityInfo");
+        await browser.SubmitAsync(new() { ["CurrentCode"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) }, "AuthenticatorStart");
+        Assert.Single(HtmlForms.Parse(browser.Html).QuerySelectorAll("img.qr"));
+    }
+
+    /// <summary>Posts "Remove authenticator app" (a second submit button of the app's form) with a code from the app.</summary>
+    private static Task<RecoveryBrowser> RemoveAppAsync(RecoveryBrowser browser, string code) =>
+        browser.SubmitAsync(new() { ["CurrentCode"] = code, ["Method"] = "AuthenticatorApp" }, "AuthenticatorStart", button: "Remove authenticator app");
 
     private async Task<(ApplicationUser User, RecoveryBrowser Browser)> SignedInAsync(Action<ApplicationUser>? configure = null, bool authenticator = false)
     {

@@ -22,6 +22,30 @@ public sealed class Argon2PasswordHasherTests : IDisposable
         Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(user, first, "Rainy-Harbour-Lantern-43"));
     }
 
+    [Theory]
+    [InlineData("Caf\u00e9-Lantern-Harbour-73", "Cafe\u0301-Lantern-Harbour-73")]
+    [InlineData("\uff2d\uff45\uff41\uff44\uff4f\uff57-Falcon-\uff15\uff18", "Meadow-Falcon-58")]
+    [InlineData("\u2460 Ma\u00f1ana \ufb01ve", "1 Man\u0303ana five")]
+    public void APassword_IsOnePassword_InEveryUnicodeForm(string setAs, string typedAs)
+    {
+        var hash = hasher.HashPassword(user, setAs);
+
+        Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(user, hash, typedAs));
+        Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(user, hash, setAs));
+        Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(user, hash, typedAs + "x"));
+    }
+
+    [Fact]
+    public void AHashMadeBeforeNormalisation_VerifiesAsTyped_AndAsksForARehash()
+    {
+        const string decomposed = "Cafe\u0301-Lantern-Harbour-73";
+        var legacy = new PasswordHasher<ApplicationUser>().HashPassword(user, decomposed);
+
+        Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, hasher.VerifyHashedPassword(user, legacy, decomposed));
+        var upgraded = hasher.HashPassword(user, decomposed);
+        Assert.Equal(PasswordVerificationResult.Success, hasher.VerifyHashedPassword(user, upgraded, "Caf\u00e9-Lantern-Harbour-73"));
+    }
+
     [Fact]
     public void Pbkdf2Hashes_StillVerify_AndAskForARehash()
     {

@@ -107,6 +107,9 @@ public sealed partial class IndexModel(
 
     public bool EditingQuestions { get; private set; }
 
+    /// <summary>Where the user came from (e.g. the admin step-up), to go on once a method is set up.</summary>
+    public string? ContinueUrl => Step is null && ReturnUrls.Sanitize(ReturnUrl) is var next && next != "/" ? next : null;
+
     public string? Skippable => Step == "register" && Policy.RegistrationSkippable ? ReturnUrls.Sanitize(ReturnUrl) : null;
 
     public static IEnumerable<(string Code, string Name)> Regions { get; } = PhoneNumbers.PhoneNumberUtil.GetInstance().GetSupportedRegions()
