@@ -5,9 +5,16 @@ using IdentityProvider.Benchmarks;
 // Sign-in load:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- signin-load [attempts] [concurrency]
 // Outbox drain:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- outbox-drain [emails]
 // Reset journey:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- recovery-journey [journeys]
+// Session check:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- session-check [requests] [concurrency] [rounds]
 if (args is ["signin-load", ..])
 {
     await SignInLoad.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
+    return;
+}
+
+if (args is ["session-check", ..])
+{
+    await SessionCheck.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
     return;
 }
 

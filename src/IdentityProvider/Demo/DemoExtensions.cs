@@ -38,7 +38,7 @@ internal sealed partial class DemoBanner(
             var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
             var origin = (addresses.FirstOrDefault() ?? demo.Value.PublicOrigin.ToString()).TrimEnd('/');
             var settings = demo.Value;
-            LogBanner(logger, organization.Value.Name, origin, settings.AdminPassword, settings.UserPassword, settings.ServiceClientSecret);
+            LogBanner(logger, organization.Value.Name, origin, settings.AdminPassword, DemoSeeder.StaffAuthenticatorSecret, settings.UserPassword, settings.ServiceClientSecret);
         });
         return Task.CompletedTask;
     }
@@ -53,8 +53,8 @@ internal sealed partial class DemoBanner(
           Demo app:          {Origin}/demo
           Dev mailbox:       {Origin}/dev/mailbox
           Demo user:         demo / {UserPassword}
-          Demo admin:        admin / {AdminPassword}
+          Demo admin:        admin / {AdminPassword} (step-up: authenticator key {StaffAuthenticatorSecret})
           Service client:    demo-service / {ServiceSecret} (client_credentials, scope api)
         """)]
-    private static partial void LogBanner(ILogger logger, string organization, string origin, string adminPassword, string userPassword, string serviceSecret);
+    private static partial void LogBanner(ILogger logger, string organization, string origin, string adminPassword, string staffAuthenticatorSecret, string userPassword, string serviceSecret);
 }

@@ -34,6 +34,12 @@ internal sealed partial class DemoSeeder(
     /// <summary>The demo authenticator secret of <c>riley</c> (Base32), published so the journey can be walked by hand.</summary>
     public const string RileyAuthenticatorSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
+    /// <summary>
+    /// The demo authenticator secret of the staff accounts <c>admin</c> and <c>hugo</c> (Base32), published so the admin
+    /// step-up (a second factor, never the password) can be tried: add it to any authenticator app.
+    /// </summary>
+    public const string StaffAuthenticatorSecret = "GM4DAMBQGAYDAMBQGM4DAMBQGAYDAMBQ";
+
     /// <summary>Password of every self-service demo user other than <c>demo</c> and <c>admin</c>.</summary>
     public const string RecoveryUsersPassword = "Quiet-Harbour-Compass-58";
 
@@ -138,6 +144,7 @@ internal sealed partial class DemoSeeder(
         {
             user.AlternateEmail = "ada.admin@home.example.net";
             user.MobilePhone = "+447400123456";
+            user.AuthenticatorSecretProtected = authenticator.Protect(StaffAuthenticatorSecret);
         });
 
         // Registered with an alternate email only.
@@ -171,7 +178,8 @@ internal sealed partial class DemoSeeder(
         await EnsureUserAsync("sam", "sam@example.org", "Sam", "Unregistered", RecoveryUsersPassword, role: null, staff, configure: null);
 
         // The helpdesk: receives "contact an administrator" requests.
-        await EnsureUserAsync("hugo", "helpdesk@example.org", "Hugo", "Helpdesk", RecoveryUsersPassword, AdminRoles.Helpdesk, group: null, configure: null);
+        await EnsureUserAsync("hugo", "helpdesk@example.org", "Hugo", "Helpdesk", RecoveryUsersPassword, AdminRoles.Helpdesk, group: null,
+            user => user.AuthenticatorSecretProtected = authenticator.Protect(StaffAuthenticatorSecret));
     }
 
     private async Task<ApplicationUser?> EnsureUserAsync(
