@@ -352,6 +352,22 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
         Assert.Contains("swagger", await ui.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task ALostAuthenticatorApp_IsRemovedByTheHelpdesk_AndTheUserIsTold()
+    {
+        using var http = await ClientAsync("admin.users");
+        var user = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = $"{u.UserName}@home.example", authenticator: true);
+
+        using var removed = await http.DeleteAsync(new Uri($"api/v1/users/{user.Id}/authenticator", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        await using var scope = Idp.CreateScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(user.Id);
+        Assert.Null(stored!.AuthenticatorSecretProtected);
+        Assert.NotEmpty(await RecoveryData.MessagesToAsync(Idp, user.Email!));
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.AdminUserUpdated && e.Reason!.Contains("authenticator app removed", StringComparison.Ordinal));
+    }
+
     private async Task<HttpClient> ClientAsync(string scope)
     {
         var clientId = "automation-" + Guid.NewGuid().ToString("N")[..8];
