@@ -17,8 +17,8 @@ internal static class SessionCheck
         var requests = settings.Length > 0 ? settings[0] : 2000;
         var concurrency = settings.Length > 1 ? settings[1] : 8;
         var rounds = settings.Length > 2 ? settings[2] : 3;
-        var database = await TestDatabase.CreateAsync("session-check");
-        await using var host = await IdentityProviderHost.StartAsync(database);
+        var connectionString = await TestDatabase.CreateAsync("session-check");
+        await using var host = await IdentityProviderHost.StartAsync(connectionString);
 
         var signedIn = new List<HttpClient>();
         var anonymous = new List<HttpClient>();
@@ -31,7 +31,7 @@ internal static class SessionCheck
             anonymous.Add(host.CreateClient());
         }
 
-        async Task<(double PerSecond, double CpuMs, double LatencyMs)> RunAsync(List<HttpClient> clients)
+        async Task<(double PerSecond, double CpuMs, double LatencyMs)> RunAsync(List<HttpClient> clients, string path = "health/live")
         {
             var process = Process.GetCurrentProcess();
             var cpuBefore = process.TotalProcessorTime;
@@ -40,7 +40,7 @@ internal static class SessionCheck
             {
                 for (var i = 0; i < requests / clients.Count; i++)
                 {
-                    using var response = await client.GetAsync(new Uri("health/live", UriKind.Relative));
+                    using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
                     response.EnsureSuccessStatusCode();
                 }
             }));
@@ -54,10 +54,12 @@ internal static class SessionCheck
         await RunAsync(anonymous);
         var with = new List<(double PerSecond, double CpuMs, double LatencyMs)>();
         var without = new List<(double PerSecond, double CpuMs, double LatencyMs)>();
+        var database = new List<(double PerSecond, double CpuMs, double LatencyMs)>();
         for (var round = 0; round < rounds; round++)
         {
             with.Add(await RunAsync(signedIn));
             without.Add(await RunAsync(anonymous));
+            database.Add(await RunAsync(anonymous, "health/ready"));
         }
 
         static double Median(IEnumerable<double> values)
@@ -74,7 +76,9 @@ internal static class SessionCheck
             $"{requests} requests × {rounds} rounds, {concurrency} concurrent, {Environment.ProcessorCount} cores (medians): " +
             $"signed in {Median(with.Select(r => r.PerSecond)):F0}/s, {cpuWith:F2} ms CPU, {latencyWith:F2} ms latency; " +
             $"anonymous {Median(without.Select(r => r.PerSecond)):F0}/s, {cpuWithout:F2} ms CPU, {latencyWithout:F2} ms latency; " +
-            $"the session check costs {cpuWith - cpuWithout:F2} ms CPU and {latencyWith - latencyWithout:F2} ms latency per request"));
+            $"the session check costs {cpuWith - cpuWithout:F2} ms CPU and {latencyWith - latencyWithout:F2} ms latency per request; " +
+            $"for comparison one database round trip (anonymous /health/ready) costs {Median(database.Select(r => r.CpuMs)) - cpuWithout:F2} ms CPU and " +
+            $"{Median(database.Select(r => r.LatencyMs)) - latencyWithout:F2} ms latency"));
         foreach (var client in signedIn.Concat(anonymous))
         {
             client.Dispose();
