@@ -13,6 +13,7 @@ public sealed class AccountIndexModel(
     SignInManager<ApplicationUser> signIn,
     IOpenIddictTokenManager tokens,
     IOpenIddictAuthorizationManager authorizations,
+    Oidc.BackChannelLogout backChannel,
     AuditLog audit) : PageModel
 {
     public ApplicationUser Profile { get; private set; } = null!;
@@ -40,6 +41,8 @@ public sealed class AccountIndexModel(
             return Challenge();
         }
 
+        // Every app the user is signed in to is told, while the tokens still show which those are.
+        await backChannel.QueueAsync(user.Id);
         await users.UpdateSecurityStampAsync(user);
         await tokens.RevokeBySubjectAsync(user.Id);
         await authorizations.RevokeBySubjectAsync(user.Id);

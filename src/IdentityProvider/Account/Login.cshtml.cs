@@ -77,7 +77,12 @@ public sealed partial class LoginModel(
                 await signIn.SignInWithClaimsAsync(
                     result.User!,
                     new AuthenticationProperties { IsPersistent = Input.RememberMe },
-                    [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
+                    [
+                        new Claim(Claims.AuthenticationMethodReference, "pwd"),
+                        // The OpenID Connect session id (sid) for identity and logout tokens. A stand-in until
+                        // server-side sessions give each sign-in its own row; then it is that row's id.
+                        new Claim(Oidc.CustomClaims.SessionId, Guid.NewGuid().ToString("N")),
+                    ]);
                 LogSignedIn(logger, result.User!.Id);
                 recent.Mark(HttpContext, result.User!.Id);
                 if ((await registration.CheckAsync(result.User!, HttpContext.RequestAborted)).Step is var step and not SelfService.SecurityInfo.SecurityInfoStep.None)

@@ -10,7 +10,7 @@ namespace IdentityProvider.Account;
 /// <summary>
 /// A user changes their own password (account page, hosted page, application-initiated action, forced change).
 /// In one transaction: the new hash (through the one password policy, with history), a new security stamp, the
-/// user's refresh tokens and authorizations revoked, the "must change" flag cleared, a notification queued and an
+/// user's apps told to sign the user out (back-channel logout), the user's refresh tokens and authorizations revoked, the "must change" flag cleared, a notification queued and an
 /// audit event written. The caller refreshes the current browser's session.
 /// </summary>
 public sealed class PasswordChanger(
@@ -18,6 +18,7 @@ public sealed class PasswordChanger(
     ApplicationDbContext db,
     IOpenIddictTokenManager tokens,
     IOpenIddictAuthorizationManager authorizations,
+    Oidc.BackChannelLogout backChannel,
     Outbox outbox,
     MessageTemplates templates,
     AuditLog audit,
@@ -86,6 +87,8 @@ public sealed class PasswordChanger(
             await users.UpdateAsync(user);
         }
 
+        // Every app the user is signed in to is told (back-channel logout), while the tokens still show which.
+        await backChannel.QueueAsync(user.Id, cancellationToken: cancellationToken);
         await tokens.RevokeBySubjectAsync(user.Id, cancellationToken);
         await authorizations.RevokeBySubjectAsync(user.Id, cancellationToken);
         await finish(cancellationToken);

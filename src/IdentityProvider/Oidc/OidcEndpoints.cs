@@ -25,6 +25,9 @@ internal static class OidcEndpoints
     public const string ChangePasswordAction = "change_password";
     public const string ActionResultParameter = "action_result";
 
+    /// <summary>The error for an essential <c>acr</c> the sign-in cannot reach (OpenID Connect Core Unmet Authentication Requirements 1.0).</summary>
+    public const string UnmetAuthenticationRequirements = "unmet_authentication_requirements";
+
     public static IEndpointRouteBuilder MapOidcEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapMethods("connect/authorize", [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).DisableAntiforgery();
@@ -42,17 +45,25 @@ internal static class OidcEndpoints
         IOpenIddictAuthorizationManager authorizations,
         IOpenIddictScopeManager scopes,
         SelfService.SecurityInfo.RegistrationCheck registration,
+        BackChannelLogout backChannel,
         TimeProvider time)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
 
+        if (!ClaimsRequest.TryParse(request.Claims, out var claimsRequest))
+        {
+            return Forbid(Errors.InvalidRequest, "The 'claims' parameter is not a valid claims request (OpenID Connect Core 5.5).");
+        }
+
         var result = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         var user = result.Succeeded ? await signIn.ValidateSecurityStampAsync(result.Principal) : null;
         var tooOld = request.MaxAge is { } maxAge && result.Properties?.IssuedUtc is { } issued
             && time.GetUtcNow() - issued > TimeSpan.FromSeconds(maxAge);
+        // A claims request for a specific sub is answered only for that user (OpenID Connect Core 3.1.2.2).
+        var otherUser = user is not null && claimsRequest.Find(Claims.Subject).Any(c => c.Claim.Values.Count > 0 && !c.Claim.Values.Contains(user.Id));
 
-        if (user is null || !await claimsFactory.CanReceiveTokensAsync(user) || request.HasPromptValue(PromptValues.Login) || tooOld)
+        if (user is null || !await claimsFactory.CanReceiveTokensAsync(user) || request.HasPromptValue(PromptValues.Login) || tooOld || otherUser)
         {
             if (request.HasPromptValue(PromptValues.None))
             {
@@ -153,11 +164,34 @@ internal static class OidcEndpoints
             return Results.Redirect("/Account/Consent?returnUrl=" + Uri.EscapeDataString(returnUrl));
         }
 
+        // What this sign-in proved: amr per method, acr from the table; an essential acr it does not reach fails.
         var authenticationMethods = result.Principal!.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).ToList();
-        var extra = new List<Claim>();
-        foreach (var method in authenticationMethods.DefaultIfEmpty("pwd"))
+        var acr = AuthenticationContext.Acr(AuthenticationContext.Amr(authenticationMethods));
+        if (claimsRequest.Find(Claims.AuthenticationContextReference).Any(c => c.Claim.Essential && c.Claim.Values.Count > 0 && !c.Claim.Values.Any(v => AuthenticationContext.Satisfies(acr, v))))
+        {
+            return Forbid(UnmetAuthenticationRequirements, "The sign-in does not reach the authentication level the app requires.");
+        }
+
+        var extra = new List<Claim> { new(Claims.AuthenticationContextReference, acr) };
+        foreach (var method in AuthenticationContext.Amr(authenticationMethods))
         {
             extra.Add(new Claim(Claims.AuthenticationMethodReference, method));
+        }
+
+        var sessionId = result.Principal.FindFirst(CustomClaims.SessionId)?.Value;
+        if (sessionId is not null)
+        {
+            extra.Add(new Claim(CustomClaims.SessionId, sessionId));
+        }
+
+        if (claimsRequest.IdToken.Count > 0)
+        {
+            extra.Add(new Claim(CustomClaims.IdTokenClaims, string.Join(' ', claimsRequest.IdToken.Keys)));
+        }
+
+        if (claimsRequest.UserInfo.Count > 0)
+        {
+            extra.Add(new Claim(CustomClaims.UserInfoClaims, string.Join(' ', claimsRequest.UserInfo.Keys)));
         }
 
         if (result.Properties?.IssuedUtc is { } authTime)
@@ -172,6 +206,7 @@ internal static class OidcEndpoints
             ?? await authorizations.CreateAsync(identity, user.Id, applicationId!, AuthorizationTypes.Permanent, identity.GetScopes());
         identity.SetAuthorizationId(await authorizations.GetIdAsync(authorization));
         identity.SetDestinations(ClaimDestinations.For);
+        await backChannel.RecordSignInAsync(user.Id, sessionId, application, context.RequestAborted);
 
         return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
@@ -197,7 +232,8 @@ internal static class OidcEndpoints
             }
 
             // Fresh claims from the database; keep what the original sign-in established.
-            var kept = principal.Claims.Where(c => c.Type is Claims.AuthenticationMethodReference or Claims.AuthenticationTime);
+            var kept = principal.Claims.Where(c => c.Type is Claims.AuthenticationMethodReference or Claims.AuthenticationTime
+                or Claims.AuthenticationContextReference or CustomClaims.SessionId or CustomClaims.IdTokenClaims or CustomClaims.UserInfoClaims);
             var identity = await claimsFactory.CreateAsync(user!, principal.GetScopes(), kept);
             identity.SetResources(principal.GetResources());
             identity.SetAuthorizationId(principal.GetAuthorizationId());
@@ -243,7 +279,7 @@ internal static class OidcEndpoints
         return Results.Ok(UserClaimsFactory.UserInfo(user, principal, await users.GetRolesAsync(user)));
     }
 
-    private static async Task<IResult> EndSessionAsync(HttpContext context)
+    private static async Task<IResult> EndSessionAsync(HttpContext context, BackChannelLogout backChannel, ApplicationDbContext db)
     {
         // Sign out at once when nobody is signed in or the app proved who it signs out (a valid id_token_hint for
         // this user); otherwise ask the user first, so that a link elsewhere cannot sign them out.
@@ -260,9 +296,16 @@ internal static class OidcEndpoints
             }
         }
 
+        if (session.Succeeded && session.Principal?.GetClaim(Claims.Subject) is { } userId)
+        {
+            await backChannel.QueueAsync(userId, session.Principal.GetClaim(CustomClaims.SessionId), context.RequestAborted);
+            await db.SaveChangesAsync(context.RequestAborted);
+        }
+
         await context.SignOutAsync(IdentityConstants.ApplicationScheme);
 
-        // OpenIddict redirects to the validated post_logout_redirect_uri when there is one.
+        // OpenIddict redirects to the validated post_logout_redirect_uri when the request named its client
+        // (EndSessionRedirectPolicy); otherwise the browser stays on the signed-out page.
         return Results.SignOut(
             new AuthenticationProperties { RedirectUri = "/Account/SignedOut" },
             [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);

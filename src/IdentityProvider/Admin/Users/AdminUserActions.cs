@@ -37,6 +37,7 @@ public sealed class AdminUserActions(
     LockoutCounters lockout,
     IOpenIddictTokenManager tokens,
     IOpenIddictAuthorizationManager authorizations,
+    Oidc.BackChannelLogout backChannel,
     ApplicationDbContext db,
     AuditLog audit,
     TimeProvider time)
@@ -439,6 +440,9 @@ public sealed class AdminUserActions(
 
     private async Task EndSessionsAsync(ApplicationUser target, CancellationToken cancellationToken)
     {
+        // The apps are told first (back-channel logout), while the tokens still show which apps those are; the
+        // deliveries are saved with the new security stamp.
+        await backChannel.QueueAsync(target.Id, cancellationToken: cancellationToken);
         await users.UpdateSecurityStampAsync(target);
         await tokens.RevokeBySubjectAsync(target.Id, cancellationToken);
         await authorizations.RevokeBySubjectAsync(target.Id, cancellationToken);
