@@ -11,7 +11,7 @@ namespace IdentityProvider.Oidc;
 /// from the database at most every 30 seconds (at once on this node after a change made here), so every node
 /// agrees within that time.
 /// </summary>
-internal sealed class BrowserOrigins(IServiceScopeFactory scopes, TimeProvider time) : IDisposable
+public sealed class BrowserOrigins(IServiceScopeFactory scopes, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim reload = new(1, 1);
