@@ -8,7 +8,8 @@ namespace IdentityProvider.Oidc;
 /// <summary>
 /// Sends authorization errors back to the client (RFC 6749 4.1.2.1, OpenID Connect Core 3.1.2.6) once the client and
 /// its redirect URI are known to be valid, also for the errors OpenIddict finds before it has checked them
-/// (<c>unsupported_response_type</c>, <c>invalid_scope</c>, <c>request_not_supported</c>, a missing PKCE challenge).
+/// (<c>unsupported_response_type</c>, <c>invalid_scope</c>, <c>request_not_supported</c>, <c>request_uri_not_supported</c>,
+/// a missing PKCE challenge).
 /// When the client is unknown, or the redirect URI is missing, malformed or not registered for it, the error stays
 /// on this server's error page: nothing is ever sent to an address the client did not register.
 /// </summary>
@@ -26,8 +27,7 @@ internal sealed class AuthorizationErrorRedirection(IOpenIddictApplicationManage
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!string.IsNullOrEmpty(context.RedirectUri) || context.Request is not { } request
-            || string.IsNullOrEmpty(context.Response.Error) || !string.IsNullOrEmpty(request.RequestUri)
-            || string.IsNullOrEmpty(request.ClientId))
+            || string.IsNullOrEmpty(context.Response.Error) || string.IsNullOrEmpty(request.ClientId))
         {
             return;
         }

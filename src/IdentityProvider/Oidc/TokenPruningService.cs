@@ -1,9 +1,13 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 
 namespace IdentityProvider.Oidc;
 
-/// <summary>Deletes expired, redeemed and revoked tokens and unused authorizations on a schedule.</summary>
+/// <summary>
+/// Deletes expired, redeemed and revoked tokens, unused authorizations and old records of sessions' sign-ins to apps
+/// (back-channel logout) on a schedule.
+/// </summary>
 internal sealed partial class TokenPruningService(
     IServiceScopeFactory scopes,
     IOptions<OidcOptions> options,
@@ -16,6 +20,8 @@ internal sealed partial class TokenPruningService(
         var threshold = time.GetUtcNow() - options.Value.PruneAge;
         var tokens = await scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, cancellationToken);
         var authorizations = await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<Data.ApplicationDbContext>().Set<ClientSignIn>()
+            .Where(s => s.CreatedAt < threshold).ExecuteDeleteAsync(cancellationToken);
         LogPruned(logger, tokens, authorizations);
     }
 
