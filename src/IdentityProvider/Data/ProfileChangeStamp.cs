@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace IdentityProvider.Data;
@@ -18,31 +19,45 @@ internal sealed class ProfileChangeStamp(TimeProvider time) : SaveChangesInterce
 
     public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
-        Stamp(eventData.Context);
+        foreach (var entry in Users(eventData.Context))
+        {
+            Stamp(entry, entry.State == EntityState.Modified ? entry.GetDatabaseValues() : null);
+        }
+
         return result;
     }
 
-    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        Stamp(eventData.Context);
-        return ValueTask.FromResult(result);
+        foreach (var entry in Users(eventData.Context))
+        {
+            Stamp(entry, entry.State == EntityState.Modified ? await entry.GetDatabaseValuesAsync(cancellationToken) : null);
+        }
+
+        return result;
     }
 
-    private void Stamp(DbContext? context)
+    private static List<EntityEntry<ApplicationUser>> Users(DbContext? context)
     {
         if (context is null)
         {
-            return;
+            return [];
         }
 
-        foreach (var entry in context.ChangeTracker.Entries<ApplicationUser>())
+        context.ChangeTracker.DetectChanges();
+        return [.. context.ChangeTracker.Entries<ApplicationUser>().Where(e => e.State is EntityState.Added or EntityState.Modified)];
+    }
+
+    /// <summary>
+    /// Compares with the stored row, not with EF's original values: Identity's store re-attaches the user before it
+    /// saves, which resets those.
+    /// </summary>
+    private void Stamp(EntityEntry<ApplicationUser> entry, PropertyValues? stored)
+    {
+        if (entry.State == EntityState.Added
+            || (stored is not null && Profile.Any(name => !Equals(stored[name], entry.Property(name).CurrentValue))))
         {
-            if (entry.State == EntityState.Added
-                // Identity's store marks every property modified on update: compare the values instead.
-                || (entry.State == EntityState.Modified && Profile.Any(name => !Equals(entry.Property(name).OriginalValue, entry.Property(name).CurrentValue))))
-            {
-                entry.Entity.ProfileUpdatedAt = time.GetUtcNow();
-            }
+            entry.Entity.ProfileUpdatedAt = time.GetUtcNow();
         }
     }
 }

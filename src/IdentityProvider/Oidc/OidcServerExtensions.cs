@@ -70,7 +70,8 @@ internal static class OidcServerExtensions
                     .AddEventHandler(EndSessionRedirectPolicy.Descriptor)
                     .AddEventHandler(UserInfoBearerTokenPlacement.Descriptor)
                     .AddEventHandler(DiscoveryExtensions.Descriptor)
-                    .AddEventHandler(IdentityTokenCleanup.Descriptor);
+                    .AddEventHandler(IdentityTokenClaims.Descriptor)
+                    .AddEventHandler(IdentityTokenHintId.Descriptor);
 
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime)
                     .SetIdentityTokenLifetime(options.IdentityTokenLifetime)

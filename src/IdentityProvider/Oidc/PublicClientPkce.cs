@@ -36,28 +36,3 @@ internal sealed class PublicClientPkce(IOpenIddictApplicationManager application
         }
     }
 }
-
-/// <summary>
-/// Identity tokens carry no framework-internal claims: OpenIddict keeps its authorization id (<c>oi_au_id</c>) in
-/// them, which relying apps have no use for. (The token id stays, as <c>jti</c>, so hints can be checked.)
-/// </summary>
-internal sealed class IdentityTokenCleanup : IOpenIddictServerHandler<ProcessSignInContext>
-{
-    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
-            .UseSingletonHandler<IdentityTokenCleanup>()
-            .SetOrder(OpenIddictServerHandlers.PrepareIdentityTokenPrincipal.Descriptor.Order + 500)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
-
-    public ValueTask HandleAsync(ProcessSignInContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        if (context.IdentityTokenPrincipal is { } principal)
-        {
-            principal.RemoveClaims(Claims.Private.AuthorizationId);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-}
