@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using Duende.IdentityModel.Client;
 using IdentityProvider.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -131,6 +133,33 @@ public sealed class ClaimsTests(OidcFixture fixture) : IClassFixture<OidcFixture
 
         Assert.Equal(first, unchanged);
         Assert.True(changed > first, $"{first} {unchanged} {changed}");
+    }
+
+    [Fact]
+    public async Task LocaleAndTimeZone_SetThroughTheAdminApi_AreTheLocaleAndZoneinfoClaims()
+    {
+        var (user, client) = await SignedInAsync();
+        await TestData.RegisterServiceClientAsync(fixture.Idp, "claims-ops-" + user.Id[..8], "cs_claims-ops-secret", "admin.users");
+        using var api = new HttpClient { BaseAddress = fixture.Idp.BaseAddress };
+        var token = await api.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
+        {
+            Address = new Uri(fixture.Idp.BaseAddress, "connect/token").ToString(), ClientId = "claims-ops-" + user.Id[..8], ClientSecret = "cs_claims-ops-secret", Scope = "admin.users",
+        });
+        api.SetBearerToken(token.AccessToken!);
+
+        using var refused = await api.PatchAsJsonAsync($"api/v1/users/{user.Id}", new { locale = "not a language", timeZone = "Nowhere/Atlantis" });
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        var errors = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("locale", out _));
+        Assert.True(errors.TryGetProperty("timeZone", out _));
+
+        using var saved = await api.PatchAsJsonAsync($"api/v1/users/{user.Id}", new { locale = "fr-CA", timeZone = "America/Toronto" });
+        Assert.Equal(System.Net.HttpStatusCode.OK, saved.StatusCode);
+        var (tokens, _) = await client.CodeFlowAsync(user.UserName, scope: "openid profile");
+        var userInfo = (await client.UserInfoAsync(tokens.AccessToken!)).Json!.Value;
+
+        Assert.Equal("fr-CA", userInfo.GetProperty("locale").GetString());
+        Assert.Equal("America/Toronto", userInfo.GetProperty("zoneinfo").GetString());
     }
 
     [Fact]
