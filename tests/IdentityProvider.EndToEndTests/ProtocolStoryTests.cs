@@ -1,6 +1,8 @@
+using IdentityProvider.Admin.Clients;
 using IdentityProvider.EndToEndTests.Pages;
 using IdentityProvider.Testing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace IdentityProvider.EndToEndTests;
@@ -24,9 +26,18 @@ public sealed class ProtocolStoryTests(BrowserFixture fixture) : IAsyncLifetime
         {
             if (origin is null)
             {
+                // Registered the way an administrator does, so that its origin is allowed at once (CORS).
                 origin = SpaHost.ReserveOrigin();
-                await TestData.RegisterClientAsync(fixture.Idp, ClientId, new Uri(origin, "callback.html"), new Uri(origin, "index.html"),
-                    moreRedirectUris: new Uri(origin, "form-post-callback"));
+                await using var scope = fixture.Idp.CreateScope();
+                var (errors, _) = await scope.ServiceProvider.GetRequiredService<AdminClients>().CreateAsync("test", new ClientInput
+                {
+                    ClientId = ClientId,
+                    Type = "public",
+                    RedirectUris = [new Uri(origin, "callback.html").ToString(), new Uri(origin, "form-post-callback").ToString()],
+                    PostLogoutRedirectUris = [new Uri(origin, "index.html").ToString()],
+                    Scopes = ["profile", "offline_access"],
+                });
+                Assert.Null(errors);
             }
         }
         finally
