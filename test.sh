@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit, integration (real PostgreSQL, real relying party) and browser (Chromium).
-# Installs what it needs when it is missing and it can (Debian, as root): the PostgreSQL server binaries and
-# Chromium. Ends with one line "N passed, N failed" taken from the test results.
+# Installs what it needs when it is missing and it can (Debian, as root): the PostgreSQL server binaries,
+# Chromium, and Node.js with npm (for the single-page app tests' oidc-client-ts). Ends with one line "N passed, N failed" taken from the test results.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -73,8 +73,14 @@ have_chromium() {
     [[ -x "${IDP_CHROMIUM:-/usr/bin/chromium}" ]]
 }
 
+have_npm() {
+    command -v npm >/dev/null 2>&1
+}
+
 have_postgres || missing+=(postgresql)
 have_chromium || missing+=(chromium)
+# The single-page app browser tests install oidc-client-ts with npm (npm ci from the committed lock file).
+have_npm || missing+=(nodejs npm)
 
 if ((${#missing[@]} > 0)); then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then

@@ -30,6 +30,9 @@ public sealed class OidcFixture : IAsyncLifetime
         Rp = await RelyingPartyHost.StartAsync(Idp.BaseAddress, rpAddress);
     }
 
+    /// <summary>A fresh conformance-style client for the relying party's registration (its own cookies).</summary>
+    public ConformanceClient Client() => new(Idp, RelyingPartyHost.ClientId, RelyingPartyHost.ClientSecret, Rp.RedirectUri);
+
     public async ValueTask DisposeAsync()
     {
         await Rp.DisposeAsync();

@@ -73,6 +73,12 @@ internal sealed class ScopeFilter(string scope, params string[] roles) : IEndpoi
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        if (Oidc.BearerTokenPlacement.InQueryString(http.Request))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request",
+                detail: "Send the access token in the Authorization header (Bearer), never in the address.");
+        }
+
         var result = await http.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
         if (!result.Succeeded || result.Principal is not { } principal)
         {

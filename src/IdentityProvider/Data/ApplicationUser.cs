@@ -47,6 +47,18 @@ public sealed class ApplicationUser : IdentityUser
     /// <summary>When the user last confirmed (or changed) their recovery methods.</summary>
     public DateTimeOffset? SecurityInfoConfirmedAt { get; set; }
 
+    /// <summary>
+    /// When the profile the relying apps see last changed (names, username, emails, mobile number, locale, time zone):
+    /// the <c>updated_at</c> claim. Set by <see cref="ProfileChangeStamp"/> whenever one of them is saved changed.
+    /// </summary>
+    public DateTimeOffset? ProfileUpdatedAt { get; set; }
+
+    /// <summary>The user's preferred language as a BCP 47 tag (e.g. <c>fr-CA</c>): the <c>locale</c> claim.</summary>
+    public string? Locale { get; set; }
+
+    /// <summary>The user's time zone as an IANA name (e.g. <c>Europe/Paris</c>): the <c>zoneinfo</c> claim.</summary>
+    public string? TimeZone { get; set; }
+
     public string DisplayName =>
         string.Join(' ', new[] { GivenName, FamilyName }.Where(part => !string.IsNullOrWhiteSpace(part))) is { Length: > 0 } name
             ? name

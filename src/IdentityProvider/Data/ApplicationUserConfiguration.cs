@@ -15,5 +15,7 @@ internal sealed class ApplicationUserConfiguration : IEntityTypeConfiguration<Ap
         builder.Property(user => user.MobilePhone).HasMaxLength(20);
         builder.Property(user => user.OfficePhone).HasMaxLength(20);
         builder.Property(user => user.AuthenticatorSecretProtected).HasMaxLength(1000);
+        builder.Property(user => user.Locale).HasMaxLength(35);
+        builder.Property(user => user.TimeZone).HasMaxLength(64);
     }
 }

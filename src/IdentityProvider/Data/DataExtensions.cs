@@ -26,23 +26,26 @@ internal static class DataExtensions
                     "ConnectionStrings__PostgreSql=\"Host=db;Database=identity;Username=identity;Password=...\".");
             }
 
-            builder.Services.AddDbContext<ApplicationDbContext, PostgreSqlDbContext>(db =>
+            builder.Services.AddDbContext<ApplicationDbContext, PostgreSqlDbContext>((services, db) =>
             {
                 db.UseNpgsql(postgres, npgsql => npgsql.CommandTimeout(options.CommandTimeoutSeconds));
                 db.UseOpenIddict();
+                db.AddInterceptors(services.GetRequiredService<ProfileChangeStamp>());
             });
         }
         else
         {
             var sqlite = builder.Configuration.GetConnectionString("Sqlite") ?? DefaultSqliteConnectionString;
             EnsureSqliteDirectory(sqlite, builder.Environment.ContentRootPath);
-            builder.Services.AddDbContext<ApplicationDbContext, SqliteDbContext>(db =>
+            builder.Services.AddDbContext<ApplicationDbContext, SqliteDbContext>((services, db) =>
             {
                 db.UseSqlite(sqlite, lite => lite.CommandTimeout(options.CommandTimeoutSeconds));
                 db.UseOpenIddict();
+                db.AddInterceptors(services.GetRequiredService<ProfileChangeStamp>());
             });
         }
 
+        builder.Services.AddSingleton<ProfileChangeStamp>();
         var keyRing = builder.Services.AddDataProtection()
             .SetApplicationName("IdentityProvider")
             .PersistKeysToDbContext<ApplicationDbContext>();

@@ -39,6 +39,8 @@ public static partial class IdentityProviderApplication
 
         var app = builder.Build();
         app.UseHosting();
+        // Before OpenIddict (in UseAuthentication) sees a preflight: only the protocol endpoints browser apps call.
+        app.UseCors();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();

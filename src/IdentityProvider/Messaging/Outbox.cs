@@ -37,6 +37,18 @@ public sealed class Outbox(ApplicationDbContext db, MessageTemplates templates, 
         Template = "voice.code",
     });
 
+    /// <summary>
+    /// Queues a back-channel logout for a relying app. <paramref name="request"/> says whom to sign out; the logout
+    /// token is signed when it is sent, so that it is fresh on every attempt.
+    /// </summary>
+    public OutboxMessage BackChannelLogout(string clientId, string request) => Add(new OutboxMessage
+    {
+        Channel = MessageChannel.BackChannelLogout,
+        Recipient = clientId,
+        TextBody = request,
+        Template = "backchannel-logout",
+    });
+
     private OutboxMessage Add(OutboxMessage message)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -8,6 +8,9 @@ public enum MessageChannel
     Email = 0,
     Sms = 1,
     Voice = 2,
+
+    /// <summary>An HTTP POST of a signed logout token to a relying app's back-channel logout endpoint (the recipient is the app's client id).</summary>
+    BackChannelLogout = 3,
 }
 
 public enum OutboxStatus
@@ -28,7 +31,7 @@ public sealed class OutboxMessage
 
     public MessageChannel Channel { get; set; }
 
-    /// <summary>An email address, or a phone number in E.164.</summary>
+    /// <summary>An email address, a phone number in E.164, or a client id (back-channel logout).</summary>
     public string Recipient { get; set; } = string.Empty;
 
     public string? Subject { get; set; }

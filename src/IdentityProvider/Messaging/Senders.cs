@@ -107,10 +107,11 @@ internal sealed class SmtpEmailSender(IOptions<MessagingOptions> options, IOptio
     private static string DomainOf(string address) => address.Contains('@', StringComparison.Ordinal) ? address[(address.IndexOf('@', StringComparison.Ordinal) + 1)..] : "localhost";
 }
 
-/// <summary>Every channel into the database mailbox shown at /dev/mailbox (embedded default only).</summary>
+/// <summary>Every message for a person into the database mailbox shown at /dev/mailbox (embedded default only).</summary>
 internal sealed class DevMailboxSender(IServiceScopeFactory scopes, TimeProvider time) : IMessageSender
 {
-    public bool CanSend(MessageChannel channel) => true;
+    // Back-channel logouts go to the apps themselves, also in the embedded default.
+    public bool CanSend(MessageChannel channel) => channel != MessageChannel.BackChannelLogout;
 
     public async Task SendAsync(OutboxMessage message, CancellationToken cancellationToken)
     {

@@ -26,6 +26,9 @@ internal static class OidcEndpoints
     public const string ChangePasswordAction = "change_password";
     public const string ActionResultParameter = "action_result";
 
+    /// <summary>The error for an essential <c>acr</c> the sign-in cannot reach (OpenID Connect Core Unmet Authentication Requirements 1.0).</summary>
+    public const string UnmetAuthenticationRequirements = "unmet_authentication_requirements";
+
     public static IEndpointRouteBuilder MapOidcEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapMethods("connect/authorize", [HttpMethods.Get, HttpMethods.Post], (Delegate)AuthorizeAsync).DisableAntiforgery();
@@ -49,6 +52,11 @@ internal static class OidcEndpoints
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
 
+        if (!ClaimsRequest.TryParse(request.Claims, out var claimsRequest))
+        {
+            return Forbid(Errors.InvalidRequest, "The 'claims' parameter is not a valid claims request (OpenID Connect Core 5.5).");
+        }
+
         // The cookie is checked against its server-side session; auth_time and max_age follow the session's last real
         // authentication, not the cookie (which is re-issued without anyone authenticating).
         var result = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
@@ -56,8 +64,10 @@ internal static class OidcEndpoints
         var user = session is null ? null : await users.FindByIdAsync(session.UserId);
         var tooOld = request.MaxAge is { } maxAge && session is not null
             && time.GetUtcNow() - session.AuthenticatedAt > TimeSpan.FromSeconds(maxAge);
+        // A claims request for a specific sub is answered only for that user (OpenID Connect Core 3.1.2.2).
+        var otherUser = user is not null && claimsRequest.Find(Claims.Subject).Any(c => c.Claim.Values.Count > 0 && !c.Claim.Values.Contains(user.Id));
 
-        if (user is null || !await claimsFactory.CanReceiveTokensAsync(user) || request.HasPromptValue(PromptValues.Login) || tooOld)
+        if (user is null || !await claimsFactory.CanReceiveTokensAsync(user) || request.HasPromptValue(PromptValues.Login) || tooOld || otherUser)
         {
             if (request.HasPromptValue(PromptValues.None))
             {
@@ -158,12 +168,30 @@ internal static class OidcEndpoints
             return Results.Redirect("/Account/Consent?returnUrl=" + Uri.EscapeDataString(returnUrl));
         }
 
+        // What this session proved: amr per method, acr from the table; an essential acr it does not reach fails.
+        var acr = AuthenticationContext.Acr(AuthenticationContext.Amr(session!.MethodList));
+        if (claimsRequest.Find(Claims.AuthenticationContextReference).Any(c => c.Claim.Essential && c.Claim.Values.Count > 0 && !c.Claim.Values.Any(v => AuthenticationContext.Satisfies(acr, v))))
+        {
+            return Forbid(UnmetAuthenticationRequirements, "The sign-in does not reach the authentication level the app requires.");
+        }
+
         var extra = new List<Claim>
         {
-            new(Claims.AuthenticationTime, session!.AuthenticatedAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
-            new(UserSessions.SessionIdClaim, session.Id),
+            new(Claims.AuthenticationContextReference, acr),
+            new(Claims.AuthenticationTime, session.AuthenticatedAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+            new(CustomClaims.SessionId, session.Id),
         };
-        extra.AddRange(AuthenticationMethods(session).Select(method => new Claim(Claims.AuthenticationMethodReference, method)));
+        extra.AddRange(AuthenticationContext.Amr(session.MethodList).Select(method => new Claim(Claims.AuthenticationMethodReference, method)));
+
+        if (claimsRequest.IdToken.Count > 0)
+        {
+            extra.Add(new Claim(CustomClaims.IdTokenClaims, string.Join(' ', claimsRequest.IdToken.Keys)));
+        }
+
+        if (claimsRequest.UserInfo.Count > 0)
+        {
+            extra.Add(new Claim(CustomClaims.UserInfoClaims, string.Join(' ', claimsRequest.UserInfo.Keys)));
+        }
 
         var identity = await claimsFactory.CreateAsync(user, requestedScopes, extra);
         identity.SetResources(await scopes.ListResourcesAsync(identity.GetScopes()).ToListAsync());
@@ -209,7 +237,8 @@ internal static class OidcEndpoints
             }
 
             // Fresh claims from the database; keep what the original sign-in established.
-            var kept = principal.Claims.Where(c => c.Type is Claims.AuthenticationMethodReference or Claims.AuthenticationTime or UserSessions.SessionIdClaim);
+            var kept = principal.Claims.Where(c => c.Type is Claims.AuthenticationMethodReference or Claims.AuthenticationTime
+                or Claims.AuthenticationContextReference or CustomClaims.SessionId or CustomClaims.IdTokenClaims or CustomClaims.UserInfoClaims);
             var identity = await claimsFactory.CreateAsync(user!, principal.GetScopes(), kept);
             identity.SetResources(principal.GetResources());
             identity.SetAuthorizationId(principal.GetAuthorizationId());
@@ -255,18 +284,6 @@ internal static class OidcEndpoints
         return Results.Ok(UserClaimsFactory.UserInfo(user, principal, await users.GetRolesAsync(user)));
     }
 
-    /// <summary>The <c>amr</c> values (RFC 8176) of what happened in the session, with <c>mfa</c> once a second factor joined the password.</summary>
-    internal static IEnumerable<string> AuthenticationMethods(UserSession session)
-    {
-        var methods = session.MethodList.DefaultIfEmpty("pwd").ToList();
-        if (methods.Contains("pwd") && methods.Any(UserSessions.SecondFactors.Contains) && !methods.Contains("mfa"))
-        {
-            methods.Add("mfa");
-        }
-
-        return methods;
-    }
-
     private static async Task<IResult> EndSessionAsync(HttpContext context)
     {
         // Sign out at once when nobody is signed in or the app proved who it signs out (a valid id_token_hint for
@@ -284,9 +301,11 @@ internal static class OidcEndpoints
             }
         }
 
+        // Ends the server-side session too, and tells the apps it signed in to (back-channel logout).
         await context.SignOutAsync(IdentityConstants.ApplicationScheme);
 
-        // OpenIddict redirects to the validated post_logout_redirect_uri when there is one.
+        // OpenIddict redirects to the validated post_logout_redirect_uri when the request named its client
+        // (EndSessionRedirectPolicy); otherwise the browser stays on the signed-out page.
         return Results.SignOut(
             new AuthenticationProperties { RedirectUri = "/Account/SignedOut" },
             [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);

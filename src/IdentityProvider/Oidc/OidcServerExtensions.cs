@@ -1,4 +1,5 @@
 using IdentityProvider.Data;
+using IdentityProvider.Messaging;
 using Microsoft.Extensions.Options;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -6,7 +7,10 @@ namespace IdentityProvider.Oidc;
 
 internal static class OidcServerExtensions
 {
-    /// <summary>OpenIddict core (EF Core stores), server (protocol endpoints) and local validation (userinfo).</summary>
+    /// <summary>
+    /// OpenIddict core (EF Core stores), server (protocol endpoints and this server's protocol handlers), local
+    /// validation (the admin API), back-channel logout and CORS for the protocol endpoints browser apps call.
+    /// </summary>
     public static WebApplicationBuilder AddOidcServer(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.SectionName)
@@ -51,11 +55,23 @@ internal static class OidcServerExtensions
                 server.RegisterScopes([.. Admin.AdminApi.Scopes]);
                 server.RegisterClaims(
                     Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.GivenName, Claims.FamilyName,
+                    Claims.UpdatedAt, Claims.Locale, Claims.Zoneinfo,
                     Claims.Email, Claims.EmailVerified, Claims.PhoneNumber, Claims.PhoneNumberVerified, Claims.Role,
-                    Claims.AuthenticationMethodReference, Claims.AuthenticationTime, CustomClaims.PasswordChangedAt);
+                    Claims.AuthenticationMethodReference, Claims.AuthenticationContextReference, Claims.AuthenticationTime,
+                    CustomClaims.SessionId, CustomClaims.PasswordChangedAt);
 
-                // Only S256: the "plain" method gives no protection against a stolen code.
+                // Only S256: the "plain" method gives no protection against a stolen code. Whether a client must use
+                // PKCE is decided per client (PublicClientPkce).
                 server.Configure(o => o.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+
+                server.AddEventHandler(AuthorizationErrorRedirection.Descriptor)
+                    .AddEventHandler(FormPostResponse.Descriptor)
+                    .AddEventHandler(PublicClientPkce.Descriptor)
+                    .AddEventHandler(EndSessionRedirectPolicy.Descriptor)
+                    .AddEventHandler(UserInfoBearerTokenPlacement.Descriptor)
+                    .AddEventHandler(DiscoveryExtensions.Descriptor)
+                    .AddEventHandler(IdentityTokenClaims.Descriptor)
+                    .AddEventHandler(IdentityTokenHintId.Descriptor);
 
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime)
                     .SetIdentityTokenLifetime(options.IdentityTokenLifetime)
@@ -82,10 +98,21 @@ internal static class OidcServerExtensions
             .AddValidation(validation =>
             {
                 validation.UseLocalServer();
-                validation.UseAspNetCore();
+                // The admin API reads bearer tokens from the Authorization header only (RFC 6750 section 2.1).
+                validation.UseAspNetCore()
+                    .DisableAccessTokenExtractionFromQueryString()
+                    .DisableAccessTokenExtractionFromBodyForm();
             });
 
         builder.Services.AddScoped<UserClaimsFactory>();
+        builder.Services.AddScoped<BackChannelLogout>();
+        builder.Services.AddScoped<Account.Sessions.ISessionsEndedHandler, BackChannelLogoutOnSessionsEnded>();
+        builder.Services.AddSingleton<IMessageSender, BackChannelLogoutSender>();
+        builder.Services.AddHttpClient(BackChannelLogoutSender.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        builder.Services.AddSingleton<BrowserOrigins>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, ProtocolCorsPolicyProvider>();
+        builder.Services.AddCors();
         builder.Services.AddHostedService<TokenPruningService>();
         return builder;
     }

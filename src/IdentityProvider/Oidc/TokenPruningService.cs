@@ -1,9 +1,12 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 
 namespace IdentityProvider.Oidc;
 
-/// <summary>Deletes expired, redeemed and revoked tokens and unused authorizations on a schedule.</summary>
+/// <summary>
+/// Deletes expired, redeemed and revoked tokens and unused authorizations on a schedule.
+/// </summary>
 internal sealed partial class TokenPruningService(
     IServiceScopeFactory scopes,
     IOptions<OidcOptions> options,

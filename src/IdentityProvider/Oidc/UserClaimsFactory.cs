@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Security.Claims;
 using IdentityProvider.Data;
 using Microsoft.AspNetCore.Identity;
@@ -14,6 +15,26 @@ namespace IdentityProvider.Oidc;
 /// </summary>
 internal sealed class UserClaimsFactory(UserManager<ApplicationUser> users)
 {
+    /// <summary>The standard claims each scope releases (OpenID Connect Core 5.4); <c>roles</c> is this server's own.</summary>
+    private static readonly Dictionary<string, string> ScopeOfClaim = new(StringComparer.Ordinal)
+    {
+        [Claims.Name] = Scopes.Profile,
+        [Claims.PreferredUsername] = Scopes.Profile,
+        [Claims.GivenName] = Scopes.Profile,
+        [Claims.FamilyName] = Scopes.Profile,
+        [Claims.UpdatedAt] = Scopes.Profile,
+        [Claims.Locale] = Scopes.Profile,
+        [Claims.Zoneinfo] = Scopes.Profile,
+        [Claims.Email] = Scopes.Email,
+        [Claims.EmailVerified] = Scopes.Email,
+        [Claims.PhoneNumber] = Scopes.Phone,
+        [Claims.PhoneNumberVerified] = Scopes.Phone,
+        [Claims.Role] = CustomScopes.Roles,
+    };
+
+    /// <summary>The scope that releases a claim about the user, or null for claims no scope releases.</summary>
+    public static string? ScopeOf(string claimType) => ScopeOfClaim.GetValueOrDefault(claimType);
+
     /// <summary>A user gets tokens only while enabled, not locked out, not due to change their password, and with the same security stamp as when signed in.</summary>
     public async Task<bool> CanReceiveTokensAsync(ApplicationUser? user, ClaimsPrincipal? principal = null)
     {
@@ -33,28 +54,21 @@ internal sealed class UserClaimsFactory(UserManager<ApplicationUser> users)
             roleType: Claims.Role);
 
         identity.SetClaim(Claims.Subject, user.Id)
-            .SetClaim(Claims.Name, user.DisplayName)
-            .SetClaim(Claims.PreferredUsername, user.UserName)
-            .SetClaim(Claims.GivenName, user.GivenName)
-            .SetClaim(Claims.FamilyName, user.FamilyName)
-            .SetClaim(Claims.Email, user.Email)
-            .SetClaim(Claims.PhoneNumber, user.PhoneNumber)
             .SetClaim(CustomClaims.StampDigest, StampDigest.Compute(user.SecurityStamp))
             .SetClaims(Claims.Role, [.. await users.GetRolesAsync(user)]);
+        foreach (var (type, value) in Known(user))
+        {
+            identity.AddClaim(value switch
+            {
+                bool flag => new Claim(type, flag ? "true" : "false", ClaimValueTypes.Boolean),
+                long number => new Claim(type, number.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+                _ => new Claim(type, (string)value),
+            });
+        }
 
         if (user.PasswordChangedAt is { } changed)
         {
-            identity.AddClaim(new Claim(CustomClaims.PasswordChangedAt, changed.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
-        }
-
-        if (user.Email is not null)
-        {
-            identity.AddClaim(new Claim(Claims.EmailVerified, user.EmailConfirmed ? "true" : "false", ClaimValueTypes.Boolean));
-        }
-
-        if (user.PhoneNumber is not null)
-        {
-            identity.AddClaim(new Claim(Claims.PhoneNumberVerified, user.PhoneNumberConfirmed ? "true" : "false", ClaimValueTypes.Boolean));
+            identity.AddClaim(new Claim(CustomClaims.PasswordChangedAt, changed.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
         }
 
         foreach (var claim in extra ?? [])
@@ -66,31 +80,27 @@ internal sealed class UserClaimsFactory(UserManager<ApplicationUser> users)
         return identity;
     }
 
-    /// <summary>The userinfo response: the claims the granted scopes allow.</summary>
+    /// <summary>
+    /// The userinfo response: <c>sub</c>, the claims the granted scopes release, and those asked for by name in the
+    /// <c>claims</c> request parameter's <c>userinfo</c> member (carried by the access token).
+    /// </summary>
     public static Dictionary<string, object> UserInfo(ApplicationUser user, ClaimsPrincipal principal, IList<string> roles)
     {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(principal);
+        var asked = CustomClaims.Names(principal.GetClaim(CustomClaims.UserInfoClaims));
+        bool Released(string type) => asked.Contains(type) || principal.HasScope(ScopeOfClaim[type]);
+
         var claims = new Dictionary<string, object>(StringComparer.Ordinal) { [Claims.Subject] = user.Id };
-        if (principal.HasScope(Scopes.Profile))
+        foreach (var (type, value) in Known(user))
         {
-            claims[Claims.Name] = user.DisplayName;
-            AddIfPresent(claims, Claims.PreferredUsername, user.UserName);
-            AddIfPresent(claims, Claims.GivenName, user.GivenName);
-            AddIfPresent(claims, Claims.FamilyName, user.FamilyName);
+            if (Released(type))
+            {
+                claims[type] = value;
+            }
         }
 
-        if (principal.HasScope(Scopes.Email) && user.Email is not null)
-        {
-            claims[Claims.Email] = user.Email;
-            claims[Claims.EmailVerified] = user.EmailConfirmed;
-        }
-
-        if (principal.HasScope(Scopes.Phone) && user.PhoneNumber is not null)
-        {
-            claims[Claims.PhoneNumber] = user.PhoneNumber;
-            claims[Claims.PhoneNumberVerified] = user.PhoneNumberConfirmed;
-        }
-
-        if (principal.HasScope(CustomScopes.Roles))
+        if (Released(Claims.Role))
         {
             claims[Claims.Role] = roles;
         }
@@ -98,11 +108,41 @@ internal sealed class UserClaimsFactory(UserManager<ApplicationUser> users)
         return claims;
     }
 
-    private static void AddIfPresent(Dictionary<string, object> claims, string type, string? value)
+    /// <summary>What the server knows about the user, claim by claim (absent values are left out).</summary>
+    private static IEnumerable<(string Type, object Value)> Known(ApplicationUser user)
     {
-        if (!string.IsNullOrEmpty(value))
+        yield return (Claims.Name, user.DisplayName);
+        foreach (var (type, value) in new[]
         {
-            claims[type] = value;
+            (Claims.PreferredUsername, user.UserName),
+            (Claims.GivenName, user.GivenName),
+            (Claims.FamilyName, user.FamilyName),
+            (Claims.Locale, user.Locale),
+            (Claims.Zoneinfo, user.TimeZone),
+        })
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                yield return (type, value);
+            }
+        }
+
+        if (user.ProfileUpdatedAt is { } updated)
+        {
+            yield return (Claims.UpdatedAt, updated.ToUnixTimeSeconds());
+        }
+
+        if (!string.IsNullOrEmpty(user.Email))
+        {
+            yield return (Claims.Email, user.Email);
+            yield return (Claims.EmailVerified, user.EmailConfirmed);
+        }
+
+        // The mobile number counts only once proven by a code sent to it (or set by the organisation's staff).
+        if (!string.IsNullOrEmpty(user.MobilePhone))
+        {
+            yield return (Claims.PhoneNumber, user.MobilePhone);
+            yield return (Claims.PhoneNumberVerified, true);
         }
     }
 }

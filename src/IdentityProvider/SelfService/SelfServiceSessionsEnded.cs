@@ -9,9 +9,16 @@ namespace IdentityProvider.SelfService;
 /// </summary>
 internal sealed class SelfServiceSessionsEnded(Recovery.RecoveryJourneys journeys, Verification.VerificationCodes codes) : ISessionsEndedHandler
 {
-    public async Task OnSessionsEndedAsync(string userId, CancellationToken cancellationToken)
+    public async Task OnSessionsEndingAsync(SessionsEnding ending, CancellationToken cancellationToken)
     {
-        await journeys.SupersedeAllAsync(userId, cancellationToken);
-        await codes.VoidAllAsync(userId, cancellationToken);
+        ArgumentNullException.ThrowIfNull(ending);
+        if (!ending.CredentialChange)
+        {
+            // One session signed out or timed out: the user's journeys and codes are theirs to finish.
+            return;
+        }
+
+        await journeys.SupersedeAllAsync(ending.UserId, cancellationToken);
+        await codes.VoidAllAsync(ending.UserId, cancellationToken);
     }
 }

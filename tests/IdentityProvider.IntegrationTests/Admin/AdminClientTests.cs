@@ -89,6 +89,67 @@ public sealed class AdminClientTests(RecoveryFixture fixture) : IClassFixture<Re
         Assert.StartsWith("/Account/Consent", authorize.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ThroughTheApi_PkceBackChannelLogoutAndBrowserOrigins_AreSetAndShown_AndPublicAppsAlwaysUsePkce()
+    {
+        using var http = await ApiAsync();
+        var clientId = "server-" + Guid.NewGuid().ToString("N")[..8];
+        using var created = await http.PostAsJsonAsync("api/v1/clients", new
+        {
+            clientId, type = "confidential", codeFlow = true, redirectUris = new[] { "https://server.example/callback" },
+            requirePkce = false, backChannelLogoutUri = "https://server.example/logout", allowedOrigins = new[] { "https://spa.server.example/" },
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var view = await http.GetFromJsonAsync<JsonElement>($"api/v1/clients/{clientId}");
+        Assert.False(view.GetProperty("requirePkce").GetBoolean());
+        Assert.Equal("https://server.example/logout", view.GetProperty("backChannelLogoutUri").GetString());
+        Assert.Equal("https://spa.server.example", view.GetProperty("allowedOrigins")[0].GetString());
+
+        var publicId = "spa-" + Guid.NewGuid().ToString("N")[..8];
+        using var publicApp = await http.PostAsJsonAsync("api/v1/clients", new
+        {
+            clientId = publicId, type = "public", codeFlow = true, redirectUris = new[] { "https://spa.example/callback" }, requirePkce = false,
+        });
+        Assert.True((await publicApp.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requirePkce").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ThroughTheApi_AnUnsafeBackChannelAddressOrANonOrigin_IsRefusedPerField()
+    {
+        using var http = await ApiAsync();
+
+        using var response = await http.PostAsJsonAsync("api/v1/clients", new
+        {
+            clientId = "bad-" + Guid.NewGuid().ToString("N")[..8], type = "confidential", codeFlow = true, redirectUris = new[] { "https://bad.example/callback" },
+            backChannelLogoutUri = "http://bad.example/logout", allowedOrigins = new[] { "https://bad.example/app" },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.True(errors.TryGetProperty("backChannelLogoutUri", out _));
+        Assert.True(errors.TryGetProperty("allowedOrigins", out _));
+    }
+
+    [Fact]
+    public async Task OnThePage_PkceBackChannelLogoutAndBrowserOrigins_AreSavedAndShown()
+    {
+        using var admin = await AdministratorAsync();
+        var clientId = "page-" + Guid.NewGuid().ToString("N")[..8];
+        await admin.OpenAsync("admin/clients/edit");
+        await admin.SubmitAsync(new()
+        {
+            ["Form.ClientId"] = clientId, ["Form.Type"] = "confidential", ["Form.CodeFlow"] = "true", ["Form.RequirePkce"] = "false",
+            ["Form.RedirectUris"] = "https://page.example/callback", ["Form.BackChannelLogoutUri"] = "https://page.example/logout",
+            ["Form.AllowedOrigins"] = "https://page.example\nhttps://other.page.example",
+        });
+
+        await admin.OpenAsync($"admin/clients/edit/{clientId}");
+        var form = HtmlForms.Parse(admin.Html);
+        Assert.Null(form.QuerySelector("#Form_RequirePkce")!.GetAttribute("checked"));
+        Assert.Equal("https://page.example/logout", form.QuerySelector("#Form_BackChannelLogoutUri")!.GetAttribute("value"));
+        Assert.Contains("https://other.page.example", form.QuerySelector("#Form_AllowedOrigins")!.TextContent, StringComparison.Ordinal);
+    }
+
     private async Task<TokenResponse> TokenAsync(string clientId, string secret, string scope)
     {
         using var http = new HttpClient();

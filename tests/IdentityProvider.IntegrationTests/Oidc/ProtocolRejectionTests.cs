@@ -171,14 +171,17 @@ public sealed class ProtocolRejectionTests(OidcFixture fixture) : IClassFixture<
         Assert.Equal("/Account/Login", response.Headers.Location!.AbsolutePath);
     }
 
-    /// <summary>The request got no code: OpenIddict shows the error on its page (400) rather than redirecting.</summary>
-    private static async Task AssertRefusedAsync(HttpResponseMessage response, string error, string parameter)
+    /// <summary>The request got no code: the error goes back to the client's valid redirect URI (RFC 6749 4.1.2.1), with its state.</summary>
+    private static Task AssertRefusedAsync(HttpResponseMessage response, string error, string parameter)
     {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Null(response.Headers.Location);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.Contains($"<code>{error}</code>", body, StringComparison.Ordinal);
-        Assert.Contains(parameter, body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith(PublicRedirect.ToString(), response.Headers.Location!.ToString(), StringComparison.Ordinal);
+        var query = QueryHelpers.ParseQuery(response.Headers.Location.Query);
+        Assert.Equal(error, query["error"].ToString());
+        Assert.Contains(parameter, query["error_description"].ToString(), StringComparison.Ordinal);
+        Assert.Equal("s1", query["state"].ToString());
+        Assert.False(query.ContainsKey("code"));
+        return Task.CompletedTask;
     }
 
     private static Dictionary<string, string?> WithPrompt(Dictionary<string, string?> request, string prompt)

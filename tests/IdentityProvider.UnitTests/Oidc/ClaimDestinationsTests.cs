@@ -44,6 +44,29 @@ public sealed class ClaimDestinationsTests
         Assert.Equal([Destinations.AccessToken, Destinations.IdentityToken], ClaimDestinations.For(Principal(CustomScopes.Roles).FindFirst(Claims.Role)!));
     }
 
+    [Fact]
+    public void AClaimAskedForTheIdentityToken_GoesThereWithoutItsScope_ButNotIntoTheAccessToken()
+    {
+        var principal = Principal();
+        principal.Identities.Single().AddClaim(new Claim(CustomClaims.IdTokenClaims, "email"));
+
+        Assert.Equal([Destinations.IdentityToken], ClaimDestinations.For(principal.FindFirst(Claims.Email)!));
+        Assert.Empty(ClaimDestinations.For(principal.FindFirst(Claims.Name)!));
+        Assert.Empty(ClaimDestinations.For(principal.FindFirst(CustomClaims.IdTokenClaims)!));
+    }
+
+    [Theory]
+    [InlineData(Claims.AuthenticationContextReference)]
+    [InlineData(Claims.AuthenticationMethodReference)]
+    [InlineData(CustomClaims.SessionId)]
+    public void AuthenticationClaims_GoIntoTheIdentityTokenOnly(string type)
+    {
+        var principal = Principal();
+        principal.Identities.Single().AddClaim(new Claim(type, "value"));
+
+        Assert.Equal([Destinations.IdentityToken], ClaimDestinations.For(principal.FindFirst(type)!));
+    }
+
     private static ClaimsPrincipal Principal(params string[] scopes)
     {
         var identity = new ClaimsIdentity("test");

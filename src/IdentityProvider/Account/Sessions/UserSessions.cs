@@ -8,15 +8,25 @@ using OpenIddict.Abstractions;
 
 namespace IdentityProvider.Account.Sessions;
 
+/// <summary>Sessions of a user about to end: which, and why.</summary>
+/// <param name="UserId">Whose sessions end.</param>
+/// <param name="SessionIds">The sessions that end (their rows still exist while handlers run).</param>
+/// <param name="CredentialChange">
+/// True when they end because the user's credentials or standing changed (a reset, a password change, an
+/// administrator's reset or revoke, disabling, "sign out everywhere"): everything that could undo it must end too.
+/// False for one session signed out or timed out.
+/// </param>
+/// <param name="Everywhere">True when no session of the user survives (a credential change that keeps no session).</param>
+public sealed record SessionsEnding(string UserId, IReadOnlyList<string> SessionIds, bool CredentialChange, bool Everywhere);
+
 /// <summary>
-/// Something else a user holds that must end with their sessions: open recovery journeys and outstanding codes,
-/// logout notices to relying apps. Modules register one; <see cref="UserSessions.EndAllAsync"/> runs them all in the
-/// caller's unit of work.
+/// Something else that must end with a user's sessions: open recovery journeys and outstanding codes after a credential
+/// change, logout notices to relying apps. Modules register one; <see cref="UserSessions"/> runs them all, before the
+/// session rows and tokens go, in the caller's unit of work.
 /// </summary>
 public interface ISessionsEndedHandler
 {
-    /// <summary>Ends what the user holds besides sessions; runs in the caller's transaction (save through the shared context).</summary>
-    Task OnSessionsEndedAsync(string userId, CancellationToken cancellationToken);
+    Task OnSessionsEndingAsync(SessionsEnding ending, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -206,15 +216,23 @@ public sealed class UserSessions(
     /// </summary>
     public async Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken = default)
     {
+        if (!await db.Set<UserSession>().AnyAsync(s => s.Id == sessionId && s.UserId == userId, cancellationToken))
+        {
+            return false;
+        }
+
+        await NotifyAsync(new SessionsEnding(userId, [sessionId], CredentialChange: false, Everywhere: false), cancellationToken);
         var deleted = await db.Set<UserSession>().Where(s => s.Id == sessionId && s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await RevokeAuthorizationsAsync([sessionId], cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         return deleted == 1;
     }
 
     /// <summary>
     /// Ends everything that could undo a credential change: every session of the user but <paramref name="keepSessionId"/>
     /// (at their next request, on every node), a new security stamp, every refresh token and authorization, and what
-    /// the other modules hold (<see cref="ISessionsEndedHandler"/>: open recovery journeys, outstanding codes, ...).
+    /// the other modules hold (<see cref="ISessionsEndedHandler"/>: open recovery journeys, outstanding codes, logout
+    /// notices to apps).
     /// Used by a reset, a password change, an administrator's reset, disabling a user and "sign out everywhere".
     /// Runs in the caller's transaction; the tracked <paramref name="user"/> is kept in step with the new stamp.
     /// </summary>
@@ -236,13 +254,18 @@ public sealed class UserSessions(
         user.ConcurrencyStamp = concurrency;
 
         var ended = await db.Set<UserSession>().Where(s => s.UserId == user.Id && s.Id != keepSessionId).Select(s => s.Id).ToListAsync(cancellationToken);
+        await NotifyAsync(new SessionsEnding(user.Id, ended, CredentialChange: true, Everywhere: keepSessionId is null), cancellationToken);
         await db.Set<UserSession>().Where(s => s.UserId == user.Id && s.Id != keepSessionId).ExecuteDeleteAsync(cancellationToken);
         await db.Set<UserSessionAuthorization>().Where(a => ended.Contains(a.SessionId)).ExecuteDeleteAsync(cancellationToken);
         await tokens.RevokeBySubjectAsync(user.Id, cancellationToken);
         await authorizations.RevokeBySubjectAsync(user.Id, cancellationToken);
+    }
+
+    private async Task NotifyAsync(SessionsEnding ending, CancellationToken cancellationToken)
+    {
         foreach (var handler in handlers)
         {
-            await handler.OnSessionsEndedAsync(user.Id, cancellationToken);
+            await handler.OnSessionsEndingAsync(ending, cancellationToken);
         }
     }
 

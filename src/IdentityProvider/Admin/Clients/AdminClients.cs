@@ -31,10 +31,28 @@ public sealed class ClientInput
 
     /// <summary>Scopes beyond <c>openid</c> the app may ask for.</summary>
     public List<string> Scopes { get; set; } = [];
+
+    /// <summary>
+    /// The app must send a PKCE (S256) challenge with each authorization request. Always on for public apps; a
+    /// confidential app may turn it off (e.g. to run the OpenID Foundation's conformance plans). Default on.
+    /// </summary>
+    public bool RequirePkce { get; set; } = true;
+
+    /// <summary>
+    /// The app's back-channel logout endpoint (OpenID Connect Back-Channel Logout 1.0): it receives a signed logout
+    /// token whenever a session of a user signed in to it ends. https (http only on this machine); empty for none.
+    /// </summary>
+    public string? BackChannelLogoutUri { get; set; }
+
+    /// <summary>
+    /// Browser origins (<c>https://app.example.org</c>) allowed to call the token, userinfo, revocation, discovery and
+    /// key endpoints from script (CORS), besides the origins of a public app's redirect URIs. At most 20.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
 }
 
 /// <summary>Relying apps: list, create (a confidential app's secret is shown once), change, rotate the secret. Each step audited.</summary>
-public sealed partial class AdminClients(IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopes, AuditLog audit)
+public sealed partial class AdminClients(IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopes, BrowserOrigins origins, AuditLog audit)
 {
     /// <summary>Scopes an app may be allowed: the standard ones, the API scopes stored here, and the admin API's.</summary>
     public async Task<IReadOnlyList<string>> AvailableScopesAsync(CancellationToken cancellationToken = default)
@@ -82,6 +100,7 @@ public sealed partial class AdminClients(IOpenIddictApplicationManager applicati
         descriptor.ClientType = input.Type;
         descriptor.ClientSecret = secret;
         await applications.CreateAsync(descriptor, cancellationToken);
+        origins.Invalidate();
         await audit.WriteAsync(AuditEventTypes.AdminClientChanged, null, AuditLog.Success, Reason(actor, $"created client {input.ClientId}"), cancellationToken: cancellationToken);
         return (null, secret);
     }
@@ -116,7 +135,9 @@ public sealed partial class AdminClients(IOpenIddictApplicationManager applicati
         descriptor.Permissions.UnionWith(wanted.Permissions);
         descriptor.Requirements.Clear();
         descriptor.Requirements.UnionWith(wanted.Requirements);
+        descriptor.SetClientProperties(input.BackChannelLogoutUri is { Length: > 0 } backChannel ? new Uri(backChannel) : null, input.AllowedOrigins);
         await applications.UpdateAsync(application, descriptor, cancellationToken);
+        origins.Invalidate();
 
         var changed = new List<string>();
         void Note(string name, string a, string b)
@@ -131,6 +152,9 @@ public sealed partial class AdminClients(IOpenIddictApplicationManager applicati
         Note("flows", Flows(before), Flows(input));
         Note("redirectUris", before.RedirectUris.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), input.RedirectUris.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Note("scopes", string.Join(' ', before.Scopes.Order(StringComparer.Ordinal)), string.Join(' ', input.Scopes.Distinct().Order(StringComparer.Ordinal)));
+        Note("requirePkce", before.RequirePkce ? "on" : "off", input.RequirePkce ? "on" : "off");
+        Note("backChannelLogoutUri", before.BackChannelLogoutUri ?? "none", input.BackChannelLogoutUri ?? "none");
+        Note("allowedOrigins", string.Join(' ', before.AllowedOrigins), string.Join(' ', input.AllowedOrigins));
         await audit.WriteAsync(AuditEventTypes.AdminClientChanged, null, AuditLog.Success,
             Reason(actor, $"changed client {clientId}" + (changed.Count == 0 ? string.Empty : ": " + string.Join("; ", changed))), cancellationToken: cancellationToken);
         return null;
@@ -200,6 +224,27 @@ public sealed partial class AdminClients(IOpenIddictApplicationManager applicati
 
         CheckUris("redirectUris", input.RedirectUris, errors);
         CheckUris("postLogoutRedirectUris", input.PostLogoutRedirectUris, errors);
+        input.BackChannelLogoutUri = string.IsNullOrWhiteSpace(input.BackChannelLogoutUri) ? null : input.BackChannelLogoutUri.Trim();
+        if (input.BackChannelLogoutUri is { } backChannel && !IsWebAddress(backChannel, out _))
+        {
+            errors["backChannelLogoutUri"] = ["The back-channel logout address is an https address (http only on this machine) without a fragment."];
+        }
+
+        input.AllowedOrigins = [.. input.AllowedOrigins.Select(o => o.Trim().TrimEnd('/')).Where(o => o.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)];
+        if (input.AllowedOrigins.Count > 20)
+        {
+            errors["allowedOrigins"] = ["At most 20 origins."];
+        }
+        else if (input.AllowedOrigins.FirstOrDefault(o => !IsWebAddress(o, out var uri) || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.UserInfo.Length > 0) is { } origin)
+        {
+            errors["allowedOrigins"] = [$"'{(origin.Length > 60 ? origin[..60] + "…" : origin)}' is not an origin: write https://host (or https://host:port), with no path."];
+        }
+
+        if (input.Type == ClientTypes.Public)
+        {
+            // A public app cannot keep a secret: PKCE is what protects its codes.
+            input.RequirePkce = true;
+        }
         if (input.CodeFlow && input.RedirectUris.Count == 0 && !errors.ContainsKey("redirectUris"))
         {
             errors["redirectUris"] = ["The code flow needs at least one redirect URI."];
@@ -234,6 +279,11 @@ public sealed partial class AdminClients(IOpenIddictApplicationManager applicati
         }
     }
 
+    /// <summary>An absolute https address (http only for this machine) without a fragment.</summary>
+    private static bool IsWebAddress(string text, out Uri uri) =>
+        Uri.TryCreate(text, UriKind.Absolute, out uri!) && text.Length <= 2000 && string.IsNullOrEmpty(uri.Fragment)
+        && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
+
     private static OpenIddictApplicationDescriptor Describe(ClientInput input)
     {
         var descriptor = new OpenIddictApplicationDescriptor
@@ -256,8 +306,13 @@ public sealed partial class AdminClients(IOpenIddictApplicationManager applicati
             descriptor.WithCodeFlowPermissions();
             // Only the scopes chosen: drop the standard ones the helper grants and add back what was asked for.
             descriptor.Permissions.RemoveWhere(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal));
-            descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+            if (input.RequirePkce || input.Type == ClientTypes.Public)
+            {
+                descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+            }
         }
+
+        descriptor.SetClientProperties(input.BackChannelLogoutUri is { Length: > 0 } backChannel ? new Uri(backChannel) : null, input.AllowedOrigins);
 
         if (input.ClientCredentials)
         {
@@ -286,6 +341,10 @@ public sealed partial class AdminClients(IOpenIddictApplicationManager applicati
             CodeFlow = permissions.Contains(Permissions.GrantTypes.AuthorizationCode),
             ClientCredentials = permissions.Contains(Permissions.GrantTypes.ClientCredentials),
             Scopes = [.. permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal)).Select(p => p[Permissions.Prefixes.Scope.Length..]).Order(StringComparer.Ordinal)],
+            RequirePkce = await applications.HasRequirementAsync(application, Requirements.Features.ProofKeyForCodeExchange, cancellationToken)
+                || await applications.HasClientTypeAsync(application, ClientTypes.Public, cancellationToken),
+            BackChannelLogoutUri = (await applications.BackChannelLogoutUriAsync(application, cancellationToken))?.AbsoluteUri,
+            AllowedOrigins = [.. await applications.AllowedOriginsAsync(application, cancellationToken)],
         };
     }
 

@@ -132,6 +132,14 @@ public sealed class ClientForm
 
     public List<string> Scopes { get; set; } = [];
 
+    public bool RequirePkce { get; set; } = true;
+
+    [System.ComponentModel.DataAnnotations.StringLength(2000)]
+    public string? BackChannelLogoutUri { get; set; }
+
+    [System.ComponentModel.DataAnnotations.StringLength(50_000)]
+    public string? AllowedOrigins { get; set; }
+
     public static ClientForm From(ClientInput client)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -140,6 +148,7 @@ public sealed class ClientForm
             ClientId = client.ClientId, DisplayName = client.DisplayName, Type = client.Type, ConsentType = client.ConsentType,
             RedirectUris = string.Join('\n', client.RedirectUris), PostLogoutRedirectUris = string.Join('\n', client.PostLogoutRedirectUris),
             CodeFlow = client.CodeFlow, ClientCredentials = client.ClientCredentials, Scopes = client.Scopes,
+            RequirePkce = client.RequirePkce, BackChannelLogoutUri = client.BackChannelLogoutUri, AllowedOrigins = string.Join('\n', client.AllowedOrigins),
         };
     }
 
@@ -148,6 +157,7 @@ public sealed class ClientForm
         ClientId = ClientId?.Trim() ?? string.Empty, DisplayName = DisplayName, Type = Type, ConsentType = ConsentType,
         RedirectUris = Lines(RedirectUris), PostLogoutRedirectUris = Lines(PostLogoutRedirectUris),
         CodeFlow = CodeFlow, ClientCredentials = ClientCredentials, Scopes = Scopes,
+        RequirePkce = RequirePkce, BackChannelLogoutUri = BackChannelLogoutUri, AllowedOrigins = Lines(AllowedOrigins),
     };
 
     private static List<string> Lines(string? text) => [.. (text ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0)];

@@ -42,7 +42,13 @@ public sealed class IndexModel(OutboxQueries outbox, AuditLog audit) : PageModel
     public static string Recipient(OutboxMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message.Channel == MessageChannel.Email ? SelfService.Masking.Email(message.Recipient) : SelfService.Masking.Phone(message.Recipient);
+        return message.Channel switch
+        {
+            MessageChannel.Email => SelfService.Masking.Email(message.Recipient),
+            // An app's client id is not personal data: shown as it is.
+            MessageChannel.BackChannelLogout => message.Recipient,
+            _ => SelfService.Masking.Phone(message.Recipient),
+        };
     }
 
     public static string When(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);

@@ -228,6 +228,16 @@ public sealed class AdminUserActions(
 
         var mobile = Phone("mobilePhone", request.MobilePhone);
         var office = Phone("officePhone", request.OfficePhone);
+        if (request.Locale is { Length: > 0 } locale && !IsLanguageTag(locale))
+        {
+            errors["locale"] = ["Give a language tag such as en-GB or fr."];
+        }
+
+        if (request.TimeZone is { Length: > 0 } zone && (zone.Length > 64 || !zone.Contains('/', StringComparison.Ordinal) || !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _)))
+        {
+            errors["timeZone"] = ["Give a time zone name such as Europe/London."];
+        }
+
         if (errors.Count > 0)
         {
             return (AdminActionResult.Failed, errors);
@@ -264,6 +274,18 @@ public sealed class AdminUserActions(
         {
             (user.MobilePhone, user.MobilePhoneRegisteredAt) = mobile is null ? ((string?)null, (DateTimeOffset?)null) : (mobile, now);
             changed.Add("mobilePhone");
+        }
+
+        if (request.Locale is not null && request.Locale.Trim() != (user.Locale ?? string.Empty))
+        {
+            user.Locale = request.Locale.Length == 0 ? null : request.Locale.Trim();
+            changed.Add("locale");
+        }
+
+        if (request.TimeZone is not null && request.TimeZone.Trim() != (user.TimeZone ?? string.Empty))
+        {
+            user.TimeZone = request.TimeZone.Length == 0 ? null : request.TimeZone.Trim();
+            changed.Add("timeZone");
         }
 
         if (request.OfficePhone is not null && office != user.OfficePhone)
@@ -456,6 +478,19 @@ public sealed class AdminUserActions(
             {
                 return password;
             }
+        }
+    }
+
+    /// <summary>A BCP 47 tag of a language .NET knows (<c>en</c>, <c>en-GB</c>), at most 35 characters.</summary>
+    private static bool IsLanguageTag(string tag)
+    {
+        try
+        {
+            return tag.Length <= 35 && System.Globalization.CultureInfo.GetCultureInfo(tag.Trim(), predefinedOnly: true).Name.Length > 0;
+        }
+        catch (System.Globalization.CultureNotFoundException)
+        {
+            return false;
         }
     }
 

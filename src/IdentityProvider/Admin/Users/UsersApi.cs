@@ -8,7 +8,8 @@ namespace IdentityProvider.Admin.Users;
 /// <summary>A user as the API shows them: profile, state, and which recovery methods are registered and when (never values' secrets).</summary>
 public sealed record UserView(
     string Id, string UserName, string? Email, string? GivenName, string? FamilyName, bool Enabled, DateTimeOffset? LockedUntil,
-    bool MustChangePassword, bool PasswordManagedExternally, IReadOnlyList<string> Roles, RecoveryMethodsView Methods);
+    bool MustChangePassword, bool PasswordManagedExternally, IReadOnlyList<string> Roles, RecoveryMethodsView Methods,
+    string? Locale = null, string? TimeZone = null);
 
 public sealed record RecoveryMethodsView(
     DateTimeOffset? AlternateEmailRegisteredAt, DateTimeOffset? MobilePhoneRegisteredAt, bool OfficePhone, int SecurityQuestions, DateTimeOffset? AuthenticatorRegisteredAt);
@@ -18,10 +19,14 @@ public sealed record UserSummary(string Id, string UserName, string? Email, stri
 /// <summary>A new user: with a password (checked by the password policy) or, without one, a temporary password shown once.</summary>
 public sealed record CreateUserRequest(string? UserName, string? Email, string? GivenName, string? FamilyName, string? Password);
 
-/// <summary>Changes to a user; absent (null) fields stay as they are, an empty string clears a contact value.</summary>
+/// <summary>
+/// Changes to a user; absent (null) fields stay as they are, an empty string clears a contact value. <c>locale</c> is a
+/// BCP 47 language tag (<c>fr-CA</c>) and <c>timeZone</c> an IANA time zone (<c>Europe/Paris</c>): the <c>locale</c> and
+/// <c>zoneinfo</c> claims relying apps receive with the <c>profile</c> scope.
+/// </summary>
 public sealed record UpdateUserRequest(
     string? GivenName, string? FamilyName, string? Email, string? AlternateEmail, string? MobilePhone, string? OfficePhone,
-    bool? Enabled, bool? PasswordManagedExternally);
+    bool? Enabled, bool? PasswordManagedExternally, string? Locale = null, string? TimeZone = null);
 
 public sealed record TemporaryPasswordView(string TemporaryPassword);
 
@@ -143,5 +148,6 @@ internal static class UsersApi
         user.Id, user.UserName!, user.Email, user.GivenName, user.FamilyName, user.IsEnabled, user.LockoutEnd, user.MustChangePassword, user.PasswordManagedExternally,
         [.. await users.GetRolesAsync(user)],
         new RecoveryMethodsView(user.AlternateEmailRegisteredAt, user.MobilePhoneRegisteredAt, user.OfficePhone is not null,
-            await questions.CountAsync(user.Id, cancellationToken), user.AuthenticatorRegisteredAt));
+            await questions.CountAsync(user.Id, cancellationToken), user.AuthenticatorRegisteredAt),
+        user.Locale, user.TimeZone);
 }

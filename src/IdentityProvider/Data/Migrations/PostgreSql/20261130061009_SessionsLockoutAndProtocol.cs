@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace IdentityProvider.Data.Migrations.PostgreSql
 {
     /// <inheritdoc />
-    public partial class SessionsAndLockoutReservations : Migration
+    public partial class SessionsLockoutAndProtocol : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -17,6 +17,26 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                 type: "bigint",
                 nullable: false,
                 defaultValue: 0L);
+
+            migrationBuilder.AddColumn<string>(
+                name: "Locale",
+                table: "AspNetUsers",
+                type: "character varying(35)",
+                maxLength: 35,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "ProfileUpdatedAt",
+                table: "AspNetUsers",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "TimeZone",
+                table: "AspNetUsers",
+                type: "character varying(64)",
+                maxLength: 64,
+                nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "UserSessionAuthorizations",
@@ -75,6 +95,18 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
             migrationBuilder.DropColumn(
                 name: "UpdatedAt",
                 table: "LockoutCounters");
+
+            migrationBuilder.DropColumn(
+                name: "Locale",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "ProfileUpdatedAt",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "TimeZone",
+                table: "AspNetUsers");
         }
     }
 }

@@ -5,7 +5,7 @@
 namespace IdentityProvider.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class SessionsAndLockoutReservations : Migration
+    public partial class SessionsLockoutAndProtocol : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -16,6 +16,26 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 type: "INTEGER",
                 nullable: false,
                 defaultValue: 0L);
+
+            migrationBuilder.AddColumn<string>(
+                name: "Locale",
+                table: "AspNetUsers",
+                type: "TEXT",
+                maxLength: 35,
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "ProfileUpdatedAt",
+                table: "AspNetUsers",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "TimeZone",
+                table: "AspNetUsers",
+                type: "TEXT",
+                maxLength: 64,
+                nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "UserSessionAuthorizations",
@@ -74,6 +94,18 @@ namespace IdentityProvider.Data.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "UpdatedAt",
                 table: "LockoutCounters");
+
+            migrationBuilder.DropColumn(
+                name: "Locale",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "ProfileUpdatedAt",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "TimeZone",
+                table: "AspNetUsers");
         }
     }
 }
