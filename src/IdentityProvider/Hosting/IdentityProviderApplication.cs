@@ -7,6 +7,7 @@ using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using IdentityProvider.Oidc;
 using IdentityProvider.Passwords;
+using IdentityProvider.Resilience;
 using IdentityProvider.SelfService;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +26,7 @@ public static partial class IdentityProviderApplication
         });
 
         builder.AddHosting()
+            .AddResilience()
             .AddData()
             .AddAccount()
             .AddPasswords()
@@ -39,7 +41,9 @@ public static partial class IdentityProviderApplication
 
         var app = builder.Build();
         app.UseHosting();
+        app.UseResilience();
         app.UseRouting();
+        app.UsePageMethods();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

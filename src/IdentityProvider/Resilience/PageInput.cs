@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdentityProvider.Resilience;
+
+/// <summary>
+/// A value that a page cannot convert to its field's type (a checkbox that is not a boolean, a number past its type's
+/// range, a date that is no date) is unusable input: the page answers 400 rather than rendering a form from a value it
+/// could not read. Each simple-type binder is wrapped to notice its own failures (validation messages, such as a
+/// required field left empty, are not binding failures and still show on the page).
+/// </summary>
+internal static class PageInput
+{
+    public static void Watch(IList<IModelBinderProvider> providers)
+    {
+        for (var i = 0; i < providers.Count; i++)
+        {
+            providers[i] = new WatchingProvider(providers[i]);
+        }
+    }
+
+    private sealed class BindingFailed
+    {
+        public static readonly BindingFailed Instance = new();
+    }
+
+    private sealed class WatchingProvider(IModelBinderProvider inner) : IModelBinderProvider
+    {
+        public IModelBinder? GetBinder(ModelBinderProviderContext context)
+        {
+            var binder = inner.GetBinder(context);
+            return binder is not null && !context.Metadata.IsComplexType ? new WatchingBinder(binder) : binder;
+        }
+    }
+
+    private sealed class WatchingBinder(IModelBinder inner) : IModelBinder
+    {
+        public async Task BindModelAsync(ModelBindingContext bindingContext)
+        {
+            var errors = bindingContext.ModelState.ErrorCount;
+            await inner.BindModelAsync(bindingContext);
+            if (!bindingContext.Result.IsModelSet && bindingContext.ModelState.ErrorCount > errors)
+            {
+                bindingContext.HttpContext.Features.Set(BindingFailed.Instance);
+            }
+        }
+    }
+
+    /// <summary>Answers 400 before the page's handler runs when a value could not be bound.</summary>
+    public sealed class Filter : IAsyncPageFilter
+    {
+        public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
+
+        public Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            ArgumentNullException.ThrowIfNull(next);
+            if (context.HttpContext.Features.Get<BindingFailed>() is null)
+            {
+                return next();
+            }
+
+            context.HttpContext.Features.Set(Answer.BadInput(
+                "The form has a value this page cannot read.", "A field holds a value of the wrong kind, for example text where a number or a yes/no belongs."));
+            context.Result = new StatusCodeResult(StatusCodes.Status400BadRequest);
+            return Task.CompletedTask;
+        }
+    }
+}
+
+/// <summary>
+/// Pages answer GET and HEAD, and POST when they have a POST handler; any other method gets 405 with <c>Allow</c>
+/// before authorization or a page runs (minimal APIs get the same from routing). Runs after routing, which has then
+/// loaded the page and knows its handlers.
+/// </summary>
+internal sealed class PageMethods(RequestDelegate next)
+{
+    private static readonly ConcurrentDictionary<string, string[]> Allowed = new(StringComparer.Ordinal);
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<CompiledPageActionDescriptor>() is not { } page
+            || context.Features.Get<IStatusCodeReExecuteFeature>() is not null || context.Features.Get<IExceptionHandlerFeature>() is not null)
+        {
+            return next(context);
+        }
+
+        var allowed = Allowed.GetOrAdd(page.Id, _ =>
+            [.. new[] { HttpMethods.Get, HttpMethods.Head }.Concat(page.HandlerMethods.Select(h => h.HttpMethod.ToUpperInvariant())).Distinct(StringComparer.Ordinal)]);
+        if (allowed.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+        context.Response.Headers.Allow = string.Join(", ", allowed);
+        return Task.CompletedTask;
+    }
+}
