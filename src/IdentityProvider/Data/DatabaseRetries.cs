@@ -21,8 +21,6 @@ namespace IdentityProvider.Data;
 internal sealed class DatabaseRetries(ExecutionStrategyDependencies dependencies, int maxRetryCount, TimeSpan maxRetryDelay)
     : NpgsqlRetryingExecutionStrategy(dependencies, maxRetryCount, maxRetryDelay, errorCodesToAdd: null)
 {
-    public override bool RetriesOnFailure => base.RetriesOnFailure && !InUserTransaction;
-
     /// <summary>Whether a failure is one after which running the same operation again is safe.</summary>
     public static bool IsSafeToRetry(Exception? exception) => exception switch
     {
@@ -33,6 +31,18 @@ internal sealed class DatabaseRetries(ExecutionStrategyDependencies dependencies
     };
 
     protected override bool ShouldRetryOn(Exception? exception) => !InUserTransaction && IsSafeToRetry(exception);
+
+    /// <summary>EF Core refuses a retrying strategy inside a user transaction; here such operations just run once.</summary>
+    protected override void OnFirstExecution()
+    {
+        if (InUserTransaction)
+        {
+            ExceptionsEncountered.Clear();
+            return;
+        }
+
+        base.OnFirstExecution();
+    }
 
     private bool InUserTransaction => Dependencies.CurrentContext.Context.Database.CurrentTransaction is not null;
 }
