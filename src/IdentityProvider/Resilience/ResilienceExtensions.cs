@@ -21,13 +21,15 @@ internal static class ResilienceExtensions
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(options => StrictJson.Apply(options.SerializerOptions));
 
-        builder.Services.Configure<MvcOptions>(options =>
+        // After MVC added its own binders, so that every one of them is watched.
+        builder.Services.PostConfigure<MvcOptions>(options =>
         {
             PageInput.Watch(options.ModelBinderProviders);
             options.Filters.Add(new PageInput.Filter());
         });
 
-        // A local return URL may hold any character (/café); browsers read a Location header in UTF-8.
+        // A local return URL may hold any character (/café): Kestrel accepts it in Location, and EscapeLocation sends it
+        // percent-encoded (a header is ASCII on the wire).
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector =
             name => string.Equals(name, HeaderNames.Location, StringComparison.OrdinalIgnoreCase) ? Encoding.UTF8 : null);
         return builder;
@@ -36,10 +38,44 @@ internal static class ResilienceExtensions
     /// <summary>Before routing: failures answered by kind, problems for the API's empty error answers, and the input guard.</summary>
     public static WebApplication UseResilience(this WebApplication app)
     {
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(EscapeLocation, context.Response);
+            return next(context);
+        });
         app.UseMiddleware<FailureAnswers>();
         app.UseWhen(context => context.Request.Path.StartsWithSegments(Admin.AdminApi.Prefix, StringComparison.OrdinalIgnoreCase), api => api.UseStatusCodePages());
         app.UseMiddleware<InputGuard>();
         return app;
+    }
+
+    /// <summary>A redirect to a URL with characters outside ASCII goes out with them percent-encoded as UTF-8.</summary>
+    private static Task EscapeLocation(object state)
+    {
+        var response = (HttpResponse)state;
+        var location = response.Headers.Location.ToString();
+        if (!Ascii.IsValid(location))
+        {
+            var escaped = new StringBuilder(location.Length * 2);
+            Span<byte> bytes = stackalloc byte[4];
+            foreach (var rune in location.EnumerateRunes())
+            {
+                if (rune.IsAscii)
+                {
+                    escaped.Append((char)rune.Value);
+                    continue;
+                }
+
+                foreach (var b in bytes[..rune.EncodeToUtf8(bytes)])
+                {
+                    escaped.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+
+            response.Headers.Location = escaped.ToString();
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>After routing, before authorization: methods a page does not answer get 405 with <c>Allow</c>.</summary>

@@ -10,8 +10,14 @@ public sealed class LogCapture : ILoggerProvider
 
     public IReadOnlyCollection<LogEntry> Entries => entries;
 
-    /// <summary>Entries at error or above: an unhandled exception (the exception handler, Kestrel) or a failing background service.</summary>
-    public IReadOnlyList<LogEntry> Errors => [.. entries.Where(e => e.Level >= LogLevel.Error)];
+    /// <summary>
+    /// Unhandled exceptions: what the exception handler, the developer exception page or Kestrel logged about a request, and
+    /// a background service that stopped. (EF Core also logs a refused save as an error, even when the code handles it.)
+    /// </summary>
+    public IReadOnlyList<LogEntry> Unhandled => [.. entries.Where(e => e.Level >= LogLevel.Error && (
+        e.Category.StartsWith("Microsoft.AspNetCore.Diagnostics", StringComparison.Ordinal)
+        || e.Category.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal)
+        || e.Category.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal)))];
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, entries);
 
