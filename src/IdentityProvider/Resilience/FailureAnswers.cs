@@ -14,8 +14,8 @@ namespace IdentityProvider.Resilience;
 /// The one place where a failure that is not a bug becomes the answer it deserves instead of a 500:
 /// <list type="bullet">
 /// <item>unusable input that a framework refused while reading it (a body that is not valid JSON or has unknown
-/// properties, a parameter that does not convert, a form over the limits, a missing or forged anti-forgery token):
-/// 400 (or the framework's own 413, 415, 431);</item>
+/// properties, a parameter that does not convert, a form over the limits or cut short, a missing or forged anti-forgery
+/// token): 400 (or the framework's own 413, 415, 431);</item>
 /// <item>an optimistic-concurrency conflict or a unique or foreign key that another request took first: 409, "this changed
 /// meanwhile, try again";</item>
 /// <item>more password hashes waiting than the node takes on (<see cref="ServerBusyException"/>): 503;</item>
@@ -84,7 +84,13 @@ internal sealed partial class FailureAnswers(RequestDelegate next, RequestAnswer
             return Answer.Conflict;
         }
 
-        return IsTransient(exception) ? Answer.Unavailable : null;
+        if (IsTransient(exception))
+        {
+            return Answer.Unavailable;
+        }
+
+        // Reading a request body that ends early or breaks its own format (a multipart body without its closing boundary).
+        return exception is IOException ? Answer.BadInput("The request could not be read.", "The request body is incomplete or malformed.") : null;
     }
 
     private static bool IsConflict(Exception exception) =>

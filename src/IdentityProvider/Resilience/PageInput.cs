@@ -8,10 +8,15 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdentityProvider.Resilience;
 
 /// <summary>
-/// A value that a page cannot convert to its field's type (a checkbox that is not a boolean, a number past its type's
-/// range, a date that is no date) is unusable input: the page answers 400 rather than rendering a form from a value it
-/// could not read. Each simple-type binder is wrapped to notice its own failures (validation messages, such as a
-/// required field left empty, are not binding failures and still show on the page).
+/// Unusable input to a page gets a 400 page before the page's handler runs:
+/// <list type="bullet">
+/// <item>a value that a page cannot convert to its field's type (a checkbox that is not a boolean, a number past its
+/// type's range, a date that is no date), rather than a form rendered from a value it could not read. Each simple-type
+/// binder is wrapped to notice its own failures (validation messages, such as a required field left empty, are not
+/// binding failures and still show on the page);</item>
+/// <item>a request that names no handler of a page that has handlers (<c>?handler=Nonsense</c>, or a POST without the
+/// handler a form names), which Razor Pages would otherwise render without running any code.</item>
+/// </list>
 /// </summary>
 internal static class PageInput
 {
@@ -59,15 +64,24 @@ internal static class PageInput
         {
             ArgumentNullException.ThrowIfNull(context);
             ArgumentNullException.ThrowIfNull(next);
-            if (context.HttpContext.Features.Get<BindingFailed>() is null)
+            var features = context.HttpContext.Features;
+            if (features.Get<BindingFailed>() is not null)
             {
-                return next();
+                features.Set<BindingFailed>(null);
+                features.Set(Answer.BadInput(
+                    "The form has a value this page cannot read.", "A field holds a value of the wrong kind, for example text where a number or a yes/no belongs."));
+                context.Result = new StatusCodeResult(StatusCodes.Status400BadRequest);
+                return Task.CompletedTask;
             }
 
-            context.HttpContext.Features.Set(Answer.BadInput(
-                "The form has a value this page cannot read.", "A field holds a value of the wrong kind, for example text where a number or a yes/no belongs."));
-            context.Result = new StatusCodeResult(StatusCodes.Status400BadRequest);
-            return Task.CompletedTask;
+            if (context.HandlerMethod is null && context.ActionDescriptor.HandlerMethods.Count > 0)
+            {
+                features.Set(Answer.BadInput("This page cannot do that.", "The request asks the page for something it does not offer. Open the page with a link or its form."));
+                context.Result = new StatusCodeResult(StatusCodes.Status400BadRequest);
+                return Task.CompletedTask;
+            }
+
+            return next();
         }
     }
 }

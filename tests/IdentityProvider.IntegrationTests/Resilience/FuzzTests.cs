@@ -66,7 +66,7 @@ public sealed class FuzzTests(FuzzFixture fixture) : IClassFixture<FuzzFixture>
         "true", "0", "00000000-0000-0000-0000-000000000000",
     ];
 
-    private static readonly string[] Verbs = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND"];
+    private static readonly string[] Verbs = ["GET", "HEAD", "PUT", "DELETE", "TRACE", "PROPFIND"];
 
     private static readonly string[] OAuthParameters =
     [
@@ -208,7 +208,7 @@ public sealed class FuzzTests(FuzzFixture fixture) : IClassFixture<FuzzFixture>
             yield return new Variant("verb", verb, path);
         }
 
-        foreach (var value in Hostile)
+        foreach (var value in Hostile.Where((_, i) => i % 2 == 0))
         {
             yield return new Variant("query", "GET", path + "?" + string.Join('&', fields.Select(f => $"{Uri.EscapeDataString(f)}={value}")));
         }
@@ -266,7 +266,7 @@ public sealed class FuzzTests(FuzzFixture fixture) : IClassFixture<FuzzFixture>
             yield return identity.Form(new Variant("text", method, path) { Body = (Form(_ => "x"), "text/plain") });
             yield return identity.Form(new Variant("bad content type", method, path) { Body = (Form(_ => "x"), "application/x-www-form-urlencoded; charset=nonsense") });
 
-            foreach (var json in JsonBodies(target.Body, random))
+            foreach (var json in JsonBodies(target.Body, random).Where((_, i) => target.Body is not null || i % 8 == 0))
             {
                 yield return identity.Form(new Variant("json", method, path) { Body = (json, "application/json") });
             }
