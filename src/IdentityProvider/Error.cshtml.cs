@@ -27,6 +27,7 @@ public sealed class ErrorModel : PageModel
 
     public string? RequestId { get; private set; }
 
+    [NonHandler]
     public override void OnPageHandlerExecuting(PageHandlerExecutingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
