@@ -56,7 +56,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
         });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("Bad request", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("The form has a value this page cannot read.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Theory]
