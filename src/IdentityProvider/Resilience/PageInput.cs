@@ -14,8 +14,8 @@ namespace IdentityProvider.Resilience;
 /// type's range, a date that is no date), rather than a form rendered from a value it could not read. Each simple-type
 /// binder is wrapped to notice its own failures (validation messages, such as a required field left empty, are not
 /// binding failures and still show on the page);</item>
-/// <item>a request that names no handler of a page that has handlers (<c>?handler=Nonsense</c>, or a POST without the
-/// handler a form names), which Razor Pages would otherwise render without running any code.</item>
+/// <item>a request that names no handler of a page that has handlers for its method (<c>?handler=Nonsense</c>, or a POST
+/// without the handler a form names), which Razor Pages would otherwise render without running any code.</item>
 /// </list>
 /// </summary>
 internal static class PageInput
@@ -74,7 +74,7 @@ internal static class PageInput
                 return Task.CompletedTask;
             }
 
-            if (context.HandlerMethod is null && context.ActionDescriptor.HandlerMethods.Count > 0)
+            if (context.HandlerMethod is null && HasHandlersFor(context.ActionDescriptor, context.HttpContext.Request.Method))
             {
                 features.Set(Answer.BadInput("This page cannot do that.", "The request asks the page for something it does not offer. Open the page with a link or its form."));
                 context.Result = new StatusCodeResult(StatusCodes.Status400BadRequest);
@@ -82,6 +82,13 @@ internal static class PageInput
             }
 
             return next();
+        }
+
+        // A GET to a page that has only POST handlers still renders the page, as it always did.
+        private static bool HasHandlersFor(CompiledPageActionDescriptor page, string method)
+        {
+            var verb = HttpMethods.IsHead(method) ? HttpMethods.Get : method;
+            return page.HandlerMethods.Any(h => string.Equals(h.HttpMethod, verb, StringComparison.OrdinalIgnoreCase));
         }
     }
 }
