@@ -1,12 +1,19 @@
 using System.Diagnostics;
+using System.Globalization;
+using IdentityProvider.Resilience;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityProvider;
 
-/// <summary>One error page for unhandled errors, status codes and OpenID Connect errors shown to the user.</summary>
+/// <summary>
+/// One error page for unhandled errors, status codes and OpenID Connect errors shown to the user. It has no handler
+/// methods, so it renders for whatever method the failed request used.
+/// </summary>
 [AllowAnonymous]
 [IgnoreAntiforgeryToken]
 [ResponseCache(Duration = 0, Location = ResponseCacheLocation.None, NoStore = true)]
@@ -20,9 +27,12 @@ public sealed class ErrorModel : PageModel
 
     public string? RequestId { get; private set; }
 
-    public void OnGet(int? status) => Describe(status);
-
-    public void OnPost(int? status) => Describe(status);
+    [NonHandler]
+    public override void OnPageHandlerExecuting(PageHandlerExecutingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Describe(int.TryParse(Request.Query["status"], NumberStyles.None, CultureInfo.InvariantCulture, out var status) ? status : null);
+    }
 
     private void Describe(int? status)
     {
@@ -33,6 +43,15 @@ public sealed class ErrorModel : PageModel
             Heading = "This sign-in request cannot be completed";
             Message = oidc.ErrorDescription ?? "The application sent a request this server cannot accept.";
             ProtocolError = oidc.Error;
+            return;
+        }
+
+        // The server said why it refused or could not serve the request (bad input, a conflict, busy, database unreachable).
+        if (HttpContext.Features.Get<Answer>() is { } answer)
+        {
+            (Heading, Message) = (answer.Title, answer.Detail);
+            var path = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath ?? Request.Path;
+            ProtocolError = path.StartsWith("/connect/", StringComparison.OrdinalIgnoreCase) ? answer.OAuthError : null;
             return;
         }
 
@@ -50,9 +69,25 @@ public sealed class ErrorModel : PageModel
                 Heading = "Access denied";
                 Message = "You do not have permission to see this page.";
                 break;
+            case 405:
+                Heading = "Not allowed here";
+                Message = "This page cannot be used that way. Open it with a link or its form.";
+                break;
+            case 413 or 414 or 431:
+                Heading = "The request is too large";
+                Message = "The address, a field or the request as a whole is longer than this server accepts.";
+                break;
+            case 415:
+                Heading = "Bad request";
+                Message = "The request was sent in a form this page does not read. Go back, reload the page and try again.";
+                break;
             case 429:
                 Heading = "Too many requests";
                 Message = "Please wait a moment and try again.";
+                break;
+            case 503:
+                Heading = "The service is unavailable for a moment";
+                Message = "Please try again in a few seconds.";
                 break;
         }
     }

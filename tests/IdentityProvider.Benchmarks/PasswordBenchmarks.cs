@@ -27,7 +27,7 @@ public class PasswordHashBenchmarks
     private const string Password = "Rainy-Harbour-Lantern-42";
     private readonly ApplicationUser user = new() { UserName = "bench" };
     private readonly PasswordHasher<ApplicationUser> pbkdf2 = new(Options.Create(new PasswordHasherOptions { IterationCount = 210_000 }));
-    private readonly Argon2PasswordHasher argon2 = new(Options.Create(new PasswordPolicyOptions()), Options.Create(new PasswordHasherOptions()));
+    private readonly Argon2PasswordHasher argon2 = new(Options.Create(new PasswordPolicyOptions()), Options.Create(new PasswordHasherOptions()), new PasswordHashGate(Options.Create(new IdentityProvider.Resilience.LimitsOptions())));
     private string pbkdf2Hash = string.Empty;
     private string argon2Hash = string.Empty;
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using IdentityProvider.Data;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Testcontainers.PostgreSql;
 
@@ -17,12 +19,16 @@ public sealed class PostgresServer : IAsyncDisposable
     private static PostgresServer? shared;
 
     private readonly Func<ValueTask> stop;
+    private readonly Func<Task>? pause;
+    private readonly Func<Task>? resume;
 
-    private PostgresServer(string adminConnectionString, string description, Func<ValueTask> stop)
+    private PostgresServer(string adminConnectionString, string description, Func<ValueTask> stop, Func<Task>? pause = null, Func<Task>? resume = null)
     {
         AdminConnectionString = adminConnectionString;
         Description = description;
         this.stop = stop;
+        this.pause = pause;
+        this.resume = resume;
     }
 
     /// <summary>A connection string with the right to create databases.</summary>
@@ -54,6 +60,47 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => stop();
+
+    /// <summary>
+    /// A throwaway server of the caller's own (default settings: 100 connections), which the caller may stop and start
+    /// again to play a database outage without disturbing the shared server. Needs the local PostgreSQL binaries.
+    /// </summary>
+    public static async Task<PostgresServer> StartOwnAsync()
+    {
+        var binaries = FindBinaries() ?? throw new InvalidOperationException(
+            "This test stops and starts a PostgreSQL server of its own and needs the PostgreSQL server binaries (initdb, pg_ctl): " +
+            "on Debian `apt-get install postgresql`.");
+        return await StartLocalAsync(binaries, "-c max_connections=100");
+    }
+
+    /// <summary>Stops an own server (fast shutdown: open connections are closed).</summary>
+    public Task StopServerAsync() => (pause ?? throw new InvalidOperationException("Only a server from StartOwnAsync can be stopped."))();
+
+    /// <summary>Starts an own server again on the same port and data; returns once it accepts connections.</summary>
+    public Task StartServerAsync() => (resume ?? throw new InvalidOperationException("Only a server from StartOwnAsync can be started."))();
+
+    /// <summary>A new database on this server with the real migrations applied.</summary>
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using (var connection = new NpgsqlConnection(AdminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name };
+        var options = new DbContextOptionsBuilder<PostgreSqlDbContext>()
+            .UseNpgsql(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Pooling = false }.ConnectionString).UseOpenIddict().Options;
+        await using (var db = new PostgreSqlDbContext(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        // Without a pool size of its own: the server's default (Database:MaxPoolSize) applies.
+        builder.Remove("Maximum Pool Size");
+        return builder.ConnectionString;
+    }
 
     private static async Task<PostgresServer> StartAsync()
     {
@@ -101,7 +148,7 @@ public sealed class PostgresServer : IAsyncDisposable
         return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")));
     }
 
-    private static async Task<PostgresServer> StartLocalAsync(string binaries)
+    private static async Task<PostgresServer> StartLocalAsync(string binaries, string connections = "-c max_connections=300")
     {
         var root = Directory.CreateTempSubdirectory("idp-pg-");
         var data = Path.Combine(root.FullName, "data");
@@ -115,14 +162,19 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         await RunAsync(Path.Combine(binaries, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], runAs);
-        await RunAsync(
-            Path.Combine(binaries, "pg_ctl"),
-            ["-D", data, "-l", Path.Combine(root.FullName, "server.log"), "-w", "-t", "60", "start", "-o",
-             $"-p {port} -k {root.FullName} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"],
-            runAs);
-
         var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=50";
-        await WaitUntilReadyAsync(connectionString);
+        async Task StartAsync()
+        {
+            await RunAsync(
+                Path.Combine(binaries, "pg_ctl"),
+                ["-D", data, "-l", Path.Combine(root.FullName, "server.log"), "-w", "-t", "60", "start", "-o",
+                 $"-p {port} -k {root.FullName} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off {connections}"],
+                runAs);
+            await WaitUntilReadyAsync(connectionString);
+        }
+
+        await StartAsync();
+        Task PauseAsync() => RunAsync(Path.Combine(binaries, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "-t", "60", "stop"], runAs);
         return new PostgresServer(connectionString, $"local PostgreSQL on port {port}", async () =>
         {
             NpgsqlConnection.ClearAllPools();
@@ -135,7 +187,7 @@ public sealed class PostgresServer : IAsyncDisposable
             {
                 // A leftover temp folder is harmless.
             }
-        });
+        }, PauseAsync, StartAsync);
     }
 
     private static async Task WaitUntilReadyAsync(string connectionString)

@@ -54,11 +54,9 @@ public static class AdminApi
     public static IResult NotFound(string what) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No {what} has that id.");
 
-    /// <summary>Checks paging parameters; null when they are fine.</summary>
-    public static IResult? CheckPaging(int page, int pageSize) =>
-        page < 1 ? Invalid("page", "Pages count from 1.")
-        : pageSize is < 1 or > 200 ? Invalid("pageSize", "Page size is 1 to 200.")
-        : null;
+    /// <summary>Checks paging parameters (see <see cref="Paging"/>); null, with the page to read, when they are fine.</summary>
+    public static IResult? CheckPaging(int page, int pageSize, out Paging paging) =>
+        Paging.Check(page, pageSize, out paging) is { } problem ? Invalid(problem.Field, problem.Message) : null;
 }
 
 /// <summary>Who acts: a staff member's user id, or <c>client …</c> for automation; and whether they act as an administrator.</summary>

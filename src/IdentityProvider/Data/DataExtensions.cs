@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace IdentityProvider.Data;
 
@@ -26,9 +27,22 @@ internal static class DataExtensions
                     "ConnectionStrings__PostgreSql=\"Host=db;Database=identity;Username=identity;Password=...\".");
             }
 
+            var pooled = new NpgsqlConnectionStringBuilder(postgres);
+            if (!HasPoolSize(postgres))
+            {
+                pooled.MaxPoolSize = options.MaxPoolSize;
+            }
+
             builder.Services.AddDbContext<ApplicationDbContext, PostgreSqlDbContext>((services, db) =>
             {
-                db.UseNpgsql(postgres, npgsql => npgsql.CommandTimeout(options.CommandTimeoutSeconds));
+                db.UseNpgsql(pooled.ConnectionString, npgsql =>
+                {
+                    npgsql.CommandTimeout(options.CommandTimeoutSeconds);
+                    if (options.MaxRetryCount > 0)
+                    {
+                        npgsql.ExecutionStrategy(dependencies => new DatabaseRetries(dependencies, options.MaxRetryCount, options.MaxRetryDelay));
+                    }
+                });
                 db.UseOpenIddict();
                 db.AddInterceptors(services.GetRequiredService<ProfileChangeStamp>());
             });
@@ -70,6 +84,12 @@ internal static class DataExtensions
         builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database", tags: ["ready"]);
         return builder;
     }
+
+    /// <summary>Whether the connection string names a pool size itself (under any of Npgsql's spellings).</summary>
+    private static bool HasPoolSize(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", string.Empty, StringComparison.Ordinal))
+            .Any(key => key.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || key.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
 
     private static void EnsureSqliteDirectory(string connectionString, string contentRoot)
     {

@@ -7,6 +7,7 @@ using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using IdentityProvider.Oidc;
 using IdentityProvider.Passwords;
+using IdentityProvider.Resilience;
 using IdentityProvider.SelfService;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +26,7 @@ public static partial class IdentityProviderApplication
         });
 
         builder.AddHosting()
+            .AddResilience()
             .AddData()
             .AddAccount()
             .AddPasswords()
@@ -39,9 +41,11 @@ public static partial class IdentityProviderApplication
 
         var app = builder.Build();
         app.UseHosting();
+        app.UseResilience();
         // Before OpenIddict (in UseAuthentication) sees a preflight: only the protocol endpoints browser apps call.
         app.UseCors();
         app.UseRouting();
+        app.UsePageMethods();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -19,6 +19,7 @@ namespace IdentityProvider.Lockout;
 /// </summary>
 public sealed partial class PasswordVerifier(
     UserManager<ApplicationUser> users,
+    Passwords.PasswordHashGate hashes,
     LockoutCounters counters,
     LockoutPolicyStore policies,
     FamiliarDevices devices,
@@ -82,9 +83,13 @@ public sealed partial class PasswordVerifier(
         }
         else
         {
-            dummyHash ??= users.PasswordHasher.HashPassword(new ApplicationUser(), Guid.NewGuid().ToString("N"));
-            users.PasswordHasher.VerifyHashedPassword(new ApplicationUser(), dummyHash, password);
-            correct = false;
+            // The same work as a known account, waiting for a hash slot the same way (without blocking a thread).
+            correct = await hashes.RunAsync(() =>
+            {
+                dummyHash ??= users.PasswordHasher.HashPassword(new ApplicationUser(), Guid.NewGuid().ToString("N"));
+                users.PasswordHasher.VerifyHashedPassword(new ApplicationUser(), dummyHash, password);
+                return Task.FromResult(false);
+            }, cancellationToken);
         }
 
         if (correct)

@@ -9,6 +9,10 @@ namespace IdentityProvider.Passwords;
 /// Identity's user manager, plus password history: whenever a stored password hash is replaced by a new password,
 /// the old hash is kept (in the same save), and only the newest entries the policy can need are retained.
 /// A rehash of the same password at sign-in is not a new password and is not recorded.
+/// <para>Each password operation (checking, or validating and hashing a new one) holds a slot of the node's
+/// <see cref="PasswordHashGate"/>. A save that loses an optimistic-concurrency race (another request changed the user
+/// first) throws <see cref="DbUpdateConcurrencyException"/> rather than returning a failure that callers could overlook;
+/// it is answered 409 "changed meanwhile, try again". The sign-in's rehash is the exception: losing that race is harmless.</para>
 /// </summary>
 public sealed class ApplicationUserManager(
     IUserStore<ApplicationUser> store,
@@ -21,6 +25,7 @@ public sealed class ApplicationUserManager(
     IServiceProvider services,
     ILogger<UserManager<ApplicationUser>> logger,
     ApplicationDbContext db,
+    PasswordHashGate hashes,
     TimeProvider time)
     : UserManager<ApplicationUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
@@ -65,7 +70,29 @@ public sealed class ApplicationUserManager(
         }
     }
 
+    protected override Task<PasswordVerificationResult> VerifyPasswordAsync(IUserPasswordStore<ApplicationUser> store, ApplicationUser user, string password) =>
+        hashes.RunAsync(() => base.VerifyPasswordAsync(store, user, password), CancellationToken);
+
+    protected override Task<IdentityResult> UpdatePasswordHash(ApplicationUser user, string newPassword, bool validatePassword) =>
+        hashes.RunAsync(() => base.UpdatePasswordHash(user, newPassword, validatePassword), CancellationToken);
+
     protected override async Task<IdentityResult> UpdateUserAsync(ApplicationUser user)
+    {
+        var result = await SaveUserAsync(user);
+        if (result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.ConcurrencyFailure)))
+        {
+            // Nothing was saved; leave no half-applied change in the unit of work for a later save to trip over.
+            await db.Entry(user).ReloadAsync(CancellationToken);
+            if (!rehashing)
+            {
+                throw new DbUpdateConcurrencyException("Another request changed this user first; nothing was saved.");
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<IdentityResult> SaveUserAsync(ApplicationUser user)
     {
         var entry = db.Entry(user);
         var hashChanged = !rehashing && entry.State != EntityState.Detached && entry.Property(u => u.PasswordHash).IsModified

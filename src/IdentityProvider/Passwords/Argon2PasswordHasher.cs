@@ -20,7 +20,7 @@ namespace IdentityProvider.Passwords;
 /// PBKDF2-HMAC-SHA512 at 210,000 iterations costs about 260 ms, and it is memory-hard, which GPUs and ASICs are not
 /// good at. Sign-in is the identity provider's hot path.</para>
 /// </summary>
-internal sealed class Argon2PasswordHasher : IPasswordHasher<ApplicationUser>, IDisposable
+internal sealed class Argon2PasswordHasher : IPasswordHasher<ApplicationUser>
 {
     private const string Prefix = "$argon2id$v=19$";
     private const int SaltLength = 16;
@@ -31,12 +31,13 @@ internal sealed class Argon2PasswordHasher : IPasswordHasher<ApplicationUser>, I
     private readonly int passes;
     private readonly Argon2id algorithm;
 
-    // Each hash holds its memory for its duration: bound how many run at once.
-    private readonly SemaphoreSlim concurrency = new(Math.Max(2, Environment.ProcessorCount * 2));
+    // Each hash holds a core and its memory for its duration: the gate bounds how many run at once on this node.
+    private readonly PasswordHashGate gate;
 
-    public Argon2PasswordHasher(IOptions<PasswordPolicyOptions> options, IOptions<PasswordHasherOptions> legacyOptions)
+    public Argon2PasswordHasher(IOptions<PasswordPolicyOptions> options, IOptions<PasswordHasherOptions> legacyOptions, PasswordHashGate gate)
     {
         ArgumentNullException.ThrowIfNull(options);
+        this.gate = gate;
         memoryKiB = options.Value.Argon2MemoryKiB;
         passes = options.Value.Argon2Passes;
         algorithm = Create(memoryKiB, passes);
@@ -73,7 +74,7 @@ internal sealed class Argon2PasswordHasher : IPasswordHasher<ApplicationUser>, I
     {
         if (!hashedPassword.StartsWith(Prefix, StringComparison.Ordinal))
         {
-            return legacy.VerifyHashedPassword(user, hashedPassword, providedPassword) == PasswordVerificationResult.Failed
+            return gate.Run(() => legacy.VerifyHashedPassword(user, hashedPassword, providedPassword)) == PasswordVerificationResult.Failed
                 ? PasswordVerificationResult.Failed
                 : PasswordVerificationResult.SuccessRehashNeeded;
         }
@@ -94,20 +95,8 @@ internal sealed class Argon2PasswordHasher : IPasswordHasher<ApplicationUser>, I
         return memory < memoryKiB || storedPasses < passes ? PasswordVerificationResult.SuccessRehashNeeded : PasswordVerificationResult.Success;
     }
 
-    public void Dispose() => concurrency.Dispose();
-
-    private byte[] Derive(PasswordBasedKeyDerivationAlgorithm with, string password, byte[] salt)
-    {
-        concurrency.Wait();
-        try
-        {
-            return with.DeriveBytes(password, salt, HashLength);
-        }
-        finally
-        {
-            concurrency.Release();
-        }
-    }
+    private byte[] Derive(PasswordBasedKeyDerivationAlgorithm with, string password, byte[] salt) =>
+        gate.Run(() => with.DeriveBytes(password, salt, HashLength));
 
     private static Argon2id Create(int memoryKiB, int passes) =>
         PasswordBasedKeyDerivationAlgorithm.Argon2id(new Argon2Parameters

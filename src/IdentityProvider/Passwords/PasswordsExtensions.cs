@@ -24,6 +24,7 @@ internal static class PasswordsExtensions
             options.IterationCount = iterations;
         });
 
+        builder.Services.AddSingleton<PasswordHashGate>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IPasswordHasher<ApplicationUser>, Argon2PasswordHasher>());
         builder.Services.AddMemoryCache();
         builder.Services.AddScoped<PasswordPolicyStore>();

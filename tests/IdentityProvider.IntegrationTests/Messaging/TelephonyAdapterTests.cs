@@ -124,7 +124,7 @@ public sealed class TelephonyAdapterTests : IAsyncLifetime
     [Fact]
     public async Task SlowProvider_TimesOut_AsATransientFailure()
     {
-        delay = TimeSpan.FromSeconds(20);
+        delay = TimeSpan.FromSeconds(60);
 
         var error = await Record.ExceptionAsync(() => Webhook().SendAsync(Sms("+14155550123", "x"), CancellationToken.None));
 
@@ -160,10 +160,11 @@ public sealed class TelephonyAdapterTests : IAsyncLifetime
         {
             options.Retry.Delay = TimeSpan.FromMilliseconds(50);
             options.Retry.MaxRetryAttempts = 2;
-            // Roomy enough for a first request on a loaded machine; the slow-provider test waits longer than all of it.
-            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(4);
-            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(8);
-            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(8);
+            // Roomy enough for a first request on a machine running two suites at once (8 s was not); the slow-provider
+            // test's provider waits longer than all of it.
+            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(10);
+            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(25);
+            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(20);
         });
         return services.BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
     }

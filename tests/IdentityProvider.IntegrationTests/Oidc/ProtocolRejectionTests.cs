@@ -108,6 +108,8 @@ public sealed class ProtocolRejectionTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task PromptNone_WithoutASession_ReturnsLoginRequiredToTheClient()
     {
+        // The client must exist whichever test of the class runs first.
+        await EnsurePublicClientAsync();
         var client = new AuthorizationCodeClient(Idp);
         var (_, challenge) = AuthorizationCodeClient.NewPkce();
 

@@ -5,10 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace IdentityProvider.UnitTests.Passwords;
 
-public sealed class Argon2PasswordHasherTests : IDisposable
+public sealed class Argon2PasswordHasherTests
 {
+    private static readonly PasswordHashGate Gate = new(Options.Create(new IdentityProvider.Resilience.LimitsOptions()));
+
     private readonly ApplicationUser user = new() { UserName = "ada" };
-    private readonly Argon2PasswordHasher hasher = new(Options.Create(new PasswordPolicyOptions()), Options.Create(new PasswordHasherOptions()));
+    private readonly Argon2PasswordHasher hasher = new(Options.Create(new PasswordPolicyOptions()), Options.Create(new PasswordHasherOptions()), Gate);
 
     [Fact]
     public void NewHashes_AreArgon2id_WithOwaspSettings_AndASaltEachTime()
@@ -58,12 +60,11 @@ public sealed class Argon2PasswordHasherTests : IDisposable
     [Fact]
     public void WeakerArgon2Settings_AskForARehash()
     {
-        using var weak = new Argon2PasswordHasher(Options.Create(new PasswordPolicyOptions()), Options.Create(new PasswordHasherOptions()));
-        var stronger = new Argon2PasswordHasher(Options.Create(new PasswordPolicyOptions { Argon2MemoryKiB = 32_768, Argon2Passes = 3 }), Options.Create(new PasswordHasherOptions()));
+        var weak = new Argon2PasswordHasher(Options.Create(new PasswordPolicyOptions()), Options.Create(new PasswordHasherOptions()), Gate);
+        var stronger = new Argon2PasswordHasher(Options.Create(new PasswordPolicyOptions { Argon2MemoryKiB = 32_768, Argon2Passes = 3 }), Options.Create(new PasswordHasherOptions()), Gate);
         var hash = weak.HashPassword(user, "Rainy-Harbour-Lantern-42");
 
         Assert.Equal(PasswordVerificationResult.SuccessRehashNeeded, stronger.VerifyHashedPassword(user, hash, "Rainy-Harbour-Lantern-42"));
-        stronger.Dispose();
     }
 
     [Theory]
@@ -72,6 +73,4 @@ public sealed class Argon2PasswordHasherTests : IDisposable
     [InlineData("$argon2id$v=19$garbage")]
     public void MalformedHashes_FailToVerify(string stored) =>
         Assert.Equal(PasswordVerificationResult.Failed, hasher.VerifyHashedPassword(user, stored, "anything"));
-
-    public void Dispose() => hasher.Dispose();
 }

@@ -22,7 +22,7 @@ internal static class AuditApi
         int pageSize = 50,
         CancellationToken cancellationToken = default)
     {
-        if (AdminApi.CheckPaging(page, pageSize) is { } problem)
+        if (AdminApi.CheckPaging(page, pageSize, out var paging) is { } problem)
         {
             return problem;
         }
@@ -35,7 +35,7 @@ internal static class AuditApi
 
         var query = filter.Apply(db.Set<IdentityProvider.Audit.AuditEvent>().AsNoTracking());
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderByDescending(e => e.Id).Skip((page - 1) * pageSize).Take(pageSize)
+        var items = await query.OrderByDescending(e => e.Id).Skip(paging.Skip).Take(pageSize)
             .Select(e => new AuditEventView(e.Id, e.Time, e.EventType, e.UserId, e.Outcome, e.Reason, e.Method, e.ClientIp, e.UserAgent)).ToListAsync(cancellationToken);
         return Results.Ok(new Paged<AuditEventView>(items, page, pageSize, total));
     }

@@ -48,8 +48,9 @@ public sealed class IndexModel(ApplicationDbContext db) : PageModel
             return Page();
         }
 
-        PageNumber = Math.Max(1, PageNumber);
-        var rows = await query.OrderByDescending(e => e.Id).Skip((PageNumber - 1) * PageSize).Take(PageSize + 1).ToListAsync(HttpContext.RequestAborted);
+        var paging = Paging.Clamp(PageNumber, PageSize);
+        PageNumber = paging.Page;
+        var rows = await query.OrderByDescending(e => e.Id).Skip(paging.Skip).Take(PageSize + 1).ToListAsync(HttpContext.RequestAborted);
         HasMore = rows.Count > PageSize;
         Events = rows.Take(PageSize).ToList();
         return Page();

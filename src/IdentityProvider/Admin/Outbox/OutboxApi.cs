@@ -11,7 +11,7 @@ internal static class OutboxApi
     {
         outbox.MapGet("/", async (OutboxQueries queries, string status = "deadlettered", int page = 1, int pageSize = 50, CancellationToken ct = default) =>
         {
-            if (AdminApi.CheckPaging(page, pageSize) is { } problem)
+            if (AdminApi.CheckPaging(page, pageSize, out var paging) is { } problem)
             {
                 return problem;
             }
@@ -23,7 +23,7 @@ internal static class OutboxApi
 
             var summary = await queries.SummaryAsync(ct);
             var total = wanted switch { OutboxStatus.Pending => summary.Pending, OutboxStatus.Sent => summary.Sent, _ => summary.DeadLettered };
-            var items = await queries.ListAsync(wanted, (page - 1) * pageSize, pageSize, ct);
+            var items = await queries.ListAsync(wanted, paging.Skip, pageSize, ct);
             return Results.Ok(new Paged<OutboxMessageView>(
                 [.. items.Select(m => new OutboxMessageView(m.Id, m.Channel.ToString(), m.Template, IndexModel.Recipient(m), m.Attempts, DateTimeOffset.FromUnixTimeMilliseconds(m.CreatedAt), m.LastError))],
                 page, pageSize, total));

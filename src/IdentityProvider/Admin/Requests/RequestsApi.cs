@@ -20,7 +20,7 @@ internal static class RequestsApi
 
     private static async Task<IResult> ListAsync(ApplicationDbContext db, string? status = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
     {
-        if (AdminApi.CheckPaging(page, pageSize) is { } problem)
+        if (AdminApi.CheckPaging(page, pageSize, out var paging) is { } problem)
         {
             return problem;
         }
@@ -43,7 +43,7 @@ internal static class RequestsApi
         }
 
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderBy(r => r.CreatedAt).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        var items = await query.OrderBy(r => r.CreatedAt).Skip(paging.Skip).Take(pageSize).ToListAsync(cancellationToken);
         return Results.Ok(new Paged<HelpdeskRequestView>([.. items.Select(View)], page, pageSize, total));
     }
 

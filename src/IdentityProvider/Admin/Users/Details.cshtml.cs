@@ -168,7 +168,7 @@ public sealed class DetailsModel(
 
     private async Task<IActionResult?> LoadAsync()
     {
-        var found = Id.Length is > 0 and <= 450 ? await users.FindByIdAsync(Id) : null;
+        var found = Id is { Length: > 0 and <= 450 } ? await users.FindByIdAsync(Id) : null;
         if (found is null)
         {
             return NotFound();

@@ -34,9 +34,10 @@ public sealed class IndexModel(ApplicationDbContext db, TimeProvider time) : Pag
 
         var users = UserSearch.Filter(db.Users.AsNoTracking(), Query);
         Total = await users.CountAsync(HttpContext.RequestAborted);
-        PageNumber = Math.Clamp(PageNumber, 1, Pages);
+        var paging = Paging.Clamp(Math.Min(PageNumber, Pages), PageSize);
+        PageNumber = paging.Page;
         Rows = await users.OrderBy(u => u.NormalizedUserName).ThenBy(u => u.Id)
-            .Skip((PageNumber - 1) * PageSize).Take(PageSize)
+            .Skip(paging.Skip).Take(PageSize)
             .Select(u => new UserRow(u.Id, u.UserName!, (u.GivenName ?? string.Empty) + " " + (u.FamilyName ?? string.Empty), u.Email, u.IsEnabled, u.LockoutEnd))
             .ToListAsync(HttpContext.RequestAborted);
         return Page();

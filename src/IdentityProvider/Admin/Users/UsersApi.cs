@@ -57,7 +57,7 @@ internal static class UsersApi
 
     private static async Task<IResult> ListAsync(ApplicationDbContext db, string? q = null, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
     {
-        if (AdminApi.CheckPaging(page, pageSize) is { } problem)
+        if (AdminApi.CheckPaging(page, pageSize, out var paging) is { } problem)
         {
             return problem;
         }
@@ -69,7 +69,7 @@ internal static class UsersApi
 
         var query = UserSearch.Filter(db.Users.AsNoTracking(), q);
         var total = await query.CountAsync(cancellationToken);
-        var items = await query.OrderBy(u => u.NormalizedUserName).ThenBy(u => u.Id).Skip((page - 1) * pageSize).Take(pageSize)
+        var items = await query.OrderBy(u => u.NormalizedUserName).ThenBy(u => u.Id).Skip(paging.Skip).Take(pageSize)
             .Select(u => new UserSummary(u.Id, u.UserName!, u.Email, u.GivenName, u.FamilyName, u.IsEnabled)).ToListAsync(cancellationToken);
         return Results.Ok(new Paged<UserSummary>(items, page, pageSize, total));
     }

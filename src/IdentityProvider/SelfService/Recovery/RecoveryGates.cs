@@ -63,26 +63,21 @@ public sealed class RecoveryGates(
     {
         ArgumentNullException.ThrowIfNull(journey);
         ArgumentNullException.ThrowIfNull(user);
-        journey.PendingMethod = method;
-        journey.PendingCodeId = null;
-        journey.PendingCodeSentAt = null;
-        journey.PendingQuestions = string.Empty;
-        audit.Add(AuditEventTypes.RecoveryGateStarted, user.Id, AuditLog.Success, Reason(journey), method.ToString());
-
-        switch (method)
+        if (method is RecoveryMethod.AlternateEmail or RecoveryMethod.MobileCall or RecoveryMethod.OfficeCall
+            || (method == RecoveryMethod.MobileText && journey.MobileNumberConfirmed))
         {
-            case RecoveryMethod.AlternateEmail:
-            case RecoveryMethod.MobileCall:
-            case RecoveryMethod.OfficeCall:
-                return await SendCodeAsync(journey, user, cancellationToken);
-            case RecoveryMethod.MobileText when journey.MobileNumberConfirmed:
-                return await SendCodeAsync(journey, user, cancellationToken);
-            case RecoveryMethod.SecurityQuestions:
-                await PickQuestionsAsync(journey, user, cancellationToken);
-                break;
+            audit.Add(AuditEventTypes.RecoveryGateStarted, user.Id, AuditLog.Success, Reason(journey), method.ToString());
+            return await SendCodeAsync(journey, user, method, cancellationToken);
+        }
+
+        Open(journey, method);
+        if (method == RecoveryMethod.SecurityQuestions)
+        {
+            await PickQuestionsAsync(journey, user, cancellationToken);
         }
 
         await journeys.SaveAsync(journey, cancellationToken);
+        await AuditAsync(AuditEventTypes.RecoveryGateStarted, user, AuditLog.Success, Reason(journey), method, cancellationToken);
         return GateResult.Ready;
     }
 
@@ -103,8 +98,7 @@ public sealed class RecoveryGates(
             return await FailAsync(journey, user, "wrong-phone-number", cancellationToken);
         }
 
-        journey.MobileNumberConfirmed = true;
-        return await SendCodeAsync(journey, user, cancellationToken);
+        return await SendCodeAsync(journey, user, RecoveryMethod.MobileText, cancellationToken, confirmsMobileNumber: true);
     }
 
     /// <summary>"Send again": a new code (the old one stops working), no sooner than <see cref="ResendAfter"/>.</summary>
@@ -117,7 +111,7 @@ public sealed class RecoveryGates(
             return new GateResult(GateStatus.TooSoon);
         }
 
-        return await SendCodeAsync(journey, user, cancellationToken);
+        return journey.PendingMethod is { } method ? await SendCodeAsync(journey, user, method, cancellationToken) : new GateResult(GateStatus.CodeSpent);
     }
 
     public async Task<GateResult> VerifyCodeAsync(RecoveryJourney journey, ApplicationUser user, string? code, CancellationToken cancellationToken = default)
@@ -176,15 +170,21 @@ public sealed class RecoveryGates(
         return await FailAsync(journey, user, "wrong-answers", cancellationToken);
     }
 
-    private async Task<GateResult> SendCodeAsync(RecoveryJourney journey, ApplicationUser user, CancellationToken cancellationToken)
+    /// <summary>
+    /// Counts the attempt first (the throttle saves at once, so nothing of the journey may be pending yet), then opens the
+    /// gate, issues the code and queues its message in one save with the journey. When a parallel request changed the
+    /// journey first (a double click), that save is refused and nothing is sent twice.
+    /// </summary>
+    private async Task<GateResult> SendCodeAsync(RecoveryJourney journey, ApplicationUser user, RecoveryMethod method, CancellationToken cancellationToken, bool confirmsMobileNumber = false)
     {
-        var method = journey.PendingMethod ?? throw new InvalidOperationException("No gate is open.");
         var kind = method == RecoveryMethod.AlternateEmail ? RecoveryThrottle.Email : RecoveryThrottle.Gate(method);
         if (await throttle.RecordAsync(user.Id, kind, user.Id, cancellationToken) is { } blocked)
         {
             return new GateResult(GateStatus.Blocked, blocked);
         }
 
+        Open(journey, method);
+        journey.MobileNumberConfirmed |= confirmsMobileNumber;
         var (id, code) = await codes.IssueAsync(user.Id, Purpose(method), cancellationToken);
         var culture = CultureInfo.CurrentUICulture;
         _ = method switch
@@ -199,6 +199,14 @@ public sealed class RecoveryGates(
         journey.PendingCodeSentAt = time.GetUtcNow().ToUnixTimeMilliseconds();
         await journeys.SaveAsync(journey, cancellationToken);
         return GateResult.Ready;
+    }
+
+    private static void Open(RecoveryJourney journey, RecoveryMethod method)
+    {
+        journey.PendingMethod = method;
+        journey.PendingCodeId = null;
+        journey.PendingCodeSentAt = null;
+        journey.PendingQuestions = string.Empty;
     }
 
     private async Task PickQuestionsAsync(RecoveryJourney journey, ApplicationUser user, CancellationToken cancellationToken)
@@ -219,15 +227,20 @@ public sealed class RecoveryGates(
         return await journeys.SaveAsync(journey, cancellationToken) ? new GateResult(GateStatus.Passed) : new GateResult(GateStatus.AlreadyUsed);
     }
 
+    /// <summary>
+    /// Saves the journey's change, then audits the failure on its own, so a parallel request that changed the journey
+    /// first cannot take the audit event down with the refused save.
+    /// </summary>
     private async Task<GateResult> FailAsync(RecoveryJourney journey, ApplicationUser user, string why, CancellationToken cancellationToken, bool spent = false)
     {
-        audit.Add(AuditEventTypes.RecoveryGateFailed, user.Id, AuditLog.Failure, why, journey.PendingMethod?.ToString());
+        var method = journey.PendingMethod;
         if (spent)
         {
             journey.PendingCodeId = null;
         }
 
         await journeys.SaveAsync(journey, cancellationToken);
+        await AuditAsync(AuditEventTypes.RecoveryGateFailed, user, AuditLog.Failure, why, method, cancellationToken);
         if (await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken) is { } blocked)
         {
             return new GateResult(GateStatus.Blocked, blocked);
@@ -238,10 +251,17 @@ public sealed class RecoveryGates(
 
     private async Task<GateResult> NoteAsync(RecoveryJourney journey, ApplicationUser user, string why, GateStatus status, CancellationToken cancellationToken)
     {
-        audit.Add(AuditEventTypes.RecoveryGateFailed, user.Id, AuditLog.Failure, why, journey.PendingMethod?.ToString());
+        var method = journey.PendingMethod;
         journey.PendingCodeId = null;
         await journeys.SaveAsync(journey, cancellationToken);
+        await AuditAsync(AuditEventTypes.RecoveryGateFailed, user, AuditLog.Failure, why, method, cancellationToken);
         return new GateResult(status);
+    }
+
+    private async Task AuditAsync(string eventType, ApplicationUser user, string outcome, string reason, RecoveryMethod? method, CancellationToken cancellationToken)
+    {
+        audit.Add(eventType, user.Id, outcome, reason, method?.ToString());
+        await audit.SaveAsync(cancellationToken);
     }
 
     private static string Reason(RecoveryJourney journey) => journey.Reason == RecoveryReason.Unlock ? "unlock" : "forgot-password";
