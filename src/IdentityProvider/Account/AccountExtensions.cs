@@ -52,6 +52,8 @@ internal static class AccountExtensions
             cookie.LoginPath = "/Account/Login";
         });
         builder.Services.AddScoped<PasswordChanger>();
+        builder.Services.AddScoped<ReturnUrls>();
+        builder.Services.AddSingleton<TemporaryPasswords>();
         builder.Services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(5));
         builder.Services.AddAntiforgery(options =>
         {

@@ -13,7 +13,8 @@ namespace IdentityProvider.Account;
 /// Only the short-lived pending cookie from the sign-in page gets here; no session or token exists until the new
 /// password is set.
 /// </summary>
-public sealed class ForcedChangeModel(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn, PasswordChanger changer) : PageModel
+public sealed class ForcedChangeModel(
+    UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn, PasswordChanger changer, TemporaryPasswords temporaryPasswords) : PageModel
 {
     [BindProperty]
     public Passwords.NewPasswordInput Input { get; set; } = new();
@@ -62,8 +63,9 @@ public sealed class ForcedChangeModel(UserManager<ApplicationUser> users, SignIn
         var result = await HttpContext.AuthenticateAsync(PendingPasswordChange.Scheme);
         var userId = result.Principal?.FindFirst(Claims.Subject)?.Value;
         var user = userId is null ? null : await users.FindByIdAsync(userId);
-        if (user is null || !user.IsEnabled)
+        if (user is null || !user.IsEnabled || temporaryPasswords.HasExpired(user))
         {
+            // An expired temporary password goes back to the sign-in page, which says so to whoever types it.
             return null;
         }
 

@@ -17,7 +17,7 @@ public sealed class VerifyModel(UserManager<ApplicationUser> users, Authenticato
     public string? ReturnUrl { get; set; }
 
     [BindProperty]
-    [StringLength(1024, ErrorMessage = "That is too long.")]
+    [Passwords.PasswordLength]
     public string? Secret { get; set; }
 
     public bool UsesApp { get; private set; }

@@ -108,7 +108,7 @@ internal sealed class SmtpEmailSender(IOptions<MessagingOptions> options, IOptio
 }
 
 /// <summary>Every channel into the database mailbox shown at /dev/mailbox (embedded default only).</summary>
-internal sealed class DevMailboxSender(IServiceScopeFactory scopes, TimeProvider time) : IMessageSender
+internal sealed class DevMailboxSender(IServiceScopeFactory scopes, OutboxBodies bodies, TimeProvider time) : IMessageSender
 {
     public bool CanSend(MessageChannel channel) => true;
 
@@ -122,8 +122,8 @@ internal sealed class DevMailboxSender(IServiceScopeFactory scopes, TimeProvider
             Channel = message.Channel,
             Recipient = message.Recipient,
             Subject = message.Subject,
-            TextBody = message.TextBody,
-            HtmlBody = message.HtmlBody,
+            TextBody = bodies.Seal(message.TextBody),
+            HtmlBody = bodies.SealOrNull(message.HtmlBody),
             ReceivedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
         });
         await db.SaveChangesAsync(cancellationToken);

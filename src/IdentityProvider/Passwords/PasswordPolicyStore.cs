@@ -32,6 +32,13 @@ public sealed class PasswordPolicyStore(
         return policy;
     }
 
+    /// <summary>The policy this node has cached, if any (for synchronous checks; see <see cref="PasswordLength"/>).</summary>
+    public static EffectivePasswordPolicy? Cached(IMemoryCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return cache.TryGetValue(CacheKey, out EffectivePasswordPolicy? cached) ? cached : null;
+    }
+
     /// <summary>Forgets the cached policy on this node (after an administrator changed it here).</summary>
     public void Invalidate() => cache.Remove(CacheKey);
 

@@ -13,6 +13,8 @@ public sealed class StartupSafetyTests
         "--urls=http://127.0.0.1:0",
         $"--contentRoot={SourceTree.ProjectDirectory}",
         "--ConnectionStrings:PostgreSql=Host=127.0.0.1;Database=unused",
+        "--Oidc:Issuer=https://id.example.org/",
+        "--DataProtection:AllowUnprotectedKeyRing=true",
     ];
 
     [Fact]
