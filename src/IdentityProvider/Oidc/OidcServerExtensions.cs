@@ -71,7 +71,7 @@ internal static class OidcServerExtensions
                     .SetRefreshTokenReuseLeeway(options.RefreshTokenReuseLeeway);
 
                 server.AddSigningKey(signingKey).AddEncryptionKey(encryptionKey);
-                server.AddEventHandler(TokenAudit.SignIn).AddEventHandler(TokenAudit.TokenResponse);
+                server.AddEventHandler(TokenAudit.SignIn).AddEventHandler(TokenAudit.TokenResponse).AddEventHandler(IssuerAsBaseUri.Descriptor);
 
                 // Access tokens are signed JWTs that any API can validate from the JWKS document.
                 server.DisableAccessTokenEncryption();
