@@ -14,9 +14,12 @@ namespace IdentityProvider.Oidc;
 /// </summary>
 internal sealed class TokenAudit(AuditLog audit) : IOpenIddictServerHandler<ProcessSignInContext>, IOpenIddictServerHandler<ApplyTokenResponseContext>
 {
-    /// <summary>After OpenIddict's own sign-in handlers, so only what is really issued is recorded.</summary>
+    /// <summary>
+    /// After OpenIddict's handlers that generate the tokens and attach them, before those that write the response (order
+    /// 500,000, which end the sign-in), so only what is really issued is recorded.
+    /// </summary>
     public static OpenIddictServerHandlerDescriptor SignIn { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
-        .UseScopedHandler<TokenAudit>().SetOrder(int.MaxValue - 100_000).SetType(OpenIddictServerHandlerType.Custom).Build();
+        .UseScopedHandler<TokenAudit>().SetOrder(400_000).SetType(OpenIddictServerHandlerType.Custom).Build();
 
     public static OpenIddictServerHandlerDescriptor TokenResponse { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
         .UseScopedHandler<TokenAudit>().SetOrder(int.MinValue + 100_000).SetType(OpenIddictServerHandlerType.Custom).Build();
