@@ -49,7 +49,6 @@ internal static class CookieSecurity
         {
             // None leaves each cookie's own choice (Secure on HTTPS requests); Always forces it on every cookie.
             options.Secure = secure ? CookieSecurePolicy.Always : CookieSecurePolicy.None;
-            options.MinimumSameSitePolicy = SameSiteMode.Lax;
         });
         builder.Services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>>(new AuthenticationCookieNames(names));
         builder.Services.PostConfigure<AntiforgeryOptions>(options => options.Cookie.Name = names.For(options.Cookie.Name ?? "idp.antiforgery"));

@@ -17,9 +17,12 @@ public sealed class PasswordPolicyOptions
     [Range(8, 128)]
     public int MinimumLength { get; set; } = 12;
 
-    /// <summary>Most characters a password may have. Default 256.</summary>
+    /// <summary>
+    /// Most characters a password may have, on every path where one is typed (see <see cref="PasswordLengthAttribute"/>).
+    /// Default 128 (OWASP ASVS 4.0.3, 2.1.2: at least 64 allowed, more than 128 refused).
+    /// </summary>
     [Range(16, 1024)]
-    public int MaximumLength { get; set; } = 256;
+    public int MaximumLength { get; set; } = 128;
 
     /// <summary>Require three of the four character classes (lower case, upper case, digits, symbols). Default off.</summary>
     public bool RequireCharacterClasses { get; set; }

@@ -107,7 +107,7 @@ public sealed class PasswordPolicyInput
     public int MinimumLength { get; set; } = 12;
 
     [Range(16, 1024, ErrorMessage = "The longest password is 16 to 1,024 characters.")]
-    public int MaximumLength { get; set; } = 256;
+    public int MaximumLength { get; set; } = 128;
 
     public bool RequireCharacterClasses { get; set; }
 
