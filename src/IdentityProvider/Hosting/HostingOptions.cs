@@ -33,6 +33,13 @@ public sealed class HostingOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        var hsts = new List<ValidationResult>();
+        Validator.TryValidateObject(Hsts, new ValidationContext(Hsts), hsts, validateAllProperties: true);
+        foreach (var problem in hsts)
+        {
+            yield return new ValidationResult("Hosting:Hsts: " + problem.ErrorMessage, [nameof(Hsts)]);
+        }
+
         foreach (var proxy in KnownProxies.Where(p => !IPAddress.TryParse(p, out _)))
         {
             yield return new ValidationResult($"Hosting:KnownProxies has '{proxy}', which is not an IP address.", [nameof(KnownProxies)]);
