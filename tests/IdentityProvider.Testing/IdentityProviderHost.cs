@@ -9,6 +9,8 @@ namespace IdentityProvider.Testing;
 /// <summary>
 /// The real identity provider on a real loopback port (Kestrel), configured like production except for
 /// plain HTTP: PostgreSQL, key files, no automatic migration (the test database is cloned from a migrated template).
+/// Over plain HTTP, clients (HttpClient's cookie container, browsers on http://localhost) do not send <c>Secure</c>
+/// cookies back, so the host turns <c>Hosting:SecureCookies</c> off; the production default has its own test.
 /// </summary>
 public sealed class IdentityProviderHost : IAsyncDisposable
 {
@@ -47,6 +49,7 @@ public sealed class IdentityProviderHost : IAsyncDisposable
             ["Demo:PublicOrigin"] = baseAddress.GetLeftPart(UriPartial.Authority),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Messaging:UseDevMailbox"] = "true",
+            ["Hosting:SecureCookies"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

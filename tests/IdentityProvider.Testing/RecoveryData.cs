@@ -77,14 +77,9 @@ public static class RecoveryData
         store.Invalidate();
     }
 
-    /// <summary>The messages queued for a recipient, newest first.</summary>
-    public static async Task<List<OutboxMessage>> MessagesToAsync(IdentityProviderHost host, string recipient)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        await using var scope = host.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
-        return await db.Set<OutboxMessage>().AsNoTracking().Where(m => m.Recipient == recipient).OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).ToListAsync();
-    }
+    /// <summary>The messages queued for a recipient, newest first, with their bodies in clear (see <see cref="SentMessages"/>).</summary>
+    public static Task<List<OutboxMessage>> MessagesToAsync(IdentityProviderHost host, string recipient) =>
+        SentMessages.ReadAsync(host, messages => messages.Where(m => m.Recipient == recipient).OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id));
 
     /// <summary>The code in the newest message to <paramref name="recipient"/> (email, text or call script).</summary>
     public static async Task<string> LatestCodeAsync(IdentityProviderHost host, string recipient)

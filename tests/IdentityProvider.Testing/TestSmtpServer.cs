@@ -14,11 +14,16 @@ namespace IdentityProvider.Testing;
 /// </summary>
 public sealed class TestSmtpServer : IAsyncDisposable
 {
+    private static readonly ConcurrentDictionary<TestSmtpServer, bool> Servers = new();
     private readonly ConcurrentQueue<MimeMessage> received = new();
     private SmtpServer.SmtpServer? server;
     private CancellationTokenSource? stop;
 
-    public TestSmtpServer(int? port = null) => Port = port ?? Ports.Free();
+    public TestSmtpServer(int? port = null)
+    {
+        Port = port ?? Ports.Free();
+        Servers[this] = true;
+    }
 
     public int Port { get; }
 
@@ -26,6 +31,13 @@ public sealed class TestSmtpServer : IAsyncDisposable
     public int? RefuseWith { get; set; }
 
     public IReadOnlyCollection<MimeMessage> Received => received;
+
+    /// <summary>The email a test SMTP server of this process received for outbox message <paramref name="outboxId"/> (its <c>X-Outbox-Id</c>).</summary>
+    public static MimeMessage? Delivered(Guid outboxId)
+    {
+        var id = outboxId.ToString("D");
+        return Servers.Keys.SelectMany(server => server.received).FirstOrDefault(message => message.Headers["X-Outbox-Id"] == id);
+    }
 
     public static async Task<TestSmtpServer> StartAsync()
     {
@@ -78,7 +90,11 @@ public sealed class TestSmtpServer : IAsyncDisposable
         return [.. received];
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Servers.TryRemove(this, out _);
+    }
 
     private async Task WaitUntilListeningAsync()
     {

@@ -62,6 +62,8 @@ internal static class AccountExtensions
             cookie.LoginPath = "/Account/Login";
         });
         builder.Services.AddScoped<PasswordChanger>();
+        builder.Services.AddScoped<ReturnUrls>();
+        builder.Services.AddSingleton<TemporaryPasswords>();
         builder.Services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "idp.antiforgery";

@@ -26,6 +26,7 @@ public sealed partial class ChangePasswordModel(
     PasswordVerifier verifier,
     PasswordChanger changer,
     IOpenIddictApplicationManager applications,
+    ReturnUrls returnUrls,
     ILogger<ChangePasswordModel> logger) : PageModel
 {
     [BindProperty]
@@ -154,8 +155,7 @@ public sealed partial class ChangePasswordModel(
         }
 
         var application = string.IsNullOrEmpty(ClientId) || ClientId.Length > 200 ? null : await applications.FindByClientIdAsync(ClientId);
-        if (application is null || string.IsNullOrEmpty(ReturnUri) || ReturnUri.Length > 2000
-            || !await applications.ValidateRedirectUriAsync(application, ReturnUri))
+        if (application is null || !await returnUrls.IsRegisteredAsync(ReturnUri, ClientId, HttpContext.RequestAborted))
         {
             InvalidRequest = "This link to change your password is not valid: the application or its return address is not registered here. Go back to the application and try again.";
             ReturnUri = null;
@@ -186,7 +186,7 @@ public sealed partial class ChangePasswordModel(
 public sealed class ChangePasswordInput : Passwords.NewPasswordInput
 {
     [Required(ErrorMessage = "Enter your current password.")]
-    [StringLength(1024, ErrorMessage = "The current password is too long.")]
+    [Passwords.PasswordLength]
     [DataType(DataType.Password)]
     [Display(Name = "Current password")]
     public string CurrentPassword { get; set; } = string.Empty;

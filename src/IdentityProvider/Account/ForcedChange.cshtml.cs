@@ -13,7 +13,8 @@ namespace IdentityProvider.Account;
 /// Only the short-lived pending cookie from the sign-in page gets here; no session or token exists until the new
 /// password is set.
 /// </summary>
-public sealed class ForcedChangeModel(UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn, PasswordChanger changer) : PageModel
+public sealed class ForcedChangeModel(
+    UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn, PasswordChanger changer, TemporaryPasswords temporaryPasswords) : PageModel
 {
     [BindProperty]
     public Passwords.NewPasswordInput Input { get; set; } = new();
@@ -63,9 +64,11 @@ public sealed class ForcedChangeModel(UserManager<ApplicationUser> users, SignIn
         var userId = result.Principal?.FindFirst(Claims.Subject)?.Value;
         var user = userId is null ? null : await users.FindByIdAsync(userId);
         var stamp = result.Principal?.FindFirst(PendingPasswordChange.StampClaim)?.Value;
-        if (user is null || !user.IsEnabled || stamp is null || !string.Equals(stamp, user.SecurityStamp, StringComparison.Ordinal))
+        if (user is null || !user.IsEnabled || stamp is null || !string.Equals(stamp, user.SecurityStamp, StringComparison.Ordinal)
+            || temporaryPasswords.HasExpired(user))
         {
-            // Gone, disabled, or its credentials changed since the password was verified: sign in again.
+            // Gone, disabled, its credentials changed since the password was verified, or an expired temporary
+            // password (the sign-in page says so to whoever types it): sign in again.
             return null;
         }
 

@@ -20,6 +20,8 @@ public sealed partial class LoginModel(
     RequestThrottle throttle,
     Passwords.PasswordPolicyStore policies,
     SelfService.SecurityInfo.RegistrationCheck registration,
+    TemporaryPasswords temporaryPasswords,
+    Audit.AuditLog audit,
     TimeProvider time,
     ILogger<LoginModel> logger) : PageModel
 {
@@ -64,6 +66,13 @@ public sealed partial class LoginModel(
         var result = await verifier.VerifyAsync(HttpContext, Input.UserName, Input.Password);
         switch (result.Status)
         {
+            case PasswordVerificationStatus.Succeeded when temporaryPasswords.HasExpired(result.User!):
+                // Only someone who typed the right temporary password learns that it expired; no session, no token.
+                await audit.WriteAsync(Audit.AuditEventTypes.SignInFailed, result.User!.Id, Audit.AuditLog.Failure, "temporary-password-expired");
+                ModelState.AddModelError(string.Empty, TemporaryPasswords.ExpiredMessage);
+                Input.Password = string.Empty;
+                return Page();
+
             case PasswordVerificationStatus.Succeeded when await ChangeRequiredAsync(result.User!) is { } reason:
                 // No session and no token until a new password is chosen.
                 await HttpContext.SignInAsync(PendingPasswordChange.Scheme, new ClaimsPrincipal(new ClaimsIdentity(
@@ -148,7 +157,7 @@ public sealed class LoginInput
     public string UserName { get; set; } = string.Empty;
 
     [Required(ErrorMessage = "Enter your password.")]
-    [StringLength(256, ErrorMessage = "The password is too long.")]
+    [Passwords.PasswordLength]
     [DataType(DataType.Password)]
     [Display(Name = "Password")]
     public string Password { get; set; } = string.Empty;

@@ -83,9 +83,9 @@ public sealed class PasswordChanger(
             return result;
         }
 
-        if (user.MustChangePassword)
+        if (user.MustChangePassword || user.TemporaryPasswordExpiresAt is not null)
         {
-            user.MustChangePassword = false;
+            (user.MustChangePassword, user.TemporaryPasswordExpiresAt) = (false, null);
             await users.UpdateAsync(user);
         }
 

@@ -28,7 +28,7 @@ public static class AdminApi
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup(Prefix).WithTags("Administration").DisableAntiforgery();
+        var api = app.MapGroup(Prefix).WithTags("Administration").DisableAntiforgery().AddEndpointFilter(new ApiDenialAudit());
         Users.UsersApi.Map(api.MapGroup("/users").AddEndpointFilter(new ScopeFilter(UsersScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Users"));
         Groups.GroupsApi.Map(api.MapGroup("/groups").AddEndpointFilter(new ScopeFilter(UsersScope, AdminRoles.Administrator)).WithTags("Groups"));
         Audit.AuditApi.Map(api.MapGroup("/audit").AddEndpointFilter(new ScopeFilter(AuditScope, AdminRoles.Administrator, AdminRoles.Auditor)).WithTags("Audit"));
@@ -59,8 +59,11 @@ public static class AdminApi
         Paging.Check(page, pageSize, out paging) is { } problem ? Invalid(problem.Field, problem.Message) : null;
 }
 
-/// <summary>Who acts: a staff member's user id, or <c>client …</c> for automation; and whether they act as an administrator.</summary>
-public sealed record AdminActor(string Id, bool IsAdministrator);
+/// <summary>
+/// Who acts: a staff member's user id, or <c>client …</c> for automation; whether they act as an administrator or as the
+/// helpdesk (see <see cref="Users.StaffPermissions"/> for what each may do).
+/// </summary>
+public sealed record AdminActor(string Id, bool IsAdministrator, bool IsHelpdesk = false);
 
 /// <summary>A page of results, as every list operation answers.</summary>
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
@@ -110,8 +113,9 @@ internal sealed class ScopeFilter(string scope, params string[] roles) : IEndpoi
         // Automation (a client's own token) acts with the area's full rights; a person acts with their roles.
         var actor = staff is null
             ? new AdminActor("client " + subject, IsAdministrator: true)
-            : new AdminActor(staff.Id, held.Contains(AdminRoles.Administrator));
+            : new AdminActor(staff.Id, held.Contains(AdminRoles.Administrator), held.Contains(AdminRoles.Helpdesk));
         http.Items[AdminApi.CallerItem] = actor;
+        http.Items[IdentityProvider.Audit.AuditLog.ActorItem] = actor.Id;
         return await next(context);
     }
 

@@ -3,7 +3,11 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace IdentityProvider.Audit;
 
-/// <summary>One security-relevant step: who, what, from where, and how it ended. Never secrets, codes or passwords.</summary>
+/// <summary>
+/// One security-relevant step: what happened, to which account (<see cref="UserId"/>), who did it
+/// (<see cref="ActorId"/>), from where (client IP, user agent), in which request (<see cref="TraceId"/>), and how it
+/// ended. Never secrets, codes, passwords or tokens.
+/// </summary>
 public sealed class AuditEvent
 {
     public long Id { get; set; }
@@ -13,8 +17,17 @@ public sealed class AuditEvent
     /// <summary>What happened, e.g. <c>sign-in.failed</c> (see <see cref="AuditEventTypes"/>).</summary>
     public string EventType { get; set; } = string.Empty;
 
-    /// <summary>The account the event is about, when known.</summary>
+    /// <summary>The account the event is about (the target), when known.</summary>
     public string? UserId { get; set; }
+
+    /// <summary>
+    /// Who acted: the signed-in person's user id, <c>client &lt;client_id&gt;</c> for an application acting on its own
+    /// (the admin API with client credentials, the token endpoint), or null for an anonymous visitor.
+    /// </summary>
+    public string? ActorId { get; set; }
+
+    /// <summary>The request's W3C trace id (or the server's request id), to find the request in logs and traces.</summary>
+    public string? TraceId { get; set; }
 
     /// <summary><c>success</c> or <c>failure</c>.</summary>
     public string Outcome { get; set; } = string.Empty;
@@ -40,6 +53,18 @@ public static class AuditEventTypes
     public const string PasswordChanged = "password.changed";
     public const string SignedOutEverywhere = "sessions.revoked";
     public const string SessionEnded = "session.ended";
+    public const string SignedOut = "sign-out";
+
+    // Denials: a signed-in person refused a page, an API caller refused (401/403).
+    public const string AccessDenied = "access.denied";
+    public const string ApiDenied = "api.denied";
+
+    // The token endpoint: tokens issued (a code or refresh token redeemed, client credentials), requests refused,
+    // client authentication failures; codes issued by the authorization endpoint.
+    public const string TokenIssued = "token.issued";
+    public const string TokenRefused = "token.refused";
+    public const string ClientAuthenticationFailed = "token.client-authentication-failed";
+    public const string AuthorizationCodeIssued = "authorization.code-issued";
 
     // Self-service reset and unlock, one event per step.
     public const string RecoveryStarted = "sspr.started";
@@ -75,6 +100,8 @@ public static class AuditEventTypes
     public const string AdminOutboxRetried = "admin.outbox-retried";
     public const string AdminGroupChanged = "admin.group-changed";
     public const string AdminClientChanged = "admin.client-changed";
+    public const string AdminUserViewed = "admin.user-viewed";
+    public const string AdminAuditExported = "admin.audit-exported";
     public const string HelpdeskRequestAssigned = "helpdesk.request-assigned";
     public const string HelpdeskRequestResolved = "helpdesk.request-resolved";
 }
@@ -86,6 +113,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.ToTable("AuditEvents");
         builder.Property(e => e.EventType).HasMaxLength(64).IsRequired();
         builder.Property(e => e.UserId).HasMaxLength(450);
+        builder.Property(e => e.ActorId).HasMaxLength(450);
+        builder.Property(e => e.TraceId).HasMaxLength(64);
         builder.Property(e => e.Outcome).HasMaxLength(16).IsRequired();
         builder.Property(e => e.Reason).HasMaxLength(200);
         builder.Property(e => e.Method).HasMaxLength(40);
@@ -93,5 +122,6 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.UserAgent).HasMaxLength(256);
         builder.HasIndex(e => e.Time);
         builder.HasIndex(e => new { e.UserId, e.Time });
+        builder.HasIndex(e => new { e.ActorId, e.Time });
     }
 }

@@ -20,6 +20,9 @@ public sealed class ApplicationUser : IdentityUser
     /// <summary>Set by an administrator's reset (temporary password): the next sign-in must choose a new password.</summary>
     public bool MustChangePassword { get; set; }
 
+    /// <summary>When a temporary password set by staff stops working (null: the password is not temporary).</summary>
+    public DateTimeOffset? TemporaryPasswordExpiresAt { get; set; }
+
     /// <summary>The password lives in another directory: it cannot be reset or changed here.</summary>
     public bool PasswordManagedExternally { get; set; }
 

@@ -64,8 +64,18 @@ internal static class DataExtensions
             .SetApplicationName("IdentityProvider")
             .PersistKeysToDbContext<ApplicationDbContext>();
 
-        // Encrypt the key ring at rest with a certificate (PKCS#12) in production; without one, keys are stored in clear.
+        // Encrypt the key ring at rest with a certificate (PKCS#12) in production; without one, keys are stored in clear,
+        // which Production accepts only when told so explicitly (DataProtection:AllowUnprotectedKeyRing).
         var certificatePath = builder.Configuration["DataProtection:CertificatePath"];
+        if (string.IsNullOrWhiteSpace(certificatePath) && builder.Environment.IsProduction()
+            && !builder.Configuration.GetValue<bool>("DataProtection:AllowUnprotectedKeyRing"))
+        {
+            throw new InvalidOperationException(
+                "The Data Protection key ring (it protects cookies, authenticator secrets and queued messages) would be stored unencrypted in the " +
+                "database. In the Production environment set DataProtection:CertificatePath (a PKCS#12 certificate, with " +
+                "DataProtection:CertificatePassword) to encrypt it, or set DataProtection:AllowUnprotectedKeyRing=true to accept that risk.");
+        }
+
         if (!string.IsNullOrWhiteSpace(certificatePath))
         {
             var fullPath = Path.GetFullPath(certificatePath, builder.Environment.ContentRootPath);

@@ -10,7 +10,7 @@ namespace IdentityProvider.Dev;
 
 /// <summary>The dev mailbox of the embedded default. Not found unless <see cref="MessagingOptions.UseDevMailbox"/> is on.</summary>
 [AllowAnonymous]
-public sealed class MailboxModel(ApplicationDbContext db, IOptions<MessagingOptions> options) : PageModel
+public sealed class MailboxModel(ApplicationDbContext db, OutboxBodies bodies, IOptions<MessagingOptions> options) : PageModel
 {
     public IReadOnlyList<DevMailboxMessage> Messages { get; private set; } = [];
 
@@ -22,6 +22,13 @@ public sealed class MailboxModel(ApplicationDbContext db, IOptions<MessagingOpti
         }
 
         Messages = await db.Set<DevMailboxMessage>().AsNoTracking().OrderByDescending(m => m.Id).Take(100).ToListAsync();
+        foreach (var message in Messages)
+        {
+            // Stored encrypted like the outbox; this page is the one place that shows them.
+            message.TextBody = bodies.Open(message.TextBody);
+            message.HtmlBody = bodies.OpenOrNull(message.HtmlBody);
+        }
+
         return Page();
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.HttpOverrides;
 
@@ -5,27 +6,33 @@ namespace IdentityProvider.Hosting;
 
 internal static class HostingExtensions
 {
-    /// <summary>Organisation settings, forwarded headers, problem details and health checks.</summary>
+    /// <summary>Organisation settings, forwarded headers, HSTS, cookie security, problem details and health checks.</summary>
     public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<OrganizationOptions>().BindConfiguration(OrganizationOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+
+        var hosting = builder.Configuration.GetSection(HostingOptions.SectionName).Get<HostingOptions>() ?? new HostingOptions();
+        builder.Services.Configure<ForwardedHeadersOptions>(options => TrustConfiguredProxies(options, hosting));
+        builder.Services.AddHsts(options =>
         {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
-            builder.Configuration.GetSection("Hosting:ForwardedHeaders").Bind(options);
+            options.MaxAge = hosting.Hsts.MaxAge;
+            options.IncludeSubDomains = hosting.Hsts.IncludeSubDomains;
+            options.Preload = hosting.Hsts.Preload;
         });
-        builder.Services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
+        builder.AddCookieSecurity(hosting);
         return builder;
     }
 
     /// <summary>The middleware that wraps every request, in order.</summary>
     public static WebApplication UseHosting(this WebApplication app)
     {
-        if (app.Configuration.GetValue<bool>("Hosting:UseForwardedHeaders"))
+        if (app.Configuration.GetValue<bool>($"{HostingOptions.SectionName}:{nameof(HostingOptions.UseForwardedHeaders)}"))
         {
             app.UseForwardedHeaders();
         }
@@ -41,8 +48,13 @@ internal static class HostingExtensions
         }
 
         app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseCookiePolicy();
         app.UseStatusCodePagesWithReExecute("/Error", "?status={0}");
-        app.UseStaticFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            // Public files: cacheable, revalidated by their ETag. Everything else is no-store (SecurityHeadersMiddleware).
+            OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache",
+        });
         return app;
     }
 
@@ -51,5 +63,30 @@ internal static class HostingExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         return app;
+    }
+
+    /// <summary>
+    /// Forwarded headers count only from the configured proxies; with none configured, only from loopback (a proxy on
+    /// the same machine). One proxy hop is read.
+    /// </summary>
+    private static void TrustConfiguredProxies(ForwardedHeadersOptions options, HostingOptions hosting)
+    {
+        options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+        if (hosting.KnownProxies.Count == 0 && hosting.KnownNetworks.Count == 0)
+        {
+            return;
+        }
+
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var proxy in hosting.KnownProxies)
+        {
+            options.KnownProxies.Add(IPAddress.Parse(proxy));
+        }
+
+        foreach (var network in hosting.KnownNetworks)
+        {
+            options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+        }
     }
 }

@@ -2,7 +2,10 @@ namespace IdentityProvider.Hosting;
 
 /// <summary>
 /// Security headers on every response. Pages load scripts and styles from this origin only, cannot be framed,
-/// and send no referrer to other sites.
+/// and send no referrer to other sites. No response is stored by browsers or proxies (<c>Cache-Control: no-store</c>)
+/// unless it says otherwise itself: pages, the admin API and its exports, userinfo, introspection and tokens carry
+/// personal, admin or token data. Only the public static files say otherwise (<c>no-cache</c>, see
+/// <see cref="HostingExtensions.UseHosting"/>).
 /// </summary>
 internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
@@ -28,7 +31,7 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
             headers["Referrer-Policy"] = "no-referrer";
             headers["Cross-Origin-Opener-Policy"] = "same-origin";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
-            if (!headers.ContainsKey("Cache-Control") && context.Request.Path.StartsWithSegments("/Account", StringComparison.OrdinalIgnoreCase))
+            if (!headers.ContainsKey("Cache-Control"))
             {
                 headers.CacheControl = "no-store";
             }

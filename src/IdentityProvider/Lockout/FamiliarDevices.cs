@@ -8,7 +8,7 @@ namespace IdentityProvider.Lockout;
 /// that signed in successfully from this browser. Failures from a browser that holds it count apart from the rest,
 /// so that strangers guessing a password cannot lock the real user out of their usual browser.
 /// </summary>
-public sealed class FamiliarDevices(IDataProtectionProvider protection, IOptions<LockoutOptions> options, TimeProvider time)
+public sealed class FamiliarDevices(IDataProtectionProvider protection, IOptions<LockoutOptions> options, Hosting.CookieNames cookieNames, TimeProvider time)
 {
     public const string CookieName = "idp.device";
     private const int MaximumAccounts = 10;
@@ -24,7 +24,7 @@ public sealed class FamiliarDevices(IDataProtectionProvider protection, IOptions
         var accounts = Read(context).Where(id => id != userId).Prepend(userId).Take(MaximumAccounts);
         var lifetime = options.Value.FamiliarDeviceLifetime;
         var value = protector.Protect(string.Join('\n', accounts), time.GetUtcNow() + lifetime);
-        context.Response.Cookies.Append(CookieName, value, new CookieOptions
+        context.Response.Cookies.Append(cookieNames.For(CookieName), value, new CookieOptions
         {
             HttpOnly = true,
             Secure = context.Request.IsHttps,
@@ -37,7 +37,7 @@ public sealed class FamiliarDevices(IDataProtectionProvider protection, IOptions
 
     private string[] Read(HttpContext context)
     {
-        if (!context.Request.Cookies.TryGetValue(CookieName, out var value) || string.IsNullOrEmpty(value))
+        if (!context.Request.Cookies.TryGetValue(cookieNames.For(CookieName), out var value) || string.IsNullOrEmpty(value))
         {
             return [];
         }

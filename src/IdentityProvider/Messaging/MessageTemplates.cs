@@ -45,6 +45,10 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
             ["security-info.heading"] = "Your recovery methods changed",
             ["security-info.body"] = "On {3:u} UTC the {1} of your account {0} was {2}.",
             ["security-info.notyou"] = "If you did not make this change, someone else may be able to reset your password: change your password and contact your IT helpdesk now.",
+            ["contact-changed.subject"] = "Your {0} contact details were changed",
+            ["contact-changed.heading"] = "An administrator changed your contact details",
+            ["contact-changed.body"] = "On {2:u} UTC an administrator changed the {1} of your account {0}. These details decide where password reset codes and security notices go.",
+            ["contact-changed.notyou"] = "If you did not ask for this change, contact your IT helpdesk now and check your recovery methods.",
             ["footer"] = "This message was sent by the {0} account team. You cannot reply to it.",
             ["sms.code"] = "{0}: your verification code is {1}",
             ["voice.code"] = "This is {0}. Your verification code is {1}. Again, your code is {1}.",
@@ -76,6 +80,10 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
             ["security-info.heading"] = "Vos moyens de récupération ont changé",
             ["security-info.body"] = "Le {3:u} UTC, l'élément « {1} » de votre compte {0} a été modifié ({2}).",
             ["security-info.notyou"] = "Si vous n'êtes pas à l'origine de ce changement, changez votre mot de passe et contactez tout de suite votre support informatique.",
+            ["contact-changed.subject"] = "Vos coordonnées {0} ont été modifiées",
+            ["contact-changed.heading"] = "Un administrateur a modifié vos coordonnées",
+            ["contact-changed.body"] = "Le {2:u} UTC, un administrateur a modifié les éléments suivants de votre compte {0} : {1}. Ces coordonnées déterminent où sont envoyés les codes de réinitialisation et les avis de sécurité.",
+            ["contact-changed.notyou"] = "Si vous n'avez pas demandé ce changement, contactez tout de suite votre support informatique et vérifiez vos moyens de récupération.",
             ["footer"] = "Ce message vous est envoyé par l'équipe des comptes de {0}. Merci de ne pas y répondre.",
             ["sms.code"] = "{0} : votre code de vérification est {1}",
             ["voice.code"] = "Ici {0}. Votre code de vérification est {1}. Je répète, votre code est {1}.",
@@ -99,6 +107,10 @@ public sealed class MessageTemplates(IOptions<OrganizationOptions> organization,
 
     public RenderedEmail SecurityInfoChanged(string userName, string method, string what, DateTimeOffset when, CultureInfo culture) =>
         Notice(culture, "security-info", Text(culture, "security-info.body", userName, method, what, when.UtcDateTime), Text(culture, "security-info.notyou"));
+
+    /// <summary>An administrator changed contact or recovery data; <paramref name="what"/> lists the items changed.</summary>
+    public RenderedEmail ContactDetailsChanged(string userName, string what, DateTimeOffset when, CultureInfo culture) =>
+        Notice(culture, "contact-changed", Text(culture, "contact-changed.body", userName, what, when.UtcDateTime), Text(culture, "contact-changed.notyou"));
 
     public string SmsCode(string code, CultureInfo culture) => Text(culture, "sms.code", organization.Value.Name, code);
 

@@ -20,6 +20,7 @@ internal static class MessagingExtensions
             .ValidateOnStart();
 
         builder.Services.AddSingleton<MessageTemplates>();
+        builder.Services.AddSingleton<OutboxBodies>();
         builder.Services.AddScoped<Outbox>();
         builder.Services.AddScoped<OutboxQueries>();
 
@@ -55,7 +56,7 @@ internal static class MessagingExtensions
     /// <summary>The dev mailbox as JSON, for scripts that need a code (embedded default only).</summary>
     public static IEndpointRouteBuilder MapDevMailbox(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/dev/mailbox.json", async (HttpContext context, IOptions<MessagingOptions> options, Data.ApplicationDbContext db) =>
+        app.MapGet("/dev/mailbox.json", async (HttpContext context, IOptions<MessagingOptions> options, OutboxBodies bodies, Data.ApplicationDbContext db) =>
         {
             if (!options.Value.UseDevMailbox)
             {
@@ -70,8 +71,8 @@ internal static class MessagingExtensions
                 channel = m.Channel.ToString().ToLowerInvariant(),
                 to = m.Recipient,
                 subject = m.Subject,
-                text = m.TextBody,
-                html = m.HtmlBody,
+                text = bodies.Open(m.TextBody),
+                html = bodies.OpenOrNull(m.HtmlBody),
                 receivedAt = DateTimeOffset.FromUnixTimeMilliseconds(m.ReceivedAt),
             }));
         });

@@ -6,8 +6,9 @@ namespace IdentityProvider.Messaging;
 /// <summary>
 /// The one way to send a message: it becomes a row in the caller's unit of work and is saved (or not) with the change
 /// that caused it. Nothing here talks to SMTP or a provider; the dispatcher delivers later, so no page waits for it.
+/// Bodies are stored encrypted (<see cref="OutboxBodies"/>): a code in a queued message is not readable in the database.
 /// </summary>
-public sealed class Outbox(ApplicationDbContext db, MessageTemplates templates, TimeProvider time)
+public sealed class Outbox(ApplicationDbContext db, MessageTemplates templates, OutboxBodies bodies, TimeProvider time)
 {
     public OutboxMessage Email(string to, RenderedEmail email, string template) => Add(new OutboxMessage
     {
@@ -52,6 +53,8 @@ public sealed class Outbox(ApplicationDbContext db, MessageTemplates templates, 
     private OutboxMessage Add(OutboxMessage message)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        message.TextBody = bodies.Seal(message.TextBody);
+        message.HtmlBody = bodies.SealOrNull(message.HtmlBody);
         message.CreatedAt = now;
         message.NextAttemptAt = now;
         db.Add(message);

@@ -19,6 +19,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
 {
     private readonly IServiceScopeFactory scopes;
     private readonly IEnumerable<IMessageSender> senders;
+    private readonly OutboxBodies bodies;
     private readonly IOptions<MessagingOptions> options;
     private readonly TimeProvider time;
     private readonly ILogger<OutboxDispatcher> logger;
@@ -28,12 +29,14 @@ public sealed partial class OutboxDispatcher : BackgroundService
     public OutboxDispatcher(
         IServiceScopeFactory scopes,
         IEnumerable<IMessageSender> senders,
+        OutboxBodies bodies,
         IOptions<MessagingOptions> options,
         TimeProvider time,
         ILogger<OutboxDispatcher> logger)
     {
         this.scopes = scopes;
         this.senders = senders;
+        this.bodies = bodies;
         this.options = options;
         this.time = time;
         this.logger = logger;
@@ -137,12 +140,25 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 throw new PermanentDeliveryException($"No sender is configured for {message.Channel} messages.");
             }
 
-            await pipelines[message.Channel].ExecuteAsync(async token => await sender.SendAsync(message, token), cancellationToken);
+            OutboxMessage clear;
+            try
+            {
+                clear = bodies.Opened(message);
+            }
+            catch (System.Security.Cryptography.CryptographicException unreadable)
+            {
+                throw new PermanentDeliveryException("The message body cannot be decrypted (is the Data Protection key ring complete?).", unreadable);
+            }
+
+            await pipelines[message.Channel].ExecuteAsync(async token => await sender.SendAsync(clear, token), cancellationToken);
             var sentAt = time.GetUtcNow().ToUnixTimeMilliseconds();
+            // Delivered: the body (which may hold a code) is deleted; the metadata stays for the admin pages.
             await Mine(db, message).ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Status, OutboxStatus.Sent)
                 .SetProperty(m => m.SentAt, sentAt)
                 .SetProperty(m => m.LeaseUntil, 0L)
+                .SetProperty(m => m.TextBody, string.Empty)
+                .SetProperty(m => m.HtmlBody, (string?)null)
                 .SetProperty(m => m.LastError, (string?)null), cancellationToken);
             LogSent(logger, message.Id, message.Channel, message.Attempts);
             return;

@@ -36,9 +36,13 @@ public sealed class OutboxMessage
 
     public string? Subject { get; set; }
 
-    /// <summary>The plain-text body (the spoken text for a call).</summary>
+    /// <summary>
+    /// The plain-text body (the spoken text for a call), encrypted at rest (<see cref="OutboxBodies"/>); emptied once the
+    /// message is delivered.
+    /// </summary>
     public string TextBody { get; set; } = string.Empty;
 
+    /// <summary>The HTML body of an email, encrypted at rest; removed once the message is delivered.</summary>
     public string? HtmlBody { get; set; }
 
     /// <summary>Which template made it, for the admin pages and audit.</summary>
@@ -61,7 +65,7 @@ public sealed class OutboxMessage
     public string? LastError { get; set; }
 }
 
-/// <summary>What the dev mailbox received (embedded default only).</summary>
+/// <summary>What the dev mailbox received (embedded default only); bodies encrypted at rest like the outbox's.</summary>
 public sealed class DevMailboxMessage
 {
     public long Id { get; set; }

@@ -108,7 +108,7 @@ internal sealed class SmtpEmailSender(IOptions<MessagingOptions> options, IOptio
 }
 
 /// <summary>Every message for a person into the database mailbox shown at /dev/mailbox (embedded default only).</summary>
-internal sealed class DevMailboxSender(IServiceScopeFactory scopes, TimeProvider time) : IMessageSender
+internal sealed class DevMailboxSender(IServiceScopeFactory scopes, OutboxBodies bodies, TimeProvider time) : IMessageSender
 {
     // Back-channel logouts go to the apps themselves, also in the embedded default.
     public bool CanSend(MessageChannel channel) => channel != MessageChannel.BackChannelLogout;
@@ -123,8 +123,8 @@ internal sealed class DevMailboxSender(IServiceScopeFactory scopes, TimeProvider
             Channel = message.Channel,
             Recipient = message.Recipient,
             Subject = message.Subject,
-            TextBody = message.TextBody,
-            HtmlBody = message.HtmlBody,
+            TextBody = bodies.Seal(message.TextBody),
+            HtmlBody = bodies.SealOrNull(message.HtmlBody),
             ReceivedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
         });
         await db.SaveChangesAsync(cancellationToken);

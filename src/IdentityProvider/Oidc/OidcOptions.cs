@@ -9,7 +9,8 @@ public sealed class OidcOptions
 
     /// <summary>
     /// The issuer URL published in discovery and placed in every token, e.g. <c>https://id.example.org/</c>.
-    /// When empty, the server uses the URL of each request; set it in production behind a proxy.
+    /// Required (and https) in the Production environment, which refuses to start without it. Elsewhere, when empty, the
+    /// server uses the URL of each request (a development convenience: the Host header then decides the issuer).
     /// </summary>
     public Uri? Issuer { get; set; }
 

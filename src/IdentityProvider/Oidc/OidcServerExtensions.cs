@@ -27,6 +27,13 @@ internal static class OidcServerExtensions
 
         var (signingKey, encryptionKey) = SigningKeyLoader.Load(options.Keys, builder.Environment);
 
+        if (builder.Environment.IsProduction() && options.Issuer is not { IsAbsoluteUri: true, Scheme: "https" })
+        {
+            // Without a fixed issuer, discovery and tokens would name whatever host the request's Host header says.
+            throw new OptionsValidationException(OidcOptions.SectionName, typeof(OidcOptions),
+                ["Oidc:Issuer is required in the Production environment: set it to this server's public https:// URL, e.g. Oidc__Issuer=https://id.example.org/."]);
+        }
+
         builder.Services.AddOpenIddict()
             .AddCore(core =>
             {
@@ -80,6 +87,7 @@ internal static class OidcServerExtensions
                     .SetRefreshTokenReuseLeeway(options.RefreshTokenReuseLeeway);
 
                 server.AddSigningKey(signingKey).AddEncryptionKey(encryptionKey);
+                server.AddEventHandler(TokenAudit.SignIn).AddEventHandler(TokenAudit.TokenResponse).AddEventHandler(IssuerAsBaseUri.Descriptor);
 
                 // Access tokens are signed JWTs that any API can validate from the JWKS document.
                 server.DisableAccessTokenEncryption();

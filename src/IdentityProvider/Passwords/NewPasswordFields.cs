@@ -14,11 +14,12 @@ public sealed record NewPasswordFields(string NewName, string ConfirmName)
 public class NewPasswordInput
 {
     [Required(ErrorMessage = "Enter a new password.")]
-    [StringLength(1024, ErrorMessage = "The new password is too long.")]
+    [PasswordLength]
     [DataType(DataType.Password)]
     public string NewPassword { get; set; } = string.Empty;
 
     [Required(ErrorMessage = "Enter the new password again.")]
+    [PasswordLength]
     [Compare(nameof(NewPassword), ErrorMessage = "The two new passwords are not the same.")]
     [DataType(DataType.Password)]
     public string ConfirmPassword { get; set; } = string.Empty;

@@ -37,7 +37,7 @@ internal sealed class PasswordPolicy(
         var settings = policy.Settings;
         var failures = new List<IdentityError>();
 
-        var length = new System.Globalization.StringInfo(password).LengthInTextElements;
+        var length = PasswordLength.Of(password);
         if (length < settings.MinimumLength)
         {
             failures.Add(Error(Codes.TooShort, $"Use at least {settings.MinimumLength} characters."));

@@ -13,23 +13,45 @@ public sealed class PasswordPolicyStore(
     TimeProvider time)
 {
     private const string CacheKey = "password-policy";
+    private static readonly SemaphoreSlim Loading = new(1, 1);
 
     /// <summary>How long a node keeps the policy before reading it again; changes reach every node within this time.</summary>
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(30);
 
     public async Task<EffectivePasswordPolicy> GetAsync(CancellationToken cancellationToken = default)
     {
-        if (cache.TryGetValue(CacheKey, out EffectivePasswordPolicy? cached) && cached is not null)
+        if (Cached(cache) is { } cached)
         {
             return cached;
         }
 
-        var settings = await LoadOrSeedAsync(cancellationToken);
-        var policy = new EffectivePasswordPolicy(
-            settings,
-            BannedTermIndex.Build(settings.CustomBannedTerms.Select(t => t.Term), BannedTermIndex.MinimumTermLength));
-        cache.Set(CacheKey, policy, CacheLifetime);
-        return policy;
+        // One load at a time: a burst of requests meeting an empty cache reads the database once, not once each.
+        await Loading.WaitAsync(cancellationToken);
+        try
+        {
+            if (Cached(cache) is { } loaded)
+            {
+                return loaded;
+            }
+
+            var settings = await LoadOrSeedAsync(cancellationToken);
+            var policy = new EffectivePasswordPolicy(
+                settings,
+                BannedTermIndex.Build(settings.CustomBannedTerms.Select(t => t.Term), BannedTermIndex.MinimumTermLength));
+            cache.Set(CacheKey, policy, CacheLifetime);
+            return policy;
+        }
+        finally
+        {
+            Loading.Release();
+        }
+    }
+
+    /// <summary>The policy this node has cached, if any (for synchronous checks; see <see cref="PasswordLength"/>).</summary>
+    public static EffectivePasswordPolicy? Cached(IMemoryCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return cache.TryGetValue(CacheKey, out EffectivePasswordPolicy? cached) ? cached : null;
     }
 
     /// <summary>Forgets the cached policy on this node (after an administrator changed it here).</summary>

@@ -32,6 +32,7 @@ internal static class PasswordsExtensions
         builder.Services.RemoveAll<IPasswordValidator<ApplicationUser>>();
         builder.Services.AddScoped<IPasswordValidator<ApplicationUser>, PasswordPolicyValidator>();
         builder.Services.AddScoped<ApplicationUserManager>();
+        builder.Services.Configure<Microsoft.AspNetCore.Mvc.MvcOptions>(options => options.Filters.Add<PasswordLength.WarmUp>());
         builder.Services.Replace(ServiceDescriptor.Scoped<UserManager<ApplicationUser>>(services => services.GetRequiredService<ApplicationUserManager>()));
         return builder;
     }

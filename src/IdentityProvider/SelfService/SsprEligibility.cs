@@ -23,11 +23,27 @@ public sealed record SsprEligibility(SsprOutcome Outcome, int Required, IReadOnl
 
 /// <summary>
 /// Applies the SSPR policy to one user, in order: managed externally → not enabled (scope None / Selected groups,
-/// nested groups included / All) → enough usable methods. Administrators always need two methods and never use
-/// security questions. An unknown user gets the same outcome as one without enough methods.
+/// nested groups included / All) → enough usable methods. Administrators always need two methods, never use security
+/// questions and use text messages only when <see cref="SsprOptions.AdministratorTextMessages"/> allows it. An unknown
+/// user gets the same outcome as one without enough methods. Usable methods are listed strongest first
+/// (<see cref="DisplayOrder"/>: the authenticator app before codes sent by email, text or call).
 /// </summary>
-public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManager<ApplicationUser> users, SsprPolicyStore policies, SecurityQuestions questions)
+public sealed class SsprEligibilityEvaluator(
+    ApplicationDbContext db,
+    UserManager<ApplicationUser> users,
+    SsprPolicyStore policies,
+    SecurityQuestions questions,
+    Microsoft.Extensions.Options.IOptions<SsprOptions> options)
 {
+    private static readonly List<RecoveryMethod> Order =
+    [
+        RecoveryMethod.AuthenticatorApp, RecoveryMethod.AlternateEmail, RecoveryMethod.MobileText, RecoveryMethod.MobileCall,
+        RecoveryMethod.OfficeCall, RecoveryMethod.SecurityQuestions,
+    ];
+
+    /// <summary>The order methods are offered in, everywhere: the authenticator app first, security questions last.</summary>
+    public static IReadOnlyList<RecoveryMethod> DisplayOrder => Order;
+
     public async Task<SsprEligibility> EvaluateAsync(ApplicationUser? user, CancellationToken cancellationToken = default)
     {
         var policy = await policies.GetAsync(cancellationToken);
@@ -48,9 +64,9 @@ public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManage
 
         var isAdministrator = await IsAdministratorAsync(subject);
         var required = isAdministrator ? 2 : policy.MethodsRequired;
-        var allowed = policy.AllowedMethods.Where(m => !(isAdministrator && m == RecoveryMethod.SecurityQuestions));
+        var allowed = policy.AllowedMethods.Where(m => !isAdministrator || AllowedForAdministrators(m));
         var answered = await questions.CountAsync(subject.Id, cancellationToken);
-        var usable = allowed.Where(method => method == RecoveryMethod.SecurityQuestions ? answered >= policy.QuestionsToReset : HasDataFor(subject, method)).Order().ToList();
+        var usable = allowed.Where(method => method == RecoveryMethod.SecurityQuestions ? answered >= policy.QuestionsToReset : HasDataFor(subject, method)).OrderBy(Position).ToList();
         var distinct = usable.Select(MethodGroup).Distinct().Count();
         return user is not null && distinct >= required
             ? new SsprEligibility(SsprOutcome.Eligible, required, usable)
@@ -58,6 +74,13 @@ public sealed class SsprEligibilityEvaluator(ApplicationDbContext db, UserManage
     }
 
     public Task<bool> IsAdministratorAsync(ApplicationUser user) => users.IsInRoleAsync(user, Admin.AdminRoles.Administrator);
+
+    /// <summary>Administrators never use security questions, and text messages only when the configuration allows it.</summary>
+    public bool AllowedForAdministrators(RecoveryMethod method) =>
+        method != RecoveryMethod.SecurityQuestions && (method != RecoveryMethod.MobileText || options.Value.AdministratorTextMessages);
+
+    /// <summary>A method's place in <see cref="DisplayOrder"/>.</summary>
+    public static int Position(RecoveryMethod method) => Order.IndexOf(method);
 
     /// <summary>Text and call to the same mobile phone prove the same thing: they count as one method.</summary>
     public static string MethodGroup(RecoveryMethod method) => method is RecoveryMethod.MobileText or RecoveryMethod.MobileCall ? "mobile" : method.ToString();

@@ -16,6 +16,13 @@ public sealed class SsprOptions
     /// <summary>The verification methods users may use. Default: alternate email, mobile text and authenticator app.</summary>
     public List<RecoveryMethod> Methods { get; set; } = [RecoveryMethod.AlternateEmail, RecoveryMethod.MobileText, RecoveryMethod.AuthenticatorApp];
 
+    /// <summary>
+    /// Let administrators use text messages to reset their password and to verify a mobile number they register (calls
+    /// stay available). Default off: texts are the easiest codes to intercept (SIM swap), and administrators' accounts
+    /// are worth it.
+    /// </summary>
+    public bool AdministratorTextMessages { get; set; }
+
     /// <summary>How many different methods a reset needs (1 or 2). Administrators always need 2. Default 1.</summary>
     [Range(1, 2)]
     public int MethodsRequired { get; set; } = 1;

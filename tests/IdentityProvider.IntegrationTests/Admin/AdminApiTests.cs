@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Duende.IdentityModel.Client;
@@ -368,23 +367,7 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
         Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.AdminUserUpdated && e.Reason!.Contains("authenticator app removed", StringComparison.Ordinal));
     }
 
-    private async Task<HttpClient> ClientAsync(string scope)
-    {
-        var clientId = "automation-" + Guid.NewGuid().ToString("N")[..8];
-        await TestData.RegisterServiceClientAsync(Idp, clientId, "cs_" + clientId + "-secret", scope);
-        using var tokens = new HttpClient();
-        var token = await tokens.RequestClientCredentialsTokenAsync(new ClientCredentialsTokenRequest
-        {
-            Address = new Uri(Idp.BaseAddress, "connect/token").ToString(),
-            ClientId = clientId,
-            ClientSecret = "cs_" + clientId + "-secret",
-            Scope = scope,
-        });
-        Assert.False(token.IsError, token.Error);
-        var http = new HttpClient { BaseAddress = Idp.BaseAddress };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
-        return http;
-    }
+    private Task<HttpClient> ClientAsync(string scope) => AdminApiClient.CreateAsync(Idp, scope);
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
     {

@@ -168,7 +168,8 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         using (var helpdesk = await AdminAsync("Helpdesk"))
         {
             await helpdesk.OpenAsync($"admin/users/{admin.Id}");
-            Assert.Contains("Only administrators can act on an administrator's account.", helpdesk.Text, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Forbidden, helpdesk.Page.StatusCode);
+            Assert.Contains("Only administrators can see or change an account that holds a staff role.", helpdesk.Text, StringComparison.Ordinal);
             await helpdesk.OpenAsync("Account");
             using var content = helpdesk.FormContent([], "SignOutEverywhere");
             using var forced = await helpdesk.Client.PostAsync(new Uri($"admin/users/{admin.Id}?handler=ResetPassword", UriKind.Relative), content);
@@ -250,7 +251,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         using var csv = await auditor.Client.GetAsync(new Uri($"admin/audit?handler=Csv&user={user.Id}&ip=203.0.113.9", UriKind.Relative));
         Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
         var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("time,event_type,user_id,outcome,reason,method,client_ip,user_agent", lines[0]);
+        Assert.Equal("time,event_type,user_id,outcome,reason,method,client_ip,user_agent,actor_id,trace_id", lines[0]);
         Assert.Equal(3, lines.Length);
         Assert.Contains(",'=cmd|' /C calc'!A0,", lines[2], StringComparison.Ordinal);
 

@@ -13,6 +13,8 @@ public sealed class StartupSafetyTests
         "--urls=http://127.0.0.1:0",
         $"--contentRoot={SourceTree.ProjectDirectory}",
         "--ConnectionStrings:PostgreSql=Host=127.0.0.1;Database=unused",
+        "--Oidc:Issuer=https://id.example.org/",
+        "--DataProtection:AllowUnprotectedKeyRing=true",
     ];
 
     [Fact]
@@ -49,6 +51,39 @@ public sealed class StartupSafetyTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
 
         Assert.Contains("refused in the Production environment", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Production_WithoutAnIssuer_RefusesToStart_WithOneClearMessage()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => IdentityProviderApplication.Build(
+            [.. ProductionBase.Where(arg => !arg.StartsWith("--Oidc:Issuer=", StringComparison.Ordinal)), .. WithKeys]));
+
+        Assert.Equal(
+            "Oidc:Issuer is required in the Production environment: set it to this server's public https:// URL, e.g. Oidc__Issuer=https://id.example.org/.",
+            error.Message);
+    }
+
+    [Fact]
+    public void Production_WithAPlainHttpIssuer_RefusesToStart()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => IdentityProviderApplication.Build(
+            [.. ProductionBase, .. WithKeys, "--Oidc:Issuer=http://id.example.org/"]));
+
+        Assert.Contains("Oidc:Issuer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Production_WithAnUnprotectedKeyRing_RefusesToStart_UnlessTheRiskIsAcceptedExplicitly()
+    {
+        string[] withoutOptOut = [.. ProductionBase.Where(arg => !arg.StartsWith("--DataProtection:", StringComparison.Ordinal)), .. WithKeys];
+
+        var error = Assert.Throws<InvalidOperationException>(() => IdentityProviderApplication.Build(withoutOptOut));
+        Assert.Contains("DataProtection:CertificatePath", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DataProtection:AllowUnprotectedKeyRing", error.Message, StringComparison.Ordinal);
+
+        using var accepted = (IDisposable)IdentityProviderApplication.Build([.. withoutOptOut, "--DataProtection:AllowUnprotectedKeyRing=true"]);
+        Assert.NotNull(accepted);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class PasswordPolicyTests(PasswordPolicyFixture fixture) : IClassF
         var result = await CreateAsync("Poll", "Smith", "p0LL");
 
         Assert.Equal([PasswordPolicy.Codes.TooShort, PasswordPolicy.Codes.PersonalInfo], result.Errors.Select(e => e.Code));
-        Assert.Contains("at least 8 characters", result.Errors.First().Description, StringComparison.Ordinal);
+        Assert.Contains("at least 12 characters", result.Errors.First().Description, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class PasswordPolicyTests(PasswordPolicyFixture fixture) : IClassF
 
         var stored = await db.Set<PasswordPolicySettings>().Include(p => p.CustomBannedTerms).SingleAsync();
 
-        Assert.Equal(8, stored.MinimumLength);
+        Assert.Equal(12, stored.MinimumLength);
         Assert.Equal(5, stored.HistoryDepth);
         Assert.Equal(["contoso", "widgets"], stored.CustomBannedTerms.Select(t => t.Term).Order());
     }

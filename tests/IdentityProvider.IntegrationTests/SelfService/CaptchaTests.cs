@@ -80,6 +80,8 @@ public sealed class CaptchaTests(CaptchaFixture fixture) : IClassFixture<Captcha
             "--ConnectionStrings:PostgreSql=Host=127.0.0.1;Database=unused",
             "--Oidc:Keys:SigningKeyPath=" + TestKeys.SigningKeyPath,
             "--Oidc:Keys:EncryptionKeyPath=" + TestKeys.EncryptionKeyPath,
+            "--Oidc:Issuer=https://id.example.org/",
+            "--DataProtection:AllowUnprotectedKeyRing=true",
             "--SelfService:Captcha:FixedAnswer=AC3D",
         ];
         await using var app = IdentityProviderApplication.Build(args);

@@ -71,12 +71,9 @@ public class RecoveryFixture : IAsyncLifetime
         return await db.Set<AuditEvent>().AsNoTracking().Where(e => e.UserId == userId).OrderBy(e => e.Id).ToListAsync();
     }
 
-    public async Task<List<OutboxMessage>> MessagesAsync(string template)
-    {
-        await using var scope = Idp.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
-        return await db.Set<OutboxMessage>().AsNoTracking().Where(m => m.Template == template).ToListAsync();
-    }
+    /// <summary>The messages of a template, with their bodies in clear (see <see cref="SentMessages"/>).</summary>
+    public Task<List<OutboxMessage>> MessagesAsync(string template) =>
+        SentMessages.ReadAsync(Idp, messages => messages.Where(m => m.Template == template));
 
     public async ValueTask DisposeAsync()
     {

@@ -252,13 +252,15 @@ public sealed class RecoveryJourneyTests(RecoveryFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task ARegisteredClientRedirect_IsAValidReturnUrl()
+    public async Task ARegisteredClientRedirect_IsAValidReturnUrl_OnlyExactly_QueryIncluded()
     {
         await TestData.RegisterClientAsync(Idp, "recovery-app-" + Guid.NewGuid().ToString("N")[..6], new Uri("https://app.example/signed-in"));
         using var browser = new RecoveryBrowser(Idp);
-        await browser.OpenAsync("recover?returnUrl=" + Uri.EscapeDataString("https://app.example/signed-in?from=reset"));
+        await browser.OpenAsync("recover?returnUrl=" + Uri.EscapeDataString("https://app.example/signed-in"));
+        Assert.Equal("https://app.example/signed-in", HtmlForms.Parse(browser.Html).QuerySelector("input[name=ReturnUrl]")!.GetAttribute("value"));
 
-        Assert.Equal("https://app.example/signed-in?from=reset", HtmlForms.Parse(browser.Html).QuerySelector("input[name=ReturnUrl]")!.GetAttribute("value"));
+        await browser.OpenAsync("recover?returnUrl=" + Uri.EscapeDataString("https://app.example/signed-in?from=reset"));
+        Assert.Equal("/", HtmlForms.Parse(browser.Html).QuerySelector("input[name=ReturnUrl]")!.GetAttribute("value"));
     }
 
     [Fact]

@@ -85,13 +85,13 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
     }
 
     [Fact]
-    public async Task Administrators_NeedTwoMethods_AndTextAndCallToOnePhoneCountOnce()
+    public async Task Administrators_NeedTwoMethods_AndByDefaultGetCallsButNoTexts()
     {
         var admin = await UserAsync(fixture.Staff, u => u.MobilePhone = "+14155550123", IdentityProvider.Admin.AdminRoles.Administrator);
         var phoneOnly = await EvaluateAsync(admin);
         Assert.Equal(SsprOutcome.NotEnoughMethods, phoneOnly.Outcome);
         Assert.Equal(2, phoneOnly.Required);
-        Assert.Equal([RecoveryMethod.MobileText, RecoveryMethod.MobileCall], phoneOnly.Usable);
+        Assert.Equal([RecoveryMethod.MobileCall], phoneOnly.Usable);
 
         await TestData.UpdateUserAsync(fixture.Idp, admin.Id, (users, stored) =>
         {

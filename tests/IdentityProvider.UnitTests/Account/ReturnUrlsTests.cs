@@ -16,6 +16,10 @@ public sealed class ReturnUrlsTests
     [InlineData("~//attacker.example", "/")]
     [InlineData("javascript:alert(1)", "/")]
     [InlineData("/ok\r\nLocation: https://attacker.example", "/")]
+    [InlineData("/ok /evil", "/")]
+    [InlineData("/caf\u00e9", "/")]
+    [InlineData("/\u3000/attacker.example", "/")]
+    [InlineData("/%2F%2Fattacker.example", "/%2F%2Fattacker.example")]
     public void Sanitize_KeepsOnlyLocalPaths(string? input, string expected) =>
         Assert.Equal(expected, ReturnUrls.Sanitize(input));
 

@@ -14,7 +14,7 @@ public sealed class RecoveryJourneyRulesTests
     [InlineData("/connect/authorize?client_id=a&state=b", "/Account/Login?returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Da%26state%3Db")]
     [InlineData("https://app.example/signed-in", "https://app.example/signed-in")]
     public void TheDonePage_LeadsBackThroughSignIn_OrToTheAppsOwnPage(string returnUrl, string expected) =>
-        Assert.Equal(expected, RecoveryReturnUrls.SignInLink(returnUrl));
+        Assert.Equal(expected, IdentityProvider.Account.ReturnUrls.SignInLink(returnUrl));
 
     [Theory]
     [InlineData(1, "MobileText", true)]

@@ -3,7 +3,7 @@ using IdentityProvider.Audit;
 namespace IdentityProvider.Admin.Audit;
 
 /// <summary>The one audit-log filter of the page, its CSV export and the API; empty criteria are ignored.</summary>
-public sealed record AuditFilter(DateTimeOffset? From, DateTimeOffset? To, string? UserId, string? EventType, string? Outcome, string? ClientIp)
+public sealed record AuditFilter(DateTimeOffset? From, DateTimeOffset? To, string? UserId, string? EventType, string? Outcome, string? ClientIp, string? ActorId = null)
 {
     /// <summary>Each problem with the criteria, with the parameter it belongs to.</summary>
     public IEnumerable<(string Field, string Message)> Problems()
@@ -18,7 +18,7 @@ public sealed record AuditFilter(DateTimeOffset? From, DateTimeOffset? To, strin
             yield return ("outcome", "Outcome is success or failure.");
         }
 
-        foreach (var (field, value, max) in new[] { ("user", UserId, 450), ("type", EventType, 64), ("ip", ClientIp, 64) })
+        foreach (var (field, value, max) in new[] { ("user", UserId, 450), ("type", EventType, 64), ("ip", ClientIp, 64), ("actor", ActorId, 450) })
         {
             if (value is { } text && text.Length > max)
             {
@@ -44,6 +44,12 @@ public sealed record AuditFilter(DateTimeOffset? From, DateTimeOffset? To, strin
         {
             var user = UserId.Trim();
             events = events.Where(e => e.UserId == user);
+        }
+
+        if (!string.IsNullOrWhiteSpace(ActorId))
+        {
+            var actor = ActorId.Trim();
+            events = events.Where(e => e.ActorId == actor);
         }
 
         if (!string.IsNullOrWhiteSpace(EventType))

@@ -11,7 +11,7 @@ namespace IdentityProvider.Admin.Audit;
 
 /// <summary>The audit log: filter by time, user, event type, outcome and client IP; page through it; export it as CSV.</summary>
 [Authorize(Policy = AdminRoles.AuditPolicy)]
-public sealed class IndexModel(ApplicationDbContext db) : PageModel
+public sealed class IndexModel(ApplicationDbContext db, AuditLog audit) : PageModel
 {
     public const int PageSize = 100;
     public const int MaximumExport = 100_000;
@@ -33,6 +33,9 @@ public sealed class IndexModel(ApplicationDbContext db) : PageModel
 
     [BindProperty(SupportsGet = true, Name = "ip")]
     public string? ClientIp { get; set; }
+
+    [BindProperty(SupportsGet = true, Name = "actor")]
+    public string? ActorId { get; set; }
 
     [BindProperty(SupportsGet = true, Name = "p")]
     public int PageNumber { get; set; } = 1;
@@ -56,7 +59,7 @@ public sealed class IndexModel(ApplicationDbContext db) : PageModel
         return Page();
     }
 
-    /// <summary>The filtered events as CSV (RFC 4180), newest first, at most 100,000 rows.</summary>
+    /// <summary>The filtered events as CSV (RFC 4180), newest first, at most 100,000 rows. The export itself is an audit event.</summary>
     public async Task<IActionResult> OnGetCsvAsync()
     {
         if (Filtered() is not { } query)
@@ -64,11 +67,16 @@ public sealed class IndexModel(ApplicationDbContext db) : PageModel
             return Page();
         }
 
-        var csv = new StringBuilder("time,event_type,user_id,outcome,reason,method,client_ip,user_agent\r\n");
+        var csv = new StringBuilder("time,event_type,user_id,outcome,reason,method,client_ip,user_agent,actor_id,trace_id\r\n");
+        var rows = 0;
         await foreach (var e in query.OrderByDescending(e => e.Id).Take(MaximumExport).AsAsyncEnumerable().WithCancellation(HttpContext.RequestAborted))
         {
-            csv.AppendJoin(',', [e.Time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), Field(e.EventType), Field(e.UserId), Field(e.Outcome), Field(e.Reason), Field(e.Method), Field(e.ClientIp), Field(e.UserAgent)]).Append("\r\n");
+            csv.AppendJoin(',', [e.Time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), Field(e.EventType), Field(e.UserId), Field(e.Outcome), Field(e.Reason), Field(e.Method), Field(e.ClientIp), Field(e.UserAgent), Field(e.ActorId), Field(e.TraceId)]).Append("\r\n");
+            rows++;
         }
+
+        var filters = string.Join(' ', Filters().Select(f => $"{f.Key}={f.Value}"));
+        await audit.WriteAsync(AuditEventTypes.AdminAuditExported, null, AuditLog.Success, $"{rows} rows {filters}".Trim(), HttpContext.RequestAborted);
 
         return File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", "audit.csv");
     }
@@ -89,7 +97,7 @@ public sealed class IndexModel(ApplicationDbContext db) : PageModel
             yield return new("To", to.ToString("O", CultureInfo.InvariantCulture));
         }
 
-        foreach (var (key, value) in new[] { ("user", UserId), ("type", EventType), ("Outcome", Outcome), ("ip", ClientIp) })
+        foreach (var (key, value) in new[] { ("user", UserId), ("actor", ActorId), ("type", EventType), ("Outcome", Outcome), ("ip", ClientIp) })
         {
             if (!string.IsNullOrWhiteSpace(value))
             {
@@ -100,7 +108,7 @@ public sealed class IndexModel(ApplicationDbContext db) : PageModel
 
     private IQueryable<AuditEvent>? Filtered()
     {
-        var filter = new AuditFilter(From, To, UserId, EventType, Outcome, ClientIp);
+        var filter = new AuditFilter(From, To, UserId, EventType, Outcome, ClientIp, ActorId);
         foreach (var (field, message) in filter.Problems())
         {
             ModelState.AddModelError(field, message);

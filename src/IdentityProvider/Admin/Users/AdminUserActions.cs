@@ -14,7 +14,7 @@ public enum AdminActionResult
 {
     Done,
 
-    /// <summary>The helpdesk may not act on administrators; only administrators may.</summary>
+    /// <summary>The staff permission table does not allow this actor this action on this account (see <see cref="StaffPermissions"/>).</summary>
     NotAllowed,
 
     /// <summary>The last enabled administrator cannot be disabled.</summary>
@@ -27,16 +27,21 @@ public enum AdminActionResult
 }
 
 /// <summary>
-/// What IT staff do to a user's account. Each action checks who may do it, writes an audit event about the account
-/// (naming the acting administrator) and, where sessions must end, renews the security stamp and revokes tokens.
+/// What IT staff do to a user's account, for the admin pages and the admin API alike. Each action first asks the one
+/// permission table (<see cref="StaffPermissions"/>) whether this actor may do it to this kind of account, writes an
+/// audit event about the account (naming the acting staff member) and, where sessions must end, renews the security
+/// stamp and revokes tokens. Changes to contact or recovery data are told to the user by email.
 /// </summary>
 public sealed class AdminUserActions(
     UserManager<ApplicationUser> users,
     PasswordChanger changer,
+    TemporaryPasswords temporaryPasswords,
     LockoutCounters lockout,
     Account.Sessions.UserSessions sessions,
     SelfService.SecurityInfo.SecurityInfoChanges securityInfo,
     ApplicationDbContext db,
+    Messaging.Outbox outbox,
+    MessageTemplates templates,
     AuditLog audit,
     TimeProvider time)
 {
@@ -46,22 +51,31 @@ public sealed class AdminUserActions(
     public async Task<AdminActor> ActorAsync(ApplicationUser staff)
     {
         ArgumentNullException.ThrowIfNull(staff);
-        return new AdminActor(staff.Id, await users.IsInRoleAsync(staff, AdminRoles.Administrator));
+        var roles = await users.GetRolesAsync(staff);
+        return new AdminActor(staff.Id, roles.Contains(AdminRoles.Administrator), roles.Contains(AdminRoles.Helpdesk));
     }
 
-    /// <summary>Whether <paramref name="actor"/> may act on <paramref name="target"/>: only administrators act on administrators.</summary>
-    public async Task<bool> MayActOnAsync(AdminActor actor, ApplicationUser target) =>
-        actor.IsAdministrator || !await users.IsInRoleAsync(target, AdminRoles.Administrator);
+    /// <summary>The kind of account <paramref name="target"/> is, by its most privileged staff role.</summary>
+    public async Task<AccountKind> KindOfAsync(ApplicationUser target) => StaffPermissions.KindOf(await users.GetRolesAsync(target));
+
+    /// <summary>Whether <paramref name="actor"/> may do <paramref name="action"/> to <paramref name="target"/>: the one check of pages and API.</summary>
+    public async Task<bool> MayActOnAsync(AdminActor actor, ApplicationUser target, AccountAction action)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(target);
+        return StaffPermissions.Allows(actor, await KindOfAsync(target), action);
+    }
 
     /// <summary>
-    /// Sets a temporary password (returned once, never stored in clear), which must be changed at the next sign-in.
-    /// Sessions and tokens end. The temporary password passes the password policy like any other.
+    /// Sets a temporary password (returned once, never stored in clear), which must be changed at the next sign-in and
+    /// stops working after <see cref="Passwords.PasswordPolicyOptions.TemporaryPasswordLifetime"/>. Sessions and tokens
+    /// end. The temporary password passes the password policy like any other.
     /// </summary>
     public async Task<(AdminActionResult Result, string? TemporaryPassword)> ResetPasswordAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
-        if (!await MayActOnAsync(actor, target))
+        if (!await MayActOnAsync(actor, target, AccountAction.ResetPassword))
         {
             return (AdminActionResult.NotAllowed, null);
         }
@@ -69,7 +83,7 @@ public sealed class AdminUserActions(
         var temporary = TemporaryPassword();
         var result = await changer.SetAsync(target, currentPassword: null, temporary, keepSessionId: null, claim: null, finish: async ct =>
         {
-            target.MustChangePassword = true;
+            temporaryPasswords.Issue(target);
             await users.UpdateAsync(target);
             await lockout.ClearAllAsync(target.Id, ct);
             audit.Add(AuditEventTypes.AdminPasswordReset, target.Id, AuditLog.Success, $"by {actor.Id}: temporary password, must change at next sign-in");
@@ -81,7 +95,7 @@ public sealed class AdminUserActions(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
-        if (!await MayActOnAsync(actor, target))
+        if (!await MayActOnAsync(actor, target, AccountAction.Unlock))
         {
             return AdminActionResult.NotAllowed;
         }
@@ -95,7 +109,7 @@ public sealed class AdminUserActions(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
-        if (!await MayActOnAsync(actor, target))
+        if (!await MayActOnAsync(actor, target, AccountAction.RevokeSessions))
         {
             return AdminActionResult.NotAllowed;
         }
@@ -113,7 +127,7 @@ public sealed class AdminUserActions(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
-        if (!await MayActOnAsync(actor, target))
+        if (!await MayActOnAsync(actor, target, AccountAction.RemoveAuthenticator))
         {
             return AdminActionResult.NotAllowed;
         }
@@ -133,7 +147,7 @@ public sealed class AdminUserActions(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
-        if (!await MayActOnAsync(actor, target))
+        if (!await MayActOnAsync(actor, target, AccountAction.SetEnabled))
         {
             return AdminActionResult.NotAllowed;
         }
@@ -161,7 +175,7 @@ public sealed class AdminUserActions(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(target);
-        if (!actor.IsAdministrator)
+        if (!await MayActOnAsync(actor, target, AccountAction.SetPasswordManagedExternally))
         {
             return AdminActionResult.NotAllowed;
         }
@@ -175,8 +189,9 @@ public sealed class AdminUserActions(
 
     /// <summary>
     /// Changes a user's profile, contact data or state (null fields stay, an empty string clears a contact value).
-    /// Contact data an administrator sets counts for self-service until the user changes it. Returns the errors per
-    /// field when the request is invalid (nothing is changed then).
+    /// Contact data an administrator sets counts for self-service until the user changes it, so every change to it is
+    /// emailed to the user: to the addresses they have now and, when an address changed, to the old one too. Returns the
+    /// errors per field when the request is invalid (nothing is changed then).
     /// </summary>
     public async Task<(AdminActionResult Result, Dictionary<string, string[]>? Errors)> UpdateAsync(
         AdminActor actor, ApplicationUser user, UpdateUserRequest request, CancellationToken cancellationToken = default)
@@ -184,7 +199,9 @@ public sealed class AdminUserActions(
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(request);
-        if (!await MayActOnAsync(actor, user) || (request.PasswordManagedExternally is not null && request.PasswordManagedExternally != user.PasswordManagedExternally && !actor.IsAdministrator))
+        if (!await MayActOnAsync(actor, user, AccountAction.EditProfile)
+            || (request.PasswordManagedExternally is not null && request.PasswordManagedExternally != user.PasswordManagedExternally
+                && !await MayActOnAsync(actor, user, AccountAction.SetPasswordManagedExternally)))
         {
             return (AdminActionResult.NotAllowed, null);
         }
@@ -245,6 +262,7 @@ public sealed class AdminUserActions(
 
         var changed = new List<string>();
         var now = time.GetUtcNow();
+        var (oldEmail, oldAlternate) = (user.Email, user.AlternateEmail);
         if (request.GivenName is not null && request.GivenName.Trim() != (user.GivenName ?? string.Empty))
         {
             user.GivenName = request.GivenName.Trim();
@@ -309,6 +327,8 @@ public sealed class AdminUserActions(
 
         if (changed.Count > 0)
         {
+            // The notices are saved with the audit event.
+            NotifyContactChanges(user, changed, oldEmail, oldAlternate, now);
             var reason = $"by {actor.Id}: {string.Join(", ", changed)}";
             await audit.WriteAsync(AuditEventTypes.AdminUserUpdated, user.Id, AuditLog.Success, reason.Length > 200 ? reason[..200] : reason, cancellationToken: cancellationToken);
         }
@@ -327,13 +347,20 @@ public sealed class AdminUserActions(
 
     /// <summary>
     /// Creates a user with the given password (checked by the password policy) or, without one, a temporary password
-    /// to return once and change at the first sign-in. Returns the user, or the problems per field.
+    /// to return once. Either way the password is temporary: whoever chose it, the user must change it at the first
+    /// sign-in, and it expires after <see cref="Passwords.PasswordPolicyOptions.TemporaryPasswordLifetime"/>. Returns
+    /// the user, or the problems per field.
     /// </summary>
     public async Task<(ApplicationUser? User, string? TemporaryPassword, Dictionary<string, string[]>? Errors)> CreateAsync(
         AdminActor actor, CreateUserRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(request);
+        if (!StaffPermissions.Allows(actor, AccountKind.Ordinary, AccountAction.Create))
+        {
+            return (null, null, new Dictionary<string, string[]> { ["actor"] = ["Only administrators and the helpdesk create accounts."] });
+        }
+
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.UserName) || request.UserName.Length > 256)
         {
@@ -364,8 +391,8 @@ public sealed class AdminUserActions(
             GivenName = request.GivenName?.Trim(),
             FamilyName = request.FamilyName?.Trim(),
             CreatedAt = time.GetUtcNow(),
-            MustChangePassword = temporary is not null,
         };
+        temporaryPasswords.Issue(user);
         var result = await users.CreateAsync(user, temporary ?? request.Password!);
         if (!result.Succeeded)
         {
@@ -393,7 +420,7 @@ public sealed class AdminUserActions(
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(roles);
-        if (!actor.IsAdministrator)
+        if (!await MayActOnAsync(actor, user, AccountAction.SetRoles))
         {
             return AdminActionResult.NotAllowed;
         }
@@ -437,7 +464,7 @@ public sealed class AdminUserActions(
     {
         ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(user);
-        if (!actor.IsAdministrator)
+        if (!await MayActOnAsync(actor, user, AccountAction.SetGroups))
         {
             return AdminActionResult.NotAllowed;
         }
@@ -491,6 +518,33 @@ public sealed class AdminUserActions(
         catch (System.Globalization.CultureNotFoundException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Queues "your contact details were changed by an administrator" to every address the user has now and to the
+    /// addresses that were replaced or removed, when any contact or recovery value changed.
+    /// </summary>
+    private void NotifyContactChanges(ApplicationUser user, List<string> changed, string? oldEmail, string? oldAlternate, DateTimeOffset now)
+    {
+        var what = changed.Select(field => field switch
+        {
+            "email" => "primary email address",
+            "alternateEmail" => "alternate email address",
+            "mobilePhone" => "mobile phone number",
+            "officePhone" => "office phone number",
+            _ => null,
+        }).OfType<string>().ToList();
+        if (what.Count == 0)
+        {
+            return;
+        }
+
+        var notice = templates.ContactDetailsChanged(user.UserName ?? user.Id, string.Join(", ", what), now, System.Globalization.CultureInfo.CurrentUICulture);
+        foreach (var address in new[] { user.Email, user.AlternateEmail, oldEmail, oldAlternate }
+            .Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            outbox.Email(address!, notice, "contact-details-changed");
         }
     }
 

@@ -8,7 +8,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace IdentityProvider.Admin.Users;
 
-/// <summary>One user: state, recovery methods (when registered, never their values' secrets), groups, roles, and the actions.</summary>
+/// <summary>
+/// One user: state, recovery methods (when registered, never their values' secrets), groups, roles, and the actions
+/// the staff permission table allows this viewer (<see cref="StaffPermissions"/>). Opening it is an audit event; a
+/// staff account's details are shown to administrators only.
+/// </summary>
 [Authorize(Policy = AdminRoles.UsersPolicy)]
 public sealed class DetailsModel(
     UserManager<ApplicationUser> users,
@@ -16,6 +20,7 @@ public sealed class DetailsModel(
     AdminUserActions actions,
     SecurityQuestions questions,
     SsprEligibilityEvaluator eligibility,
+    IdentityProvider.Audit.AuditLog audit,
     TimeProvider time) : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -31,7 +36,14 @@ public sealed class DetailsModel(
 
     public SsprEligibility Eligibility { get; private set; } = null!;
 
+    /// <summary>This viewer may see the account's details.</summary>
+    public bool MayView { get; private set; }
+
+    /// <summary>This viewer may change the account (profile, password, lockout, sessions, state).</summary>
     public bool MayAct { get; private set; }
+
+    /// <summary>This viewer may change roles, groups and where the password is managed.</summary>
+    public bool MayAdminister { get; private set; }
 
     public bool IsAdministrator { get; private set; }
 
@@ -61,6 +73,13 @@ public sealed class DetailsModel(
             return missing;
         }
 
+        if (!MayView)
+        {
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
+
+        await audit.WriteAsync(IdentityProvider.Audit.AuditEventTypes.AdminUserViewed, Target.Id, IdentityProvider.Audit.AuditLog.Success, "page", cancellationToken: HttpContext.RequestAborted);
         TemporaryPassword = TempData["new-user-password"] as string;
         if (Request.Query.ContainsKey("created"))
         {
@@ -143,7 +162,7 @@ public sealed class DetailsModel(
                 break;
             case AdminActionResult.NotAllowed:
                 Response.StatusCode = StatusCodes.Status403Forbidden;
-                ModelState.AddModelError(string.Empty, "Only administrators can do this to an administrator's account.");
+                ModelState.AddModelError(string.Empty, NotAllowedMessage);
                 break;
             case AdminActionResult.Invalid:
                 Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -184,9 +203,17 @@ public sealed class DetailsModel(
         Questions = await questions.CountAsync(found.Id, HttpContext.RequestAborted);
         Eligibility = await eligibility.EvaluateAsync(found, HttpContext.RequestAborted);
         var staff = await users.GetUserAsync(User);
-        MayAct = staff is not null && await actions.MayActOnAsync(await actions.ActorAsync(staff), found);
+        var actor = staff is null ? new AdminActor(string.Empty, IsAdministrator: false) : await actions.ActorAsync(staff);
+        var kind = StaffPermissions.KindOf(Roles);
+        MayView = StaffPermissions.Allows(actor, kind, AccountAction.View);
+        MayAct = StaffPermissions.Allows(actor, kind, AccountAction.EditProfile);
+        MayAdminister = StaffPermissions.Allows(actor, kind, AccountAction.SetRoles);
         return null;
     }
+
+    /// <summary>What a refused action says; the table is in Admin/README.md.</summary>
+    public const string NotAllowedMessage =
+        "You may not do this to this account. The helpdesk acts only on accounts without a staff role; only administrators act on staff accounts and change roles, groups and where a password is managed.";
 
     public static string When(DateTimeOffset? at) => at?.ToString("d MMM yyyy HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) ?? "—";
 }

@@ -69,8 +69,8 @@ public sealed class NewUserInput
     [Display(Name = "Give a temporary password they must change when they first sign in")]
     public bool Temporary { get; set; } = true;
 
-    [StringLength(1024, ErrorMessage = "The password is too long.")]
+    [Passwords.PasswordLength]
     [DataType(DataType.Password)]
-    [Display(Name = "Password (when not temporary)")]
+    [Display(Name = "Password (when not temporary; still to be changed at the first sign-in)")]
     public string? Password { get; set; }
 }

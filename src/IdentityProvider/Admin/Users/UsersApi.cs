@@ -74,8 +74,26 @@ internal static class UsersApi
         return Results.Ok(new Paged<UserSummary>(items, page, pageSize, total));
     }
 
-    private static async Task<IResult> GetAsync(string id, UserManager<ApplicationUser> users, SecurityQuestions questions, CancellationToken cancellationToken) =>
-        await users.FindByIdAsync(id) is { } user ? Results.Ok(await ViewAsync(user, users, questions, cancellationToken)) : AdminApi.NotFound("user");
+    /// <summary>One user's details: allowed by the staff permission table, and an audit event (personal data was read).</summary>
+    private static async Task<IResult> GetAsync(
+        string id, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, SecurityQuestions questions, IdentityProvider.Audit.AuditLog audit,
+        CancellationToken cancellationToken)
+    {
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return AdminApi.NotFound("user");
+        }
+
+        if (!await actions.MayActOnAsync(http.Actor(), user, AccountAction.View))
+        {
+            return NotAllowed();
+        }
+
+        await audit.WriteAsync(IdentityProvider.Audit.AuditEventTypes.AdminUserViewed, user.Id, IdentityProvider.Audit.AuditLog.Success, "api", cancellationToken);
+        return Results.Ok(await ViewAsync(user, users, questions, cancellationToken));
+    }
+
+    private static IResult NotAllowed() => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: DetailsModel.NotAllowedMessage);
 
     private static async Task<IResult> CreateAsync(
         CreateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, SecurityQuestions questions, CancellationToken cancellationToken)
@@ -105,7 +123,7 @@ internal static class UsersApi
             case AdminActionResult.Failed:
                 return Results.ValidationProblem(errors!);
             case AdminActionResult.NotAllowed:
-                return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can make this change to this account.");
+                return NotAllowed();
             case AdminActionResult.LastAdministrator:
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "This is the last enabled administrator.");
         }
@@ -137,7 +155,7 @@ internal static class UsersApi
         return result switch
         {
             AdminActionResult.Done => body is null ? Results.NoContent() : Results.Ok(body),
-            AdminActionResult.NotAllowed => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only administrators can do this, and only administrators act on an administrator's account."),
+            AdminActionResult.NotAllowed => NotAllowed(),
             AdminActionResult.Invalid => AdminApi.Invalid("request", "Name an existing group, or only the roles Administrator, Helpdesk and Auditor."),
             AdminActionResult.LastAdministrator => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "This is the last enabled administrator."),
             _ => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "The change could not be made; nothing was changed."),

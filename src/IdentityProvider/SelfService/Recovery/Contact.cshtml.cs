@@ -29,7 +29,7 @@ public sealed partial class ContactModel(
 
     public bool Sent { get; private set; }
 
-    public string SignInUrl => RecoveryReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
 
     public async Task<IActionResult> OnGetAsync()
     {

@@ -19,7 +19,7 @@ public sealed class DoneModel(RecoveryJourneys journeys) : PageModel
         }
 
         EndedAs = found.Journey!.EndedAs;
-        SignInUrl = RecoveryReturnUrls.SignInLink(found.Journey.ReturnUrl);
+        SignInUrl = IdentityProvider.Account.ReturnUrls.SignInLink(found.Journey.ReturnUrl);
         return Page();
     }
 }

@@ -15,7 +15,7 @@ public sealed class OutcomeModel(RecoveryJourneys journeys, SsprPolicyStore poli
     /// <summary>The organisation's own help page, when "contact an administrator" goes there.</summary>
     public Uri? ContactUrl { get; private set; }
 
-    public string SignInUrl => RecoveryReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
 
     public async Task<IActionResult> OnGetAsync()
     {

@@ -14,7 +14,7 @@ public sealed class PasswordModel(RecoveryJourneys journeys, RecoveryCompletion 
 
     public Passwords.NewPasswordFields PasswordFields { get; } = new("Input.NewPassword", "Input.ConfirmPassword");
 
-    public string SignInUrl => RecoveryReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
 
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() ?? Page();
 

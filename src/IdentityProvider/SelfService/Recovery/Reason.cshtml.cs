@@ -12,7 +12,7 @@ public sealed class ReasonModel(RecoveryJourneys journeys, SsprPolicyStore polic
     /// <summary>False when the policy makes every unlock set a new password too.</summary>
     public bool UnlockOnlyAllowed { get; private set; }
 
-    public string SignInUrl => RecoveryReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
 
     public async Task<IActionResult> OnGetAsync()
     {

@@ -28,9 +28,10 @@ public sealed record JourneyLookup(JourneyState State, RecoveryJourney? Journey)
 /// Starts, finds and saves reset journeys. The browser keeps a random 256-bit token in a cookie scoped to
 /// <c>/recover</c>; the database keeps its SHA-256, so a database reader cannot take over a journey.
 /// </summary>
-public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptions> options, AuditLog audit, TimeProvider time)
+public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptions> options, AuditLog audit, Hosting.CookieNames cookieNames, TimeProvider time)
 {
     public const string CookieName = "idp.recovery";
+    public const string CookiePath = "/recover";
     public const string Ended = "reset";
     public const string Unlocked = "unlocked";
     public const string ExpiredMark = "expired";
@@ -57,9 +58,9 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptio
         };
         db.Add(journey);
         await db.SaveChangesAsync(cancellationToken);
-        http.Response.Cookies.Append(CookieName, token, new CookieOptions
+        http.Response.Cookies.Append(cookieNames.For(CookieName, CookiePath), token, new CookieOptions
         {
-            Path = "/recover",
+            Path = CookiePath,
             HttpOnly = true,
             Secure = http.Request.IsHttps,
             SameSite = SameSiteMode.Lax,
@@ -73,7 +74,7 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptio
     public async Task<JourneyLookup> FindAsync(HttpContext http, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(http);
-        if (!http.Request.Cookies.TryGetValue(CookieName, out var token) || string.IsNullOrEmpty(token) || token.Length > 100)
+        if (!http.Request.Cookies.TryGetValue(cookieNames.For(CookieName, CookiePath), out var token) || string.IsNullOrEmpty(token) || token.Length > 100)
         {
             return new JourneyLookup(JourneyState.Missing, null);
         }

@@ -21,7 +21,7 @@ public sealed partial class StartModel(
     SsprEligibilityEvaluator eligibility,
     RecoveryJourneys journeys,
     RecoveryThrottle throttle,
-    RecoveryReturnUrls returnUrls,
+    IdentityProvider.Account.ReturnUrls returnUrls,
     RequestThrottle requestThrottle,
     AuditLog audit,
     Microsoft.Extensions.Options.IOptions<SsprOptions> options,
@@ -50,7 +50,7 @@ public sealed partial class StartModel(
 
     public DateTimeOffset? BlockedUntil { get; private set; }
 
-    public string SignInUrl => RecoveryReturnUrls.SignInLink(ReturnUrl ?? "/");
+    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(ReturnUrl ?? "/");
 
     public string OtherCaptchaUrl => StartUrl(CaptchaKindWanted == CaptchaKind.Image ? "question" : null);
 

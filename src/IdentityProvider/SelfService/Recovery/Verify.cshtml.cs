@@ -58,7 +58,7 @@ public sealed class VerifyModel(
 
     public string? Notice { get; private set; }
 
-    public string SignInUrl => RecoveryReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
 
     public string PendingHint => Pending is { } method ? Hint(method) : string.Empty;
 

@@ -110,6 +110,9 @@ public sealed partial class IndexModel(
     /// <summary>Where the user came from (e.g. the admin step-up), to go on once a method is set up.</summary>
     public string? ContinueUrl => Step is null && ReturnUrls.Sanitize(ReturnUrl) is var next && next != "/" ? next : null;
 
+    /// <summary>A new mobile number may be checked by text message (not for administrators, unless configured).</summary>
+    public bool TextOffered { get; private set; }
+
     public string? Skippable => Step == "register" && Policy.RegistrationSkippable ? ReturnUrls.Sanitize(ReturnUrl) : null;
 
     public static IEnumerable<(string Code, string Name)> Regions { get; } = PhoneNumbers.PhoneNumberUtil.GetInstance().GetSupportedRegions()
@@ -170,7 +173,7 @@ public sealed partial class IndexModel(
             return Problem("Enter a mobile number with its country code (starting with +), or choose the country and type the number.");
         }
 
-        return await SendAsync(ContactKind.MobilePhone, number, call: Channel == "call");
+        return await SendAsync(ContactKind.MobilePhone, number, call: Channel == "call" || !TextOffered);
     }
 
     public async Task<IActionResult> OnPostVerifyAsync()
@@ -388,6 +391,7 @@ public sealed partial class IndexModel(
         Policy = await policies.GetAsync(HttpContext.RequestAborted);
         Eligibility = await eligibility.EvaluateAsync(Profile, HttpContext.RequestAborted);
         AnsweredQuestions = await questions.CountAsync(Profile.Id, HttpContext.RequestAborted);
+        TextOffered = !await eligibility.IsAdministratorAsync(Profile) || eligibility.AllowedForAdministrators(RecoveryMethod.MobileText);
     }
 
     private PageResult Problem(string message)

@@ -21,7 +21,7 @@ public sealed class ReauthenticateModel(UserManager<ApplicationUser> users, Pass
 
     [BindProperty]
     [Required(ErrorMessage = "Enter your password.")]
-    [StringLength(1024, ErrorMessage = "The password is too long.")]
+    [Passwords.PasswordLength]
     [DataType(DataType.Password)]
     [Display(Name = "Password")]
     public string Password { get; set; } = string.Empty;

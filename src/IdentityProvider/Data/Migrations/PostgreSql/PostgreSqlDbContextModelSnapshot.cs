@@ -154,6 +154,10 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
                     b.Property<string>("ClientIp")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -179,6 +183,10 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.Property<DateTimeOffset>("Time")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("UserAgent")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
@@ -190,6 +198,8 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("Time");
+
+                    b.HasIndex("ActorId", "Time");
 
                     b.HasIndex("UserId", "Time");
 
@@ -303,6 +313,9 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
 
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("TemporaryPasswordExpiresAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("TimeZone")
                         .HasMaxLength(64)

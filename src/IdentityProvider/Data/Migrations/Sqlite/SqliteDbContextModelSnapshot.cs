@@ -147,6 +147,10 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ClientIp")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -172,6 +176,10 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.Property<long>("Time")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("UserAgent")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
@@ -183,6 +191,8 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("Time");
+
+                    b.HasIndex("ActorId", "Time");
 
                     b.HasIndex("UserId", "Time");
 
@@ -296,6 +306,9 @@ namespace IdentityProvider.Data.Migrations.Sqlite
 
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("TemporaryPasswordExpiresAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("TimeZone")
                         .HasMaxLength(64)

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace IdentityProvider.Data.Migrations.PostgreSql
 {
     /// <inheritdoc />
-    public partial class SessionsLockoutAndProtocol : Migration
+    public partial class SessionsLockoutProtocolAndHardening : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -19,6 +19,20 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                 defaultValue: 0L);
 
             migrationBuilder.AddColumn<string>(
+                name: "ActorId",
+                table: "AuditEvents",
+                type: "character varying(450)",
+                maxLength: 450,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "TraceId",
+                table: "AuditEvents",
+                type: "character varying(64)",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
                 name: "Locale",
                 table: "AspNetUsers",
                 type: "character varying(35)",
@@ -27,6 +41,12 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
 
             migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "ProfileUpdatedAt",
+                table: "AspNetUsers",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "TemporaryPasswordExpiresAt",
                 table: "AspNetUsers",
                 type: "timestamp with time zone",
                 nullable: true);
@@ -73,6 +93,11 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_ActorId_Time",
+                table: "AuditEvents",
+                columns: new[] { "ActorId", "Time" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_UserSessions_ExpiresAt",
                 table: "UserSessions",
                 column: "ExpiresAt");
@@ -92,9 +117,21 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
             migrationBuilder.DropTable(
                 name: "UserSessions");
 
+            migrationBuilder.DropIndex(
+                name: "IX_AuditEvents_ActorId_Time",
+                table: "AuditEvents");
+
             migrationBuilder.DropColumn(
                 name: "UpdatedAt",
                 table: "LockoutCounters");
+
+            migrationBuilder.DropColumn(
+                name: "ActorId",
+                table: "AuditEvents");
+
+            migrationBuilder.DropColumn(
+                name: "TraceId",
+                table: "AuditEvents");
 
             migrationBuilder.DropColumn(
                 name: "Locale",
@@ -102,6 +139,10 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
 
             migrationBuilder.DropColumn(
                 name: "ProfileUpdatedAt",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "TemporaryPasswordExpiresAt",
                 table: "AspNetUsers");
 
             migrationBuilder.DropColumn(

@@ -5,7 +5,7 @@
 namespace IdentityProvider.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class SessionsLockoutAndProtocol : Migration
+    public partial class SessionsLockoutProtocolAndHardening : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -18,6 +18,20 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 defaultValue: 0L);
 
             migrationBuilder.AddColumn<string>(
+                name: "ActorId",
+                table: "AuditEvents",
+                type: "TEXT",
+                maxLength: 450,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "TraceId",
+                table: "AuditEvents",
+                type: "TEXT",
+                maxLength: 64,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
                 name: "Locale",
                 table: "AspNetUsers",
                 type: "TEXT",
@@ -26,6 +40,12 @@ namespace IdentityProvider.Data.Migrations.Sqlite
 
             migrationBuilder.AddColumn<long>(
                 name: "ProfileUpdatedAt",
+                table: "AspNetUsers",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "TemporaryPasswordExpiresAt",
                 table: "AspNetUsers",
                 type: "INTEGER",
                 nullable: true);
@@ -72,6 +92,11 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_ActorId_Time",
+                table: "AuditEvents",
+                columns: new[] { "ActorId", "Time" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_UserSessions_ExpiresAt",
                 table: "UserSessions",
                 column: "ExpiresAt");
@@ -91,9 +116,21 @@ namespace IdentityProvider.Data.Migrations.Sqlite
             migrationBuilder.DropTable(
                 name: "UserSessions");
 
+            migrationBuilder.DropIndex(
+                name: "IX_AuditEvents_ActorId_Time",
+                table: "AuditEvents");
+
             migrationBuilder.DropColumn(
                 name: "UpdatedAt",
                 table: "LockoutCounters");
+
+            migrationBuilder.DropColumn(
+                name: "ActorId",
+                table: "AuditEvents");
+
+            migrationBuilder.DropColumn(
+                name: "TraceId",
+                table: "AuditEvents");
 
             migrationBuilder.DropColumn(
                 name: "Locale",
@@ -101,6 +138,10 @@ namespace IdentityProvider.Data.Migrations.Sqlite
 
             migrationBuilder.DropColumn(
                 name: "ProfileUpdatedAt",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "TemporaryPasswordExpiresAt",
                 table: "AspNetUsers");
 
             migrationBuilder.DropColumn(

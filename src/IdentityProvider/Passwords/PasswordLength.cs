@@ -1,0 +1,63 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace IdentityProvider.Passwords;
+
+/// <summary>
+/// The one maximum password length, <see cref="PasswordPolicySettings.MaximumLength"/> of the policy in force, counted
+/// one way (user-perceived characters, as the policy counts them) on every field where a password is typed: sign-in,
+/// re-authentication, the admin step-up, the current password of a change, every new password (change, reset, forced
+/// change) and an administrator's password for a new account. A password the policy would refuse to set is refused
+/// before any hashing, so no path accepts what another would refuse.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class PasswordLengthAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        if (value is not string password)
+        {
+            return ValidationResult.Success;
+        }
+
+        var maximum = PasswordLength.Maximum(validationContext);
+        return PasswordLength.Of(password) <= maximum
+            ? ValidationResult.Success
+            : new ValidationResult($"Passwords have at most {maximum.ToString("N0", CultureInfo.CurrentCulture)} characters.",
+                validationContext.MemberName is { } member ? [member] : null);
+    }
+}
+
+internal static class PasswordLength
+{
+    /// <summary>Characters as a person counts them (grapheme clusters): what the policy's limits mean.</summary>
+    public static int Of(string password) => new StringInfo(password).LengthInTextElements;
+
+    /// <summary>The policy's maximum: the stored policy (cached, see <see cref="WarmUp"/>), else the configured one.</summary>
+    public static int Maximum(IServiceProvider services) =>
+        services.GetService(typeof(IMemoryCache)) is IMemoryCache cache && PasswordPolicyStore.Cached(cache) is { } policy
+            ? policy.Settings.MaximumLength
+            : (services.GetService(typeof(IOptions<PasswordPolicyOptions>)) as IOptions<PasswordPolicyOptions>)?.Value.MaximumLength
+                ?? new PasswordPolicyOptions().MaximumLength;
+
+    /// <summary>
+    /// Loads the stored policy (usually from its 30-second cache) before a page's form is bound, so that
+    /// <see cref="PasswordLengthAttribute"/>, which validates synchronously, reads the policy in force.
+    /// </summary>
+    internal sealed class WarmUp(PasswordPolicyStore store) : IAsyncPageFilter
+    {
+        public async Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context)
+        {
+            if (!HttpMethods.IsGet(context.HttpContext.Request.Method))
+            {
+                await store.GetAsync(context.HttpContext.RequestAborted);
+            }
+        }
+
+        public Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next) => next();
+    }
+}

@@ -1,0 +1,207 @@
+using System.Net;
+using Duende.IdentityModel.Client;
+using IdentityProvider.Admin;
+using IdentityProvider.Admin.Users;
+using IdentityProvider.Data;
+using IdentityProvider.IntegrationTests.SelfService;
+using IdentityProvider.Testing;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace IdentityProvider.IntegrationTests.Admin;
+
+/// <summary>
+/// Least privilege, one cell at a time: what each staff role may do to each kind of account, through the one check that
+/// the admin pages and the admin API share (<see cref="AdminUserActions"/>); then the same refusals seen on a page and
+/// through the API, and the notices of contact changes.
+/// </summary>
+public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixture<RecoveryFixture>
+{
+    private const string Ordinary = "";
+
+    /// <summary>The table of Admin/README.md: actor role → target role ("" for no staff role) → actions allowed.</summary>
+    private static readonly Dictionary<string, Dictionary<string, AccountAction[]>> Allowed = new()
+    {
+        [AdminRoles.Administrator] = new()
+        {
+            [Ordinary] = Enum.GetValues<AccountAction>(),
+            [AdminRoles.Auditor] = Enum.GetValues<AccountAction>(),
+            [AdminRoles.Helpdesk] = Enum.GetValues<AccountAction>(),
+            [AdminRoles.Administrator] = Enum.GetValues<AccountAction>(),
+        },
+        [AdminRoles.Helpdesk] = new()
+        {
+            [Ordinary] =
+            [
+                AccountAction.View, AccountAction.Create, AccountAction.EditProfile, AccountAction.ResetPassword,
+                AccountAction.Unlock, AccountAction.RevokeSessions, AccountAction.SetEnabled, AccountAction.RemoveAuthenticator,
+            ],
+            [AdminRoles.Auditor] = [],
+            [AdminRoles.Helpdesk] = [],
+            [AdminRoles.Administrator] = [],
+        },
+        [AdminRoles.Auditor] = new()
+        {
+            [Ordinary] = [],
+            [AdminRoles.Auditor] = [],
+            [AdminRoles.Helpdesk] = [],
+            [AdminRoles.Administrator] = [],
+        },
+    };
+
+    private IdentityProviderHost Idp => fixture.Idp;
+
+    public static TheoryData<string, string, AccountAction> Cells()
+    {
+        var cells = new TheoryData<string, string, AccountAction>();
+        foreach (var actor in Allowed.Keys)
+        {
+            foreach (var target in Allowed[actor].Keys)
+            {
+                foreach (var action in Enum.GetValues<AccountAction>().Where(a => a != AccountAction.Create || target == Ordinary))
+                {
+                    cells.Add(actor, target, action);
+                }
+            }
+        }
+
+        return cells;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public async Task EachRole_DoesToEachKindOfAccount_OnlyWhatTheTableAllows(string actorRole, string targetRole, AccountAction action)
+    {
+        var expected = Allowed[actorRole][targetRole].Contains(action);
+        var staff = await RecoveryData.CreateUserAsync(Idp, role: actorRole);
+        var target = await RecoveryData.CreateUserAsync(Idp, role: targetRole.Length == 0 ? null : targetRole, authenticator: true);
+        await using var scope = Idp.CreateScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
+        var actions = scope.ServiceProvider.GetRequiredService<AdminUserActions>();
+        var actor = await actions.ActorAsync((await users.FindByIdAsync(staff.Id))!);
+        var account = (await users.FindByIdAsync(target.Id))!;
+        var stampBefore = account.SecurityStamp;
+
+        var done = action switch
+        {
+            AccountAction.View => await actions.MayActOnAsync(actor, account, AccountAction.View),
+            AccountAction.Create => (await actions.CreateAsync(actor, new CreateUserRequest("new" + Guid.NewGuid().ToString("N")[..8], $"{Guid.NewGuid():N}@example.org", null, null, null))).User is not null,
+            AccountAction.EditProfile => (await actions.UpdateAsync(actor, account, new UpdateUserRequest("Renamed", null, null, null, null, null, null, null))).Result == AdminActionResult.Done,
+            AccountAction.ResetPassword => (await actions.ResetPasswordAsync(actor, account)).Result == AdminActionResult.Done,
+            AccountAction.Unlock => await actions.UnlockAsync(actor, account) == AdminActionResult.Done,
+            AccountAction.RevokeSessions => await actions.RevokeSessionsAsync(actor, account) == AdminActionResult.Done,
+            AccountAction.SetEnabled => await actions.SetEnabledAsync(actor, account, enabled: false) == AdminActionResult.Done,
+            AccountAction.RemoveAuthenticator => await actions.RemoveAuthenticatorAsync(actor, account) == AdminActionResult.Done,
+            AccountAction.SetRoles => await actions.SetRolesAsync(actor, account, [.. await users.GetRolesAsync(account), AdminRoles.Auditor]) == AdminActionResult.Done,
+            AccountAction.SetGroups => await actions.SetGroupAsync(actor, account, await GroupAsync(), member: true) == AdminActionResult.Done,
+            AccountAction.SetPasswordManagedExternally => await actions.SetManagedExternallyAsync(actor, account, external: true) == AdminActionResult.Done,
+            _ => throw new ArgumentOutOfRangeException(nameof(action)),
+        };
+
+        Assert.Equal(expected, done);
+        if (!expected && action != AccountAction.Create)
+        {
+            // A refusal changes nothing: same name, password, stamp, state, roles, authenticator app.
+            await using var check = Idp.CreateScope();
+            var stored = (await check.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(target.Id))!;
+            Assert.Equal((target.GivenName, stampBefore, true, false, false), (stored.GivenName, stored.SecurityStamp, stored.IsEnabled, stored.PasswordManagedExternally, stored.MustChangePassword));
+            Assert.NotNull(stored.AuthenticatorSecretProtected);
+        }
+    }
+
+    [Fact]
+    public async Task TheHelpdesk_CannotResetAnAuditorsPassword_OnThePage_OrThroughTheApi()
+    {
+        var auditor = await RecoveryData.CreateUserAsync(Idp, role: AdminRoles.Auditor);
+        var (_, helpdesk) = await StaffSession.StartAsync(Idp, AdminRoles.Helpdesk);
+        using var _ = helpdesk;
+
+        await helpdesk.OpenAsync($"admin/users/{auditor.Id}");
+        Assert.Equal(HttpStatusCode.Forbidden, helpdesk.Page.StatusCode);
+        Assert.DoesNotContain(auditor.Email!, helpdesk.Html, StringComparison.OrdinalIgnoreCase);
+        await helpdesk.OpenAsync("Account");
+        using (var content = helpdesk.FormContent([], "SignOutEverywhere"))
+        using (var forced = await helpdesk.Client.PostAsync(new Uri($"admin/users/{auditor.Id}?handler=ResetPassword", UriKind.Relative), content))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, forced.StatusCode);
+            Assert.DoesNotContain("Temporary password", await forced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var api = await PersonsApiClientAsync(AdminRoles.Helpdesk);
+        using var reset = await api.PostAsync(new Uri($"api/v1/users/{auditor.Id}/password-reset", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Forbidden, reset.StatusCode);
+        using var details = await api.GetAsync(new Uri($"api/v1/users/{auditor.Id}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, details.StatusCode);
+
+        await using var scope = Idp.CreateScope();
+        var stored = (await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(auditor.Id))!;
+        Assert.Equal((auditor.SecurityStamp, false), (stored.SecurityStamp, stored.MustChangePassword));
+    }
+
+    [Fact]
+    public async Task AnAdministratorsChangeToContactData_IsEmailedToTheUser_AtTheOldAndTheNewAddresses()
+    {
+        var user = await RecoveryData.CreateUserAsync(Idp, u => (u.AlternateEmail, u.MobilePhone) = ($"{u.UserName}@old-home.example", "+447400100200"));
+        var (_, admin) = await StaffSession.StartAsync(Idp, AdminRoles.Administrator);
+        using var _ = admin;
+        var (newEmail, newAlternate) = ($"{user.UserName}@new-work.example", $"{user.UserName}@new-home.example");
+
+        await admin.OpenAsync($"admin/users/{user.Id}");
+        await admin.SubmitAsync(new() { ["Profile.Email"] = newEmail, ["Profile.AlternateEmail"] = newAlternate, ["Profile.MobilePhone"] = "+447400100300" }, "Profile");
+        Assert.Contains("The profile is saved.", admin.Alert, StringComparison.Ordinal);
+
+        var notices = await fixture.MessagesAsync("contact-details-changed");
+        var told = notices.Where(m => m.TextBody.Contains(user.UserName!, StringComparison.Ordinal)).Select(m => m.Recipient).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(new HashSet<string>([user.Email!, user.AlternateEmail!, newEmail, newAlternate], StringComparer.OrdinalIgnoreCase), told);
+        var notice = notices.First(m => m.Recipient == user.Email);
+        Assert.Contains("primary email address, alternate email address, mobile phone number", notice.TextBody, StringComparison.Ordinal);
+
+        // A change of the name alone is not contact data: nothing is sent.
+        await admin.OpenAsync($"admin/users/{user.Id}");
+        await admin.SubmitAsync(new() { ["Profile.GivenName"] = "Renamed" }, "Profile");
+        Assert.Equal(notices.Count, (await fixture.MessagesAsync("contact-details-changed")).Count);
+    }
+
+    private async Task<Guid> GroupAsync()
+    {
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        var group = new Group { Name = "Permissions-" + Guid.NewGuid().ToString("N")[..8] };
+        db.Add(group);
+        await db.SaveChangesAsync();
+        return group.Id;
+    }
+
+    /// <summary>A person of <paramref name="role"/> signed in through a code-flow client holding the admin.users scope: their token for the API.</summary>
+    private async Task<HttpClient> PersonsApiClientAsync(string role)
+    {
+        var clientId = "console-" + Guid.NewGuid().ToString("N")[..6];
+        var redirect = new Uri("https://console.example/callback");
+        await TestData.RegisterClientAsync(Idp, clientId, redirect);
+        await using (var scope = Idp.CreateScope())
+        {
+            var applications = scope.ServiceProvider.GetRequiredService<OpenIddict.Abstractions.IOpenIddictApplicationManager>();
+            var app = await applications.FindByClientIdAsync(clientId);
+            var descriptor = new OpenIddict.Abstractions.OpenIddictApplicationDescriptor();
+            await applications.PopulateAsync(descriptor, app!);
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + AdminApi.UsersScope);
+            await applications.UpdateAsync(app!, descriptor);
+        }
+
+        var person = await RecoveryData.CreateUserAsync(Idp, role: role);
+        var browser = new AuthorizationCodeClient(Idp);
+        await browser.SignInAsync(person.UserName!, TestData.Password);
+        var (verifier, challenge) = AuthorizationCodeClient.NewPkce();
+        var code = await browser.GetCodeAsync(clientId, redirect, challenge, "openid " + AdminApi.UsersScope);
+        using var tokens = new HttpClient();
+        var token = await tokens.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest
+        {
+            Address = new Uri(Idp.BaseAddress, "connect/token").ToString(), ClientId = clientId, Code = code, RedirectUri = redirect.ToString(), CodeVerifier = verifier,
+        });
+        Assert.False(token.IsError, token.Error);
+        var http = new HttpClient { BaseAddress = Idp.BaseAddress };
+        http.SetBearerToken(token.AccessToken!);
+        return http;
+    }
+}
