@@ -21,8 +21,12 @@ internal sealed class TokenAudit(AuditLog audit) : IOpenIddictServerHandler<Proc
     public static OpenIddictServerHandlerDescriptor SignIn { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
         .UseScopedHandler<TokenAudit>().SetOrder(400_000).SetType(OpenIddictServerHandlerType.Custom).Build();
 
+    /// <summary>
+    /// After OpenIddict's own normalisation of token errors (order <c>int.MinValue + 100,000</c>, which turns
+    /// <c>invalid_token</c> into <c>invalid_grant</c>), so the audit records the error the client received.
+    /// </summary>
     public static OpenIddictServerHandlerDescriptor TokenResponse { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
-        .UseScopedHandler<TokenAudit>().SetOrder(int.MinValue + 100_000).SetType(OpenIddictServerHandlerType.Custom).Build();
+        .UseScopedHandler<TokenAudit>().SetOrder(int.MinValue + 200_000).SetType(OpenIddictServerHandlerType.Custom).Build();
 
     public async ValueTask HandleAsync(ProcessSignInContext context)
     {

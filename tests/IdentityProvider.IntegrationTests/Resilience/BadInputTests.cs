@@ -12,7 +12,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
     private IdentityProviderHost Idp => fixture.Idp;
 
     [Fact]
-    public async Task ANonAsciiLocalReturnUrl_IsFollowedAfterSignIn()
+    public async Task ANonAsciiLocalReturnUrl_SignsIn_AndFallsBackToTheStartPage()
     {
         var user = await TestData.CreateUserAsync(Idp);
         using var client = Idp.CreateClient(followRedirects: false);
@@ -20,8 +20,10 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
 
         using var signedIn = await HtmlForms.SignInAsync(client, page, user.UserName!, TestData.Password);
 
+        // Once a 500 after a successful sign-in; now a local return address is printable ASCII (Account/ReturnUrls.cs:
+        // the server's own addresses always are, percent-encoded) and anything else goes to the start page.
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        Assert.Equal("/café", Uri.UnescapeDataString(signedIn.Headers.Location!.OriginalString));
+        Assert.Equal("/", signedIn.Headers.Location!.OriginalString);
     }
 
     [Theory]

@@ -58,13 +58,23 @@ public sealed class ClaimDestinationsTests
     [Theory]
     [InlineData(Claims.AuthenticationContextReference)]
     [InlineData(Claims.AuthenticationMethodReference)]
-    [InlineData(CustomClaims.SessionId)]
-    public void AuthenticationClaims_GoIntoTheIdentityTokenOnly(string type)
+    [InlineData(Claims.AuthenticationTime)]
+    public void HowAndWhenTheUserAuthenticated_GoesIntoTheIdentityAndAccessTokens(string type)
     {
+        // RFC 9068 2.2.1: an API (the admin API among them) reads acr, amr and auth_time from the access token.
         var principal = Principal();
         principal.Identities.Single().AddClaim(new Claim(type, "value"));
 
-        Assert.Equal([Destinations.IdentityToken], ClaimDestinations.For(principal.FindFirst(type)!));
+        Assert.Equal([Destinations.AccessToken, Destinations.IdentityToken], ClaimDestinations.For(principal.FindFirst(type)!));
+    }
+
+    [Fact]
+    public void TheSessionId_GoesIntoTheIdentityTokenOnly()
+    {
+        var principal = Principal();
+        principal.Identities.Single().AddClaim(new Claim(CustomClaims.SessionId, "value"));
+
+        Assert.Equal([Destinations.IdentityToken], ClaimDestinations.For(principal.FindFirst(CustomClaims.SessionId)!));
     }
 
     private static ClaimsPrincipal Principal(params string[] scopes)
