@@ -23,9 +23,14 @@ internal sealed class SecurityHeadersMiddleware(RequestDelegate next)
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/api/docs", StringComparison.OrdinalIgnoreCase)
-                ? ApiDocsContentSecurityPolicy
-                : ContentSecurityPolicy;
+            var apiDocs = context.Request.Path.StartsWithSegments("/api/docs", StringComparison.OrdinalIgnoreCase);
+            headers.ContentSecurityPolicy = apiDocs ? ApiDocsContentSecurityPolicy : ContentSecurityPolicy;
+            if (apiDocs)
+            {
+                // The API's browsable documentation is public static files, like wwwroot's: revalidated, never private.
+                headers.CacheControl = "no-cache";
+            }
+
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";

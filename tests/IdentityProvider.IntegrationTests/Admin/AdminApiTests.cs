@@ -277,6 +277,8 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
         Assert.Equal(HttpStatusCode.NoContent, retry.StatusCode);
         using var again = await outbox.PostAsync(new Uri($"api/v1/outbox/{letter.Id}/retry", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        using var unknown = await outbox.PostAsync(new Uri($"api/v1/outbox/{Guid.NewGuid()}/retry", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
 
         await TestData.CreateUserAsync(Idp);
         using var audit = await ClientAsync("admin.audit");

@@ -130,6 +130,11 @@ public sealed class HostingSecurityTests(RecoveryFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, css.StatusCode);
         Assert.True(css.Headers.CacheControl?.NoCache);
         Assert.False(css.Headers.CacheControl?.NoStore);
+
+        // The admin API's browsable documentation is static too: revalidated, not "private" (it holds nothing personal).
+        using var docs = await http.GetAsync(new Uri("api/docs/index.html", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
+        Assert.Equal("no-cache", docs.Headers.CacheControl?.ToString());
     }
 
     /// <summary>A path for the route pattern with sample values (the target user's id for <c>{id}</c>).</summary>

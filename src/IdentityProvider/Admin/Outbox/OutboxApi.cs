@@ -1,3 +1,5 @@
+using IdentityProvider.Data;
+using Microsoft.EntityFrameworkCore;
 using IdentityProvider.Audit;
 using IdentityProvider.Messaging;
 
@@ -28,11 +30,14 @@ internal static class OutboxApi
                 [.. items.Select(m => new OutboxMessageView(m.Id, m.Channel.ToString(), m.Template, IndexModel.Recipient(m), m.Attempts, DateTimeOffset.FromUnixTimeMilliseconds(m.CreatedAt), m.LastError))],
                 page, pageSize, total));
         }).WithSummary("Outgoing messages by status (never their bodies; recipients masked).");
-        outbox.MapPost("/{id:guid}/retry", async (Guid id, HttpContext http, OutboxQueries queries, AuditLog audit, CancellationToken ct) =>
+        outbox.MapPost("/{id:guid}/retry", async (Guid id, HttpContext http, OutboxQueries queries, ApplicationDbContext db, AuditLog audit, CancellationToken ct) =>
         {
             if (!await queries.RetryAsync(id, ct))
             {
-                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "That message does not exist or is not dead-lettered.");
+                // No such message is a 404; one that exists but is not dead-lettered (waiting, or sent) a 409.
+                return await db.Set<OutboxMessage>().AnyAsync(m => m.Id == id, ct)
+                    ? Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: "That message is not dead-lettered: it is waiting or was delivered.")
+                    : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: "There is no message with that id.");
             }
 
             await audit.WriteAsync(AuditEventTypes.AdminOutboxRetried, null, AuditLog.Success, $"by {http.Actor().Id}: message {id}", cancellationToken: ct);

@@ -102,6 +102,12 @@ public sealed partial class IndexModel(
     /// <summary>Set while a code sent to a new address or number waits to be entered.</summary>
     public (ContactKind Kind, string Value)? Verifying { get; private set; }
 
+    /// <summary>
+    /// Set (the account's email, masked) while a staff account proves its email before its first authenticator app:
+    /// the app opens administration, so a password alone must not add it.
+    /// </summary>
+    public string? ProvingEmail { get; private set; }
+
     /// <summary>Set while a new authenticator app is being added: the secret, and its QR code as a PNG data URI.</summary>
     public (string Secret, string QrCode)? Enrolling { get; private set; }
 
@@ -257,14 +263,69 @@ public sealed partial class IndexModel(
             return stop;
         }
 
-        if (Profile.AuthenticatorSecretProtected is not null && await ProveCurrentAppAsync() is { } refused)
+        if (Profile.AuthenticatorSecretProtected is not null)
         {
-            return refused;
+            if (await ProveCurrentAppAsync() is { } refused)
+            {
+                return refused;
+            }
+        }
+        else if (await IsStaffAccountAsync())
+        {
+            // A staff account's first second factor opens administration: prove the account's email first.
+            if (string.IsNullOrEmpty(Profile.Email))
+            {
+                return Problem("Your account has no email address to confirm it is you. Ask an administrator to set up your authenticator app with you.");
+            }
+
+            var codeId = await changes.SendFirstFactorCodeAsync(Profile, HttpContext.RequestAborted);
+            if (codeId is null)
+            {
+                return Problem("Too many codes were sent to you. Try again later.");
+            }
+
+            ProvingEmail = Masking.Email(Profile.Email);
+            Pending = pending.Protect("first-factor\n" + codeId.Value + "\n" + Account.Sessions.UserSessions.IdOf(User), TimeSpan.FromMinutes(10));
+            ModelState.Remove(nameof(Pending));
+            return Page();
         }
 
         Enrol(AuthenticatorCodes.NewSecret());
         return Page();
     }
+
+    /// <summary>The code sent to a staff account's email before its first authenticator app; right, the app can be set up.</summary>
+    public async Task<IActionResult> OnPostAuthenticatorEmailAsync()
+    {
+        if (await GuardAsync() is { } stop)
+        {
+            return stop;
+        }
+
+        if (ReadPending() is not { Length: 3 } waiting || waiting[0] != "first-factor" || !Guid.TryParse(waiting[1], out var codeId)
+            || waiting[2] != Account.Sessions.UserSessions.IdOf(User))
+        {
+            return Problem("That code request ran out. Start again.");
+        }
+
+        switch (await changes.VerifyFirstFactorCodeAsync(Profile, codeId, Code, HttpContext.RequestAborted))
+        {
+            case ContactChangeResult.Saved:
+                Enrol(AuthenticatorCodes.NewSecret());
+                return Page();
+            case ContactChangeResult.Wrong:
+                ProvingEmail = Masking.Email(Profile.Email ?? string.Empty);
+                return Problem("That code is not right. Check it and try again.");
+            case ContactChangeResult.Blocked:
+                return Problem("Too many wrong codes. Try again tomorrow, or ask your IT helpdesk.");
+            default:
+                return Problem("That code can't be used any more. Start again to get a new one.");
+        }
+    }
+
+    /// <summary>Whether the account holds a staff role (read from the store, not from the cookie).</summary>
+    private async Task<bool> IsStaffAccountAsync() =>
+        (await users.GetRolesAsync(Profile)).Any(role => role is Admin.AdminRoles.Administrator or Admin.AdminRoles.Helpdesk or Admin.AdminRoles.Auditor);
 
     public async Task<IActionResult> OnPostAuthenticatorAsync()
     {

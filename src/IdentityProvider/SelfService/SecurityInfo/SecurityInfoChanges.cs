@@ -40,7 +40,47 @@ public sealed class SecurityInfoChanges(
     AuditLog audit,
     TimeProvider time)
 {
+    private const string FirstFactorPurpose = "security-info:first-factor";
+
     private static string Purpose(ContactKind kind, string value) => $"security-info:{kind}:{value}";
+
+    /// <summary>
+    /// Sends a code to the account's own email address before a staff account's first authenticator app is set up:
+    /// that app opens administration, so the password alone must not be enough to add it. Null when the account has
+    /// no email address or its code limits block it.
+    /// </summary>
+    public async Task<Guid?> SendFirstFactorCodeAsync(ApplicationUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (string.IsNullOrEmpty(user.Email) || await throttle.RecordAsync(user.Id, RecoveryThrottle.Email, user.Id, cancellationToken) is not null)
+        {
+            return null;
+        }
+
+        var (id, code) = await codes.IssueAsync(user.Id, FirstFactorPurpose, cancellationToken);
+        outbox.Email(user.Email, templates.VerificationCode(code, VerificationCodes.Lifetime, CultureInfo.CurrentUICulture), "first-factor-code");
+        audit.Add(AuditEventTypes.SecurityInfoCodeSent, user.Id, AuditLog.Success, "first-factor");
+        await db.SaveChangesAsync(cancellationToken);
+        return id;
+    }
+
+    /// <summary>Checks the code sent by <see cref="SendFirstFactorCodeAsync"/>; <see cref="ContactChangeResult.Saved"/> when it was right.</summary>
+    public async Task<ContactChangeResult> VerifyFirstFactorCodeAsync(ApplicationUser user, Guid codeId, string? code, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        switch (await codes.VerifyAsync(codeId, user.Id, FirstFactorPurpose, code, cancellationToken))
+        {
+            case VerificationResult.Passed:
+                return ContactChangeResult.Saved;
+            case VerificationResult.Wrong:
+                return await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken) is null ? ContactChangeResult.Wrong : ContactChangeResult.Blocked;
+            case VerificationResult.TooManyTries:
+                await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken);
+                return ContactChangeResult.Expired;
+            default:
+                return ContactChangeResult.Expired;
+        }
+    }
 
     /// <summary>Sends a code to a new alternate email or mobile number. Null when the account's code limits block it.</summary>
     public async Task<Guid?> SendCodeAsync(ApplicationUser user, ContactKind kind, string value, bool call, CancellationToken cancellationToken = default)
