@@ -68,18 +68,7 @@ public sealed class SecurityInfoChanges(
     public async Task<ContactChangeResult> VerifyFirstFactorCodeAsync(ApplicationUser user, Guid codeId, string? code, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        switch (await codes.VerifyAsync(codeId, user.Id, FirstFactorPurpose, code, cancellationToken))
-        {
-            case VerificationResult.Passed:
-                return ContactChangeResult.Saved;
-            case VerificationResult.Wrong:
-                return await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken) is null ? ContactChangeResult.Wrong : ContactChangeResult.Blocked;
-            case VerificationResult.TooManyTries:
-                await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken);
-                return ContactChangeResult.Expired;
-            default:
-                return ContactChangeResult.Expired;
-        }
+        return await CheckCodeAsync(user, codeId, FirstFactorPurpose, code, cancellationToken);
     }
 
     /// <summary>Sends a code to a new alternate email or mobile number. Null when the account's code limits block it.</summary>
@@ -106,17 +95,9 @@ public sealed class SecurityInfoChanges(
     public async Task<ContactChangeResult> ConfirmAsync(ApplicationUser user, ContactKind kind, string value, Guid codeId, string? code, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        switch (await codes.VerifyAsync(codeId, user.Id, Purpose(kind, value), code, cancellationToken))
+        if (await CheckCodeAsync(user, codeId, Purpose(kind, value), code, cancellationToken) is not ContactChangeResult.Saved and var refused)
         {
-            case VerificationResult.Passed:
-                break;
-            case VerificationResult.Wrong:
-                return await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken) is null ? ContactChangeResult.Wrong : ContactChangeResult.Blocked;
-            case VerificationResult.TooManyTries:
-                await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken);
-                return ContactChangeResult.Expired;
-            default:
-                return ContactChangeResult.Expired;
+            return refused;
         }
 
         var now = time.GetUtcNow();
@@ -136,6 +117,26 @@ public sealed class SecurityInfoChanges(
 
         await SaveAsync(user, kind == ContactKind.AlternateEmail ? RecoveryMethod.AlternateEmail : RecoveryMethod.MobileText, what, oldAddress, cancellationToken);
         return ContactChangeResult.Saved;
+    }
+
+    /// <summary>
+    /// A code's verdict: <see cref="ContactChangeResult.Saved"/> when right; a wrong or over-tried code counts as a
+    /// failed proof (which may block the account's self-service for a day).
+    /// </summary>
+    private async Task<ContactChangeResult> CheckCodeAsync(ApplicationUser user, Guid codeId, string purpose, string? code, CancellationToken cancellationToken)
+    {
+        switch (await codes.VerifyAsync(codeId, user.Id, purpose, code, cancellationToken))
+        {
+            case VerificationResult.Passed:
+                return ContactChangeResult.Saved;
+            case VerificationResult.Wrong:
+                return await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken) is null ? ContactChangeResult.Wrong : ContactChangeResult.Blocked;
+            case VerificationResult.TooManyTries:
+                await throttle.RecordAsync(user.Id, RecoveryThrottle.FailedProof, user.Id, cancellationToken);
+                return ContactChangeResult.Expired;
+            default:
+                return ContactChangeResult.Expired;
+        }
     }
 
     public async Task RemoveAsync(ApplicationUser user, RecoveryMethod method, CancellationToken cancellationToken = default)
