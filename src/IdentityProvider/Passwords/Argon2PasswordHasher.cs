@@ -16,9 +16,9 @@ namespace IdentityProvider.Passwords;
 /// hashed or checked, so the same password typed in composed or decomposed form, or with full-width or other
 /// compatibility characters, is the same password (NIST SP 800-63B 5.1.1.2; the OpaqueString profile of RFC 8265).
 /// A hash made before normalisation still verifies with the password as typed and is reported as needing a rehash.</para>
-/// <para>Why Argon2id at OWASP's first setting (19 MiB, 2 passes): it costs about 21 ms of CPU per hash here, where
-/// PBKDF2-HMAC-SHA512 at 210,000 iterations costs about 260 ms, and it is memory-hard, which GPUs and ASICs are not
-/// good at. Sign-in is the identity provider's hot path.</para>
+/// <para>Why Argon2id at OWASP's first setting (19 MiB, 2 passes): it costs 20–50 ms of CPU per hash depending on the
+/// machine, half or less of PBKDF2-HMAC-SHA512 at 210,000 iterations (see the README's benchmarks), and it is
+/// memory-hard, which GPUs and ASICs are not good at. Sign-in is the identity provider's hot path.</para>
 /// </summary>
 internal sealed class Argon2PasswordHasher : IPasswordHasher<ApplicationUser>
 {
