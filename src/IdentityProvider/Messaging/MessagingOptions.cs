@@ -45,7 +45,10 @@ public sealed class MessagingOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a channel pauses after repeated failures (circuit breaker). Default 30 seconds.</summary>
+    /// <summary>
+    /// How long a channel (for back-channel logouts: one app) pauses after repeated failures (circuit breaker); its
+    /// waiting messages are tried again after it, without spending an attempt. Default 30 seconds.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 

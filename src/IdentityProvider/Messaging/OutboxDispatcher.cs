@@ -23,7 +23,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private readonly IOptions<MessagingOptions> options;
     private readonly TimeProvider time;
     private readonly ILogger<OutboxDispatcher> logger;
-    private readonly Dictionary<MessageChannel, ResiliencePipeline> pipelines;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ResiliencePipeline> pipelines = new(StringComparer.Ordinal);
     private long lastPrune;
 
     public OutboxDispatcher(
@@ -40,7 +40,6 @@ public sealed partial class OutboxDispatcher : BackgroundService
         this.options = options;
         this.time = time;
         this.logger = logger;
-        pipelines = Enum.GetValues<MessageChannel>().ToDictionary(channel => channel, _ => BuildPipeline(options.Value));
     }
 
     /// <summary>This dispatcher's name in leases.</summary>
@@ -150,7 +149,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 throw new PermanentDeliveryException("The message body cannot be decrypted (is the Data Protection key ring complete?).", unreadable);
             }
 
-            await pipelines[message.Channel].ExecuteAsync(async token => await sender.SendAsync(clear, token), cancellationToken);
+            await PipelineFor(message).ExecuteAsync(async token => await sender.SendAsync(clear, token), cancellationToken);
             var sentAt = time.GetUtcNow().ToUnixTimeMilliseconds();
             // Delivered: the body (which may hold a code) is deleted; the metadata stays for the admin pages.
             await Mine(db, message).ExecuteUpdateAsync(s => s
@@ -168,9 +167,21 @@ public sealed partial class OutboxDispatcher : BackgroundService
             error = refused.Message;
             permanent = true;
         }
+        catch (BrokenCircuitException paused)
+        {
+            // Nothing was tried: the attempt is not spent, and the message waits until the circuit lets one through.
+            var resume = time.GetUtcNow() + (paused.RetryAfter ?? options.Value.CircuitBreakDuration) + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000));
+            await Mine(db, message).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Attempts, m => m.Attempts - 1)
+                .SetProperty(m => m.NextAttemptAt, resume.ToUnixTimeMilliseconds())
+                .SetProperty(m => m.LeaseUntil, 0L)
+                .SetProperty(m => m.LastError, $"{message.Channel} deliveries to {message.Recipient} are paused after repeated failures."), cancellationToken);
+            LogPaused(logger, message.Id, message.Channel, resume);
+            return;
+        }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            error = failure is BrokenCircuitException ? $"{message.Channel} deliveries are paused after repeated failures." : failure.Message;
+            error = failure.Message;
         }
 
         error = error.Length > 1000 ? error[..1000] : error;
@@ -191,6 +202,16 @@ public sealed partial class OutboxDispatcher : BackgroundService
             .SetProperty(m => m.LastError, error), cancellationToken);
         LogRetryLater(logger, message.Id, message.Channel, message.Attempts, error);
     }
+
+    /// <summary>
+    /// The resilience pipeline (and so the circuit breaker) a message goes through: one per channel, since one SMTP
+    /// server or telephony provider serves every recipient; one per app for back-channel logouts, so one app that is
+    /// down does not pause the logouts of the others.
+    /// </summary>
+    private ResiliencePipeline PipelineFor(OutboxMessage message) =>
+        pipelines.GetOrAdd(
+            message.Channel == MessageChannel.BackChannelLogout ? $"{message.Channel}:{message.Recipient}" : message.Channel.ToString(),
+            _ => BuildPipeline(options.Value));
 
     /// <summary>Exponential backoff with full jitter between half and the whole step.</summary>
     private TimeSpan Backoff(int attempts)
@@ -249,6 +270,9 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Error, Message = "Outbox message {MessageId} ({Channel}) dead-lettered after attempt {Attempt}: {Error}")]
     private static partial void LogDeadLettered(ILogger logger, Guid messageId, MessageChannel channel, int attempt, string error);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Outbox message {MessageId} ({Channel}) waits until {Resume:O}: deliveries to its recipient are paused after repeated failures.")]
+    private static partial void LogPaused(ILogger logger, Guid messageId, MessageChannel channel, DateTimeOffset resume);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "An outbox dispatch round failed; the next round will try again.")]
     private static partial void LogRoundFailed(ILogger logger, Exception error);

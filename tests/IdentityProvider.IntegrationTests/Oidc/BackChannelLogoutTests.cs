@@ -58,7 +58,7 @@ public sealed class BackChannelFixture : IAsyncLifetime
     }
 
     /// <summary>Registers an app the way an administrator does, with its back-channel logout address.</summary>
-    private async Task<string> RegisterAsync(string clientId, Uri redirect, Uri backChannel)
+    public async Task<string> RegisterAsync(string clientId, Uri redirect, Uri backChannel)
     {
         await using var scope = Idp.CreateScope();
         var (errors, secret) = await scope.ServiceProvider.GetRequiredService<AdminClients>().CreateAsync("test", new ClientInput
@@ -175,6 +175,55 @@ public sealed class BackChannelLogoutTests(BackChannelFixture fixture) : IClassF
             using var done = await HtmlForms.SubmitAsync(browser, page, new Dictionary<string, string> { ["Password"] = TestData.Password }, "form[action*='handler=SignOutEverywhere']");
             Assert.Contains("You are signed out everywhere else", await done.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }, perSession: true);
+    }
+
+    [Fact]
+    public async Task AnAppThatStaysDown_PausesOnlyItsOwnLogouts_WithoutSpendingTheirAttempts()
+    {
+        await using var down = await LogoutReceiver.StartAsync();
+        down.FailFirst = int.MaxValue;
+        var downSecret = await fixture.RegisterAsync("down-app", new Uri("https://down.example/callback"), down.Address);
+        var downApp = new ConformanceClient(fixture.Idp, "down-app", downSecret, new Uri("https://down.example/callback"));
+
+        // Logouts to the app that is down fail until its circuit opens (six failures in a row).
+        var first = await TestData.CreateUserAsync(fixture.Idp);
+        await downApp.CodeFlowAsync(first.UserName!, pkce: true);
+        await RevokeSessionsAsync(first);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (down.Attempts < 6)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The app that is down was tried {down.Attempts} times.");
+            await Task.Delay(100);
+        }
+
+        // Another app's logout goes out at once all the same.
+        await OneAtATime.WaitAsync();
+        try
+        {
+            var second = await TestData.CreateUserAsync(fixture.Idp);
+            await fixture.SecondApp().CodeFlowAsync(second.UserName!, pkce: true);
+            await RevokeSessionsAsync(second);
+            Assert.Equal(second.Id, (await ValidateAsync(await fixture.Second.NextAsync(TimeSpan.FromSeconds(20)), "second-app")).Subject);
+        }
+        finally
+        {
+            OneAtATime.Release();
+        }
+
+        // While the circuit is open the waiting logout spends no attempts: it is neither dead-lettered nor out of tries.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await using var scope = fixture.Idp.CreateScope();
+        var waiting = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<OutboxMessage>().AsNoTracking()
+            .SingleAsync(m => m.Recipient == "down-app" && m.Channel == MessageChannel.BackChannelLogout);
+        Assert.Equal(OutboxStatus.Pending, waiting.Status);
+        Assert.True(waiting.Attempts <= 3, $"{waiting.Attempts} attempts were spent while the circuit was open.");
+    }
+
+    private async Task RevokeSessionsAsync(ApplicationUser user)
+    {
+        await using var scope = fixture.Idp.CreateScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(user.Id);
+        Assert.Equal(AdminActionResult.Done, await scope.ServiceProvider.GetRequiredService<AdminUserActions>().RevokeSessionsAsync(new AdminActor("admin", true), stored!));
     }
 
     [Fact]
