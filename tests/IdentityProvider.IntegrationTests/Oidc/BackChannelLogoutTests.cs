@@ -39,6 +39,9 @@ public sealed class BackChannelFixture : IAsyncLifetime
             ["Messaging:PollInterval"] = "00:00:00.100",
             ["Messaging:RetryBaseDelay"] = "00:00:00.100",
             ["Messaging:RetryMaxDelay"] = "00:00:00.300",
+            // An app's circuit, once open, lets a delivery through again after 3 seconds (30 by default), so an app
+            // that was down gets its logout soon after it is back, even on a busy machine.
+            ["Messaging:CircuitBreakDuration"] = "00:00:03",
         });
         First = await LogoutReceiver.StartAsync();
         Second = await LogoutReceiver.StartAsync();
@@ -210,13 +213,14 @@ public sealed class BackChannelLogoutTests(BackChannelFixture fixture) : IClassF
             OneAtATime.Release();
         }
 
-        // While the circuit is open the waiting logout spends no attempts: it is neither dead-lettered nor out of tries.
+        // While the circuit is open the waiting logout spends no attempts (only the trial each time it half-opens):
+        // it is not dead-lettered. Before, every dispatch spent one and it was dead-lettered within seconds.
         await Task.Delay(TimeSpan.FromSeconds(2));
         await using var scope = fixture.Idp.CreateScope();
         var waiting = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<OutboxMessage>().AsNoTracking()
             .SingleAsync(m => m.Recipient == "down-app" && m.Channel == MessageChannel.BackChannelLogout);
         Assert.Equal(OutboxStatus.Pending, waiting.Status);
-        Assert.True(waiting.Attempts <= 3, $"{waiting.Attempts} attempts were spent while the circuit was open.");
+        Assert.True(waiting.Attempts <= 5, $"{waiting.Attempts} attempts were spent while the circuit was open.");
     }
 
     private async Task RevokeSessionsAsync(ApplicationUser user)
