@@ -64,13 +64,27 @@ public sealed class OutboxDeliveryTests(MessagingFixture fixture, ITestOutputHel
     public async Task SmtpOutage_ThenRecovery_DeliversEveryMessageOnce()
     {
         await fixture.Smtp.StopAsync();
-        var recipients = await EnqueueAsync("outage", 100);
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        var during = await RowsAsync(recipients);
+        List<OutboxMessage> during;
+        List<string> recipients;
+        try
+        {
+            recipients = await EnqueueAsync("outage", 100);
+            // Wait for the first failed delivery (a few seconds; longer on a busy machine).
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            do
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+                during = await RowsAsync(recipients);
+            }
+            while (!during.Any(row => row.LastError is not null && row.Attempts >= 1) && DateTime.UtcNow < deadline);
+        }
+        finally
+        {
+            await fixture.Smtp.StartAgainAsync();
+        }
+
         Assert.All(during, row => Assert.Equal(OutboxStatus.Pending, row.Status));
         Assert.Contains(during, row => row.LastError is not null && row.Attempts >= 1);
-
-        await fixture.Smtp.StartAgainAsync();
         var delivered = await WaitForAllAsync(recipients);
 
         var rows = await RowsAsync(recipients);
