@@ -325,7 +325,7 @@ public sealed partial class IndexModel(
 
     /// <summary>Whether the account holds a staff role (read from the store, not from the cookie).</summary>
     private async Task<bool> IsStaffAccountAsync() =>
-        (await users.GetRolesAsync(Profile)).Any(role => role is Admin.AdminRoles.Administrator or Admin.AdminRoles.Helpdesk or Admin.AdminRoles.Auditor);
+        Admin.Users.StaffPermissions.KindOf(await users.GetRolesAsync(Profile)) != Admin.Users.AccountKind.Ordinary;
 
     public async Task<IActionResult> OnPostAuthenticatorAsync()
     {
