@@ -1,4 +1,4 @@
-using IdentityProvider.Hosting;
+using IdentityProvider;
 
 var app = IdentityProviderApplication.Build(args.Where(arg => arg != "migrate").ToArray());
 

@@ -62,6 +62,9 @@ internal static class AccountExtensions
             cookie.LoginPath = "/Account/Login";
         });
         builder.Services.AddScoped<PasswordChanger>();
+        builder.Services.AddScoped<SignInSteps>();
+        builder.Services.AddScoped<ISignInStep, ForcedChangeStep>();
+        builder.Services.AddScoped<ISignInStep, PasswordExpiryWarningStep>();
         builder.Services.AddScoped<ReturnUrls>();
         builder.Services.AddSingleton<TemporaryPasswords>();
         builder.Services.AddAntiforgery(options =>

@@ -18,11 +18,9 @@ public sealed partial class LoginModel(
     SignInManager<ApplicationUser> signIn,
     PasswordVerifier verifier,
     RequestThrottle throttle,
-    Passwords.PasswordPolicyStore policies,
-    SelfService.SecurityInfo.RegistrationCheck registration,
+    SignInSteps steps,
     TemporaryPasswords temporaryPasswords,
     Audit.AuditLog audit,
-    TimeProvider time,
     ILogger<LoginModel> logger) : PageModel
 {
     internal const string GenericFailure = "That username or password is not right. Check them and try again.";
@@ -73,37 +71,20 @@ public sealed partial class LoginModel(
                 Input.Password = string.Empty;
                 return Page();
 
-            case PasswordVerificationStatus.Succeeded when await ChangeRequiredAsync(result.User!) is { } reason:
-                // No session and no token until a new password is chosen.
-                await HttpContext.SignInAsync(PendingPasswordChange.Scheme, new ClaimsPrincipal(new ClaimsIdentity(
-                    [
-                        new Claim(Claims.Subject, result.User!.Id),
-                        new Claim(PendingPasswordChange.RememberMeClaim, Input.RememberMe ? "true" : "false"),
-                        new Claim(PendingPasswordChange.ReasonClaim, reason),
-                        new Claim(PendingPasswordChange.StampClaim, result.User!.SecurityStamp ?? string.Empty),
-                    ],
-                    PendingPasswordChange.Scheme)));
-                return LocalRedirect("/Account/ForcedChange?returnUrl=" + Uri.EscapeDataString(ReturnUrl));
-
             case PasswordVerificationStatus.Succeeded:
+                var step = new SignInStepContext(HttpContext, result.User!, ReturnUrl, Input.RememberMe, SignInMoment.SignInPage);
+                if (await steps.NextAsync(SignInStage.BeforeSession, step, HttpContext.RequestAborted) is { } pending)
+                {
+                    // No session and no token until this step is done.
+                    return LocalRedirect(pending.Url);
+                }
+
                 await signIn.SignInWithClaimsAsync(
                     result.User!,
                     new AuthenticationProperties { IsPersistent = Input.RememberMe },
                     [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
                 LogSignedIn(logger, result.User!.Id);
-                if ((await registration.CheckAsync(result.User!, HttpContext.RequestAborted)).Step is var step and not SelfService.SecurityInfo.SecurityInfoStep.None)
-                {
-                    // Register (or re-confirm) recovery methods first; the authorization resumes from the return URL.
-                    return LocalRedirect(SelfService.SecurityInfo.IndexModel.Path
-                        + SelfService.SecurityInfo.IndexModel.QueryString(step == SelfService.SecurityInfo.SecurityInfoStep.Register ? "register" : "reconfirm", ReturnUrl));
-                }
-
-                if (await ExpiresInDaysAsync(result.User!) is { } days)
-                {
-                    return LocalRedirect($"/Account/PasswordExpiring?days={days}&returnUrl={Uri.EscapeDataString(ReturnUrl)}");
-                }
-
-                return LocalRedirect(ReturnUrl);
+                return LocalRedirect((await steps.NextAsync(SignInStage.AfterSession, step, HttpContext.RequestAborted))?.Url ?? ReturnUrl);
 
             case PasswordVerificationStatus.Paused:
                 // Right or wrong, known or not: the same answer, and no password was checked.
@@ -116,33 +97,6 @@ public sealed partial class LoginModel(
                 Input.Password = string.Empty;
                 return Page();
         }
-    }
-
-    /// <summary>Why the user must choose a new password before signing in, if they must.</summary>
-    private async Task<string?> ChangeRequiredAsync(ApplicationUser user)
-    {
-        if (user.MustChangePassword)
-        {
-            return PendingPasswordChange.ReasonRequired;
-        }
-
-        var policy = (await policies.GetAsync()).Settings;
-        return policy.ExpiryDays is { } days && user.PasswordChangedAt is { } changed && changed.AddDays(days) <= time.GetUtcNow()
-            ? PendingPasswordChange.ReasonExpired
-            : null;
-    }
-
-    /// <summary>Days left before the password expires, when inside the warning period.</summary>
-    private async Task<int?> ExpiresInDaysAsync(ApplicationUser user)
-    {
-        var policy = (await policies.GetAsync()).Settings;
-        if (policy.ExpiryDays is not { } days || user.PasswordChangedAt is not { } changed)
-        {
-            return null;
-        }
-
-        var left = changed.AddDays(days) - time.GetUtcNow();
-        return left <= TimeSpan.FromDays(policy.ExpiryWarningDays) ? Math.Max(1, (int)Math.Ceiling(left.TotalDays)) : null;
     }
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "User {UserId} signed in with a password.")]

@@ -29,14 +29,14 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup(Prefix).WithTags("Administration").DisableAntiforgery().AddEndpointFilter(new ApiDenialAudit());
-        Users.UsersApi.Map(api.MapGroup("/users").AddEndpointFilter(new ScopeFilter(UsersScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Users"));
-        Groups.GroupsApi.Map(api.MapGroup("/groups").AddEndpointFilter(new ScopeFilter(UsersScope, AdminRoles.Administrator)).WithTags("Groups"));
-        Audit.AuditApi.Map(api.MapGroup("/audit").AddEndpointFilter(new ScopeFilter(AuditScope, AdminRoles.Administrator, AdminRoles.Auditor)).WithTags("Audit"));
-        Usage.UsageApi.Map(api.MapGroup("/usage").AddEndpointFilter(new ScopeFilter(AuditScope, AdminRoles.Administrator, AdminRoles.Auditor)).WithTags("Usage"));
-        Outbox.OutboxApi.Map(api.MapGroup("/outbox").AddEndpointFilter(new ScopeFilter(OutboxScope, AdminRoles.Administrator)).WithTags("Outbox"));
-        Policies.PoliciesApi.Map(api.MapGroup("/policies").AddEndpointFilter(new ScopeFilter(PoliciesScope, AdminRoles.Administrator)).WithTags("Policies"));
-        Clients.ClientsApi.Map(api.MapGroup("/clients").AddEndpointFilter(new ScopeFilter(ClientsScope, AdminRoles.Administrator)).WithTags("Relying apps"));
-        Requests.RequestsApi.Map(api.MapGroup("/helpdesk-requests").AddEndpointFilter(new ScopeFilter(RequestsScope, AdminRoles.Administrator, AdminRoles.Helpdesk)).WithTags("Helpdesk requests"));
+        Users.UsersApi.Map(api.MapGroup("/users").AddEndpointFilter(new ScopeFilter(UsersScope, StaffRoles.Administrator, StaffRoles.Helpdesk)).WithTags("Users"));
+        Groups.GroupsApi.Map(api.MapGroup("/groups").AddEndpointFilter(new ScopeFilter(UsersScope, StaffRoles.Administrator)).WithTags("Groups"));
+        Audit.AuditApi.Map(api.MapGroup("/audit").AddEndpointFilter(new ScopeFilter(AuditScope, StaffRoles.Administrator, StaffRoles.Auditor)).WithTags("Audit"));
+        Usage.UsageApi.Map(api.MapGroup("/usage").AddEndpointFilter(new ScopeFilter(AuditScope, StaffRoles.Administrator, StaffRoles.Auditor)).WithTags("Usage"));
+        Outbox.OutboxApi.Map(api.MapGroup("/outbox").AddEndpointFilter(new ScopeFilter(OutboxScope, StaffRoles.Administrator)).WithTags("Outbox"));
+        Policies.PoliciesApi.Map(api.MapGroup("/policies").AddEndpointFilter(new ScopeFilter(PoliciesScope, StaffRoles.Administrator)).WithTags("Policies"));
+        Clients.ClientsApi.Map(api.MapGroup("/clients").AddEndpointFilter(new ScopeFilter(ClientsScope, StaffRoles.Administrator)).WithTags("Relying apps"));
+        Requests.RequestsApi.Map(api.MapGroup("/helpdesk-requests").AddEndpointFilter(new ScopeFilter(RequestsScope, StaffRoles.Administrator, StaffRoles.Helpdesk)).WithTags("Helpdesk requests"));
         return app;
     }
 
@@ -113,7 +113,7 @@ internal sealed class ScopeFilter(string scope, params string[] roles) : IEndpoi
         // Automation (a client's own token) acts with the area's full rights; a person acts with their roles.
         var actor = staff is null
             ? new AdminActor("client " + subject, IsAdministrator: true)
-            : new AdminActor(staff.Id, held.Contains(AdminRoles.Administrator), held.Contains(AdminRoles.Helpdesk));
+            : new AdminActor(staff.Id, held.Contains(StaffRoles.Administrator), held.Contains(StaffRoles.Helpdesk));
         http.Items[AdminApi.CallerItem] = actor;
         http.Items[IdentityProvider.Audit.AuditLog.ActorItem] = actor.Id;
         return await next(context);

@@ -1,14 +1,12 @@
+using IdentityProvider.Data;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityProvider.Admin;
 
 /// <summary>The roles of IT staff and what each may open.</summary>
-public static class AdminRoles
+/// <summary>The authorization policies of the admin pages and API, by the staff roles (<see cref="StaffRoles"/>) they admit.</summary>
+public static class AdminPolicies
 {
-    public const string Administrator = "Administrator";
-    public const string Helpdesk = "Helpdesk";
-    public const string Auditor = "Auditor";
-
     /// <summary>Users: administrators and the helpdesk (who may not act on administrators).</summary>
     public const string UsersPolicy = "admin.users";
 
@@ -42,10 +40,12 @@ internal static class AdminExtensions
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
     {
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(AdminRoles.UsersPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Helpdesk))
-            .AddPolicy(AdminRoles.AuditPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Auditor))
-            .AddPolicy(AdminRoles.SettingsPolicy, policy => policy.RequireRole(AdminRoles.Administrator))
-            .AddPolicy(AdminRoles.StaffPolicy, policy => policy.RequireRole(AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor));
+            .AddPolicy(AdminPolicies.UsersPolicy, policy => policy.RequireRole(StaffRoles.Administrator, StaffRoles.Helpdesk))
+            .AddPolicy(AdminPolicies.AuditPolicy, policy => policy.RequireRole(StaffRoles.Administrator, StaffRoles.Auditor))
+            .AddPolicy(AdminPolicies.SettingsPolicy, policy => policy.RequireRole(StaffRoles.Administrator))
+            .AddPolicy(AdminPolicies.StaffPolicy, policy => policy.RequireRole(StaffRoles.Administrator, StaffRoles.Helpdesk, StaffRoles.Auditor));
+        // The API's scopes, one per area, join the protocol's own (each module registers the scopes it answers to).
+        builder.Services.AddOpenIddict().AddServer(server => server.RegisterScopes([.. AdminApi.Scopes]));
         builder.Services.AddProblemDetails();
         // Enums travel by name ("Selected", "AlternateEmail"), as the documentation shows them.
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
@@ -59,13 +59,12 @@ internal static class AdminExtensions
             return Task.CompletedTask;
         }));
         builder.Services.AddScoped<Users.AdminUserActions>();
-        builder.Services.AddScoped<Requests.HelpdeskRequests>();
         builder.Services.AddScoped<Clients.AdminClients>();
         builder.Services.AddScoped<Usage.UsageReport>();
         builder.Services.AddScoped<Groups.AdminGroups>();
         builder.Services.Configure<RazorPagesOptions>(options =>
         {
-            options.Conventions.AuthorizeFolder("/Admin", AdminRoles.StaffPolicy);
+            options.Conventions.AuthorizeFolder("/Admin", AdminPolicies.StaffPolicy);
             options.Conventions.AddFolderApplicationModelConvention("/Admin", model =>
             {
                 if (model.ViewEnginePath != "/Admin/Verify")

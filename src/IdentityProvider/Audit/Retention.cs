@@ -1,8 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using IdentityProvider.Admin.Requests;
 using IdentityProvider.Data;
-using IdentityProvider.Messaging;
-using IdentityProvider.SelfService.Verification;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -34,42 +31,67 @@ public sealed class RetentionOptions
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 }
 
-/// <summary>The number of rows one retention round deleted, per kind.</summary>
-public sealed record RetentionResult(int AuditEvents, int DeadLetters, int VerificationCodes, int HelpdeskRequests);
+/// <summary>
+/// One kind of record that retention deletes once it is old enough. Each module registers the rules for its own
+/// records (<see cref="RetentionRules.AddRetentionRule"/>), so retention knows none of them.
+/// </summary>
+/// <param name="Kind">The kind's name, which is also the <see cref="RetentionOptions"/> setting that gives its age.</param>
+/// <param name="DeleteAsync">One set-based delete of the expired rows, given the settings and the time now; returns the rows deleted.</param>
+public sealed record RetentionRule(string Kind, Func<ApplicationDbContext, RetentionOptions, DateTimeOffset, CancellationToken, Task<int>> DeleteAsync);
+
+/// <summary>How modules hand their records to retention.</summary>
+public static class RetentionRules
+{
+    /// <summary>Registers a kind of record for <see cref="RetentionService"/> to delete when it expires.</summary>
+    public static IServiceCollection AddRetentionRule(
+        this IServiceCollection services,
+        string kind,
+        Func<ApplicationDbContext, RetentionOptions, DateTimeOffset, CancellationToken, Task<int>> deleteAsync) =>
+        services.AddSingleton(new RetentionRule(kind, deleteAsync));
+}
+
+/// <summary>The number of rows one retention round deleted, per kind (<see cref="RetentionRule.Kind"/>).</summary>
+public sealed record RetentionResult(IReadOnlyDictionary<string, int> Deleted)
+{
+    /// <summary>The rows of <paramref name="kind"/> deleted; 0 for a kind no rule names.</summary>
+    public int this[string kind] => Deleted.GetValueOrDefault(kind);
+
+    public override string ToString() => string.Join(", ", Deleted.Select(kind => $"{kind.Key}: {kind.Value}"));
+}
 
 /// <summary>
-/// Deletes what is older than <see cref="RetentionOptions"/> allows: audit events, dead-lettered messages, verification
-/// codes and resolved help requests. Each kind is one set-based DELETE, so every node may run it at once.
+/// Deletes what is older than <see cref="RetentionOptions"/> allows: audit events here, and each kind of record other
+/// modules registered a <see cref="RetentionRule"/> for (dead-lettered messages, verification codes, resolved help
+/// requests). Each kind is one set-based DELETE, so every node may run it at once.
 /// </summary>
 public sealed partial class RetentionService(
     IServiceScopeFactory scopes,
+    IEnumerable<RetentionRule> rules,
     IOptions<RetentionOptions> options,
     TimeProvider time,
     ILogger<RetentionService> logger) : BackgroundService
 {
+    /// <summary>The rule for this module's own records.</summary>
+    internal static readonly RetentionRule AuditEvents = new(nameof(RetentionOptions.AuditEvents), (db, settings, now, cancellationToken) =>
+    {
+        var before = now - settings.AuditEvents;
+        return db.Set<AuditEvent>().Where(e => e.Time < before).ExecuteDeleteAsync(cancellationToken);
+    });
+
     public async Task<RetentionResult> PruneOnceAsync(CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        var deleted = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var rule in rules)
+        {
+            deleted[rule.Kind] = await rule.DeleteAsync(db, settings, now, cancellationToken);
+        }
 
-        var auditBefore = now - settings.AuditEvents;
-        var audit = await db.Set<AuditEvent>().Where(e => e.Time < auditBefore).ExecuteDeleteAsync(cancellationToken);
-
-        var lettersBefore = (now - settings.DeadLetters).ToUnixTimeMilliseconds();
-        var letters = await db.Set<OutboxMessage>().Where(m => m.Status == OutboxStatus.DeadLettered && m.CreatedAt < lettersBefore)
-            .ExecuteDeleteAsync(cancellationToken);
-
-        var codesBefore = (now - settings.VerificationCodes).ToUnixTimeMilliseconds();
-        var codes = await db.Set<VerificationCode>().Where(c => c.ExpiresAt < codesBefore).ExecuteDeleteAsync(cancellationToken);
-
-        var requestsBefore = now - settings.HelpdeskRequests;
-        var requests = await db.Set<HelpdeskRequest>().Where(r => r.Status == HelpdeskRequestStatus.Resolved && r.ResolvedAt < requestsBefore)
-            .ExecuteDeleteAsync(cancellationToken);
-
-        var result = new RetentionResult(audit, letters, codes, requests);
-        LogPruned(logger, result.AuditEvents, result.DeadLetters, result.VerificationCodes, result.HelpdeskRequests);
+        var result = new RetentionResult(deleted);
+        LogPruned(logger, result);
         return result;
     }
 
@@ -90,8 +112,8 @@ public sealed partial class RetentionService(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "Retention deleted {AuditEvents} audit event(s), {DeadLetters} dead letter(s), {Codes} verification code(s) and {Requests} help request(s).")]
-    private static partial void LogPruned(ILogger logger, int auditEvents, int deadLetters, int codes, int requests);
+    [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "Retention deleted rows per kind: {Deleted}.")]
+    private static partial void LogPruned(ILogger logger, RetentionResult deleted);
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "Deleting old records failed; the next round tries again.")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

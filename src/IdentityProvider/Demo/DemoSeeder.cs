@@ -46,7 +46,7 @@ internal sealed partial class DemoSeeder(
     public async Task SeedAsync(CancellationToken cancellationToken = default)
     {
         var demo = options.Value;
-        foreach (var role in new[] { AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor })
+        foreach (var role in new[] { StaffRoles.Administrator, StaffRoles.Helpdesk, StaffRoles.Auditor })
         {
             if (!await roles.RoleExistsAsync(role))
             {
@@ -140,7 +140,7 @@ internal sealed partial class DemoSeeder(
         }, cancellationToken);
 
         // An administrator: two methods, never security questions.
-        await EnsureUserAsync("admin", "admin@example.org", "Ada", "Admin", demo.AdminPassword, AdminRoles.Administrator, staff, user =>
+        await EnsureUserAsync("admin", "admin@example.org", "Ada", "Admin", demo.AdminPassword, StaffRoles.Administrator, staff, user =>
         {
             user.AlternateEmail = "ada.admin@home.example.net";
             user.MobilePhone = "+447400123456";
@@ -178,7 +178,7 @@ internal sealed partial class DemoSeeder(
         await EnsureUserAsync("sam", "sam@example.org", "Sam", "Unregistered", RecoveryUsersPassword, role: null, staff, configure: null);
 
         // The helpdesk: receives "contact an administrator" requests.
-        await EnsureUserAsync("hugo", "helpdesk@example.org", "Hugo", "Helpdesk", RecoveryUsersPassword, AdminRoles.Helpdesk, group: null,
+        await EnsureUserAsync("hugo", "helpdesk@example.org", "Hugo", "Helpdesk", RecoveryUsersPassword, StaffRoles.Helpdesk, group: null,
             user => user.AuthenticatorSecretProtected = authenticator.Protect(StaffAuthenticatorSecret));
     }
 

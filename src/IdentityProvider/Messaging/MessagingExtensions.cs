@@ -1,3 +1,5 @@
+using IdentityProvider.Audit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider.Messaging;
@@ -23,6 +25,11 @@ internal static class MessagingExtensions
         builder.Services.AddSingleton<OutboxBodies>();
         builder.Services.AddScoped<Outbox>();
         builder.Services.AddScoped<OutboxQueries>();
+        builder.Services.AddRetentionRule(nameof(RetentionOptions.DeadLetters), (db, settings, now, cancellationToken) =>
+        {
+            var before = (now - settings.DeadLetters).ToUnixTimeMilliseconds();
+            return db.Set<OutboxMessage>().Where(m => m.Status == OutboxStatus.DeadLettered && m.CreatedAt < before).ExecuteDeleteAsync(cancellationToken);
+        });
 
         var settings = builder.Configuration.GetSection(MessagingOptions.SectionName).Get<MessagingOptions>() ?? new MessagingOptions();
         var telephony = builder.Configuration.GetSection($"{MessagingOptions.SectionName}:Telephony").Get<TelephonyOptions>() ?? new TelephonyOptions();

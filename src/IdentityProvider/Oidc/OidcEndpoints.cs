@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using IdentityProvider.Account;
 using IdentityProvider.Account.Sessions;
 using IdentityProvider.Data;
 using Microsoft.AspNetCore;
@@ -46,7 +47,7 @@ internal static class OidcEndpoints
         IOpenIddictApplicationManager applications,
         IOpenIddictAuthorizationManager authorizations,
         IOpenIddictScopeManager scopes,
-        SelfService.SecurityInfo.RegistrationCheck registration,
+        SignInSteps steps,
         TimeProvider time)
     {
         var request = context.GetOpenIddictServerRequest()
@@ -121,16 +122,14 @@ internal static class OidcEndpoints
             }
         }
 
-        // Registration the policy does not let users skip: no code until the user has enough recovery methods.
-        if (await registration.MustRegisterAsync(user, context.RequestAborted))
+        // The sign-in steps modules registered that must be done before an app gets a code (e.g. registration the
+        // policy does not let users skip); the user comes back to this same request.
+        var resume = context.Request.PathBase + context.Request.Path + QueryString.Create(RequestParameters(context));
+        if (await steps.NextAsync(SignInStage.AfterSession, new(context, user, resume, RememberMe: false, SignInMoment.Authorization), context.RequestAborted) is { } step)
         {
-            if (request.HasPromptValue(PromptValues.None))
-            {
-                return Forbid(Errors.InteractionRequired, "The user must register recovery methods interactively.");
-            }
-
-            var resume = context.Request.PathBase + context.Request.Path + QueryString.Create(RequestParameters(context));
-            return Results.Redirect(SelfService.SecurityInfo.IndexModel.Path + SelfService.SecurityInfo.IndexModel.QueryString("register", resume));
+            return request.HasPromptValue(PromptValues.None)
+                ? Forbid(Errors.InteractionRequired, step.InteractionRequired)
+                : Results.Redirect(step.Url);
         }
 
         var application = await applications.FindByClientIdAsync(request.ClientId!)

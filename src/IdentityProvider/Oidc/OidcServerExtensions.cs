@@ -59,7 +59,6 @@ internal static class OidcServerExtensions
                     .AllowClientCredentialsFlow();
 
                 server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.Phone, Scopes.OfflineAccess, CustomScopes.Roles);
-                server.RegisterScopes([.. Admin.AdminApi.Scopes]);
                 server.RegisterClaims(
                     Claims.Subject, Claims.Name, Claims.PreferredUsername, Claims.GivenName, Claims.FamilyName,
                     Claims.UpdatedAt, Claims.Locale, Claims.Zoneinfo,

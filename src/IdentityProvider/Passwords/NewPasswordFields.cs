@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace IdentityProvider.Passwords;
 
-/// <summary>The input names of the shared new-password partial (<c>Shared/_NewPassword.cshtml</c>).</summary>
+/// <summary>The input names of the shared new-password partial (<c>Passwords/_NewPassword.cshtml</c>).</summary>
 public sealed record NewPasswordFields(string NewName, string ConfirmName)
 {
     public string NewId => NewName.Replace('.', '_');

@@ -1,4 +1,6 @@
+using IdentityProvider.Audit;
 using IdentityProvider.SelfService.Captcha;
+using Microsoft.EntityFrameworkCore;
 
 namespace IdentityProvider.SelfService;
 
@@ -33,6 +35,19 @@ internal static class SelfServiceExtensions
         builder.Services.AddScoped<Account.Sessions.ISessionsEndedHandler, SelfServiceSessionsEnded>();
         builder.Services.AddScoped<SecurityInfo.SecurityInfoChanges>();
         builder.Services.AddScoped<SecurityInfo.RegistrationCheck>();
+        builder.Services.AddScoped<Account.ISignInStep, SecurityInfo.RegistrationStep>();
+        builder.Services.AddScoped<Helpdesk.HelpdeskRequests>();
+        builder.Services.AddRetentionRule(nameof(RetentionOptions.VerificationCodes), (db, settings, now, cancellationToken) =>
+        {
+            var before = (now - settings.VerificationCodes).ToUnixTimeMilliseconds();
+            return db.Set<Verification.VerificationCode>().Where(c => c.ExpiresAt < before).ExecuteDeleteAsync(cancellationToken);
+        });
+        builder.Services.AddRetentionRule(nameof(RetentionOptions.HelpdeskRequests), (db, settings, now, cancellationToken) =>
+        {
+            var before = now - settings.HelpdeskRequests;
+            return db.Set<Helpdesk.HelpdeskRequest>().Where(r => r.Status == Helpdesk.HelpdeskRequestStatus.Resolved && r.ResolvedAt < before)
+                .ExecuteDeleteAsync(cancellationToken);
+        });
         builder.AddCaptcha();
         return builder;
     }

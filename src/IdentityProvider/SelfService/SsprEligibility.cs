@@ -73,7 +73,7 @@ public sealed class SsprEligibilityEvaluator(
             : new SsprEligibility(SsprOutcome.NotEnoughMethods, required, usable);
     }
 
-    public Task<bool> IsAdministratorAsync(ApplicationUser user) => users.IsInRoleAsync(user, Admin.AdminRoles.Administrator);
+    public Task<bool> IsAdministratorAsync(ApplicationUser user) => users.IsInRoleAsync(user, StaffRoles.Administrator);
 
     /// <summary>Administrators never use security questions, and text messages only when the configuration allows it.</summary>
     public bool AllowedForAdministrators(RecoveryMethod method) =>

@@ -23,30 +23,30 @@ public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixtur
     /// <summary>The table of Admin/README.md: actor role → target role ("" for no staff role) → actions allowed.</summary>
     private static readonly Dictionary<string, Dictionary<string, AccountAction[]>> Allowed = new()
     {
-        [AdminRoles.Administrator] = new()
+        [StaffRoles.Administrator] = new()
         {
             [Ordinary] = Enum.GetValues<AccountAction>(),
-            [AdminRoles.Auditor] = Enum.GetValues<AccountAction>(),
-            [AdminRoles.Helpdesk] = Enum.GetValues<AccountAction>(),
-            [AdminRoles.Administrator] = Enum.GetValues<AccountAction>(),
+            [StaffRoles.Auditor] = Enum.GetValues<AccountAction>(),
+            [StaffRoles.Helpdesk] = Enum.GetValues<AccountAction>(),
+            [StaffRoles.Administrator] = Enum.GetValues<AccountAction>(),
         },
-        [AdminRoles.Helpdesk] = new()
+        [StaffRoles.Helpdesk] = new()
         {
             [Ordinary] =
             [
                 AccountAction.View, AccountAction.Create, AccountAction.EditProfile, AccountAction.ResetPassword,
                 AccountAction.Unlock, AccountAction.RevokeSessions, AccountAction.SetEnabled, AccountAction.RemoveAuthenticator,
             ],
-            [AdminRoles.Auditor] = [],
-            [AdminRoles.Helpdesk] = [],
-            [AdminRoles.Administrator] = [],
+            [StaffRoles.Auditor] = [],
+            [StaffRoles.Helpdesk] = [],
+            [StaffRoles.Administrator] = [],
         },
-        [AdminRoles.Auditor] = new()
+        [StaffRoles.Auditor] = new()
         {
             [Ordinary] = [],
-            [AdminRoles.Auditor] = [],
-            [AdminRoles.Helpdesk] = [],
-            [AdminRoles.Administrator] = [],
+            [StaffRoles.Auditor] = [],
+            [StaffRoles.Helpdesk] = [],
+            [StaffRoles.Administrator] = [],
         },
     };
 
@@ -93,7 +93,7 @@ public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixtur
             AccountAction.RevokeSessions => await actions.RevokeSessionsAsync(actor, account) == AdminActionResult.Done,
             AccountAction.SetEnabled => await actions.SetEnabledAsync(actor, account, enabled: false) == AdminActionResult.Done,
             AccountAction.RemoveAuthenticator => await actions.RemoveAuthenticatorAsync(actor, account) == AdminActionResult.Done,
-            AccountAction.SetRoles => await actions.SetRolesAsync(actor, account, [.. await users.GetRolesAsync(account), AdminRoles.Auditor]) == AdminActionResult.Done,
+            AccountAction.SetRoles => await actions.SetRolesAsync(actor, account, [.. await users.GetRolesAsync(account), StaffRoles.Auditor]) == AdminActionResult.Done,
             AccountAction.SetGroups => await actions.SetGroupAsync(actor, account, await GroupAsync(), member: true) == AdminActionResult.Done,
             AccountAction.SetPasswordManagedExternally => await actions.SetManagedExternallyAsync(actor, account, external: true) == AdminActionResult.Done,
             _ => throw new ArgumentOutOfRangeException(nameof(action)),
@@ -113,8 +113,8 @@ public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixtur
     [Fact]
     public async Task TheHelpdesk_CannotResetAnAuditorsPassword_OnThePage_OrThroughTheApi()
     {
-        var auditor = await RecoveryData.CreateUserAsync(Idp, role: AdminRoles.Auditor);
-        var (_, helpdesk) = await StaffSession.StartAsync(Idp, AdminRoles.Helpdesk);
+        var auditor = await RecoveryData.CreateUserAsync(Idp, role: StaffRoles.Auditor);
+        var (_, helpdesk) = await StaffSession.StartAsync(Idp, StaffRoles.Helpdesk);
         using var _ = helpdesk;
 
         await helpdesk.OpenAsync($"admin/users/{auditor.Id}");
@@ -128,7 +128,7 @@ public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixtur
             Assert.DoesNotContain("Temporary password", await forced.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
 
-        using var api = await PersonsApiClientAsync(AdminRoles.Helpdesk);
+        using var api = await PersonsApiClientAsync(StaffRoles.Helpdesk);
         using var reset = await api.PostAsync(new Uri($"api/v1/users/{auditor.Id}/password-reset", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Forbidden, reset.StatusCode);
         using var details = await api.GetAsync(new Uri($"api/v1/users/{auditor.Id}", UriKind.Relative));
@@ -143,7 +143,7 @@ public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixtur
     public async Task AnAdministratorsChangeToContactData_IsEmailedToTheUser_AtTheOldAndTheNewAddresses()
     {
         var user = await RecoveryData.CreateUserAsync(Idp, u => (u.AlternateEmail, u.MobilePhone) = ($"{u.UserName}@old-home.example", "+447400100200"));
-        var (_, admin) = await StaffSession.StartAsync(Idp, AdminRoles.Administrator);
+        var (_, admin) = await StaffSession.StartAsync(Idp, StaffRoles.Administrator);
         using var _ = admin;
         var (newEmail, newAlternate) = ($"{user.UserName}@new-work.example", $"{user.UserName}@new-home.example");
 

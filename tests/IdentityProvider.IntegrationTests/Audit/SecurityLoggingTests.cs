@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Duende.IdentityModel.Client;
-using IdentityProvider.Admin.Requests;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.IntegrationTests.Admin;
 using IdentityProvider.IntegrationTests.SelfService;
 using IdentityProvider.Messaging;
+using IdentityProvider.SelfService.Helpdesk;
 using IdentityProvider.SelfService.Verification;
 using IdentityProvider.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -158,7 +158,7 @@ public sealed class SecurityLoggingTests(RecoveryFixture fixture) : IClassFixtur
 
         var result = await Idp.Services.GetRequiredService<RetentionService>().PruneOnceAsync();
 
-        Assert.True(result.AuditEvents >= 1 && result.DeadLetters >= 1 && result.VerificationCodes >= 1 && result.HelpdeskRequests >= 1, result.ToString());
+        Assert.True(result["AuditEvents"] >= 1 && result["DeadLetters"] >= 1 && result["VerificationCodes"] >= 1 && result["HelpdeskRequests"] >= 1, result.ToString());
         await using var check = Idp.CreateScope();
         var left = check.ServiceProvider.GetRequiredService<ApplicationDbContext>();
         Assert.Equal([$"{marker}-recent"], await left.Set<AuditEvent>().Where(e => e.Reason!.StartsWith(marker)).Select(e => e.Reason!).ToListAsync());

@@ -61,13 +61,13 @@ public sealed class SecurityQuestionsTests(SsprFixture fixture) : IClassFixture<
         Assert.Equal([RecoveryMethod.SecurityQuestions], asUser.Usable);
 
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
-        if (!await roles.RoleExistsAsync(IdentityProvider.Admin.AdminRoles.Administrator))
+        if (!await roles.RoleExistsAsync(StaffRoles.Administrator))
         {
-            await roles.CreateAsync(new IdentityRole(IdentityProvider.Admin.AdminRoles.Administrator));
+            await roles.CreateAsync(new IdentityRole(StaffRoles.Administrator));
         }
 
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        await users.AddToRoleAsync((await users.FindByIdAsync(user.Id))!, IdentityProvider.Admin.AdminRoles.Administrator);
+        await users.AddToRoleAsync((await users.FindByIdAsync(user.Id))!, StaffRoles.Administrator);
         var asAdmin = await evaluator.EvaluateAsync(user);
         Assert.Equal(SsprOutcome.NotEnoughMethods, asAdmin.Outcome);
         Assert.Empty(asAdmin.Usable);

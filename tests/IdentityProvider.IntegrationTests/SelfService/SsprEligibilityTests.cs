@@ -87,7 +87,7 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
     [Fact]
     public async Task Administrators_NeedTwoMethods_AndByDefaultGetCallsButNoTexts()
     {
-        var admin = await UserAsync(fixture.Staff, u => u.MobilePhone = "+14155550123", IdentityProvider.Admin.AdminRoles.Administrator);
+        var admin = await UserAsync(fixture.Staff, u => u.MobilePhone = "+14155550123", StaffRoles.Administrator);
         var phoneOnly = await EvaluateAsync(admin);
         Assert.Equal(SsprOutcome.NotEnoughMethods, phoneOnly.Outcome);
         Assert.Equal(2, phoneOnly.Required);

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 namespace IdentityProvider.Admin.Audit;
 
 /// <summary>The audit log: filter by time, user, event type, outcome and client IP; page through it; export it as CSV.</summary>
-[Authorize(Policy = AdminRoles.AuditPolicy)]
+[Authorize(Policy = AdminPolicies.AuditPolicy)]
 public sealed class IndexModel(ApplicationDbContext db, AuditLog audit) : PageModel
 {
     public const int PageSize = 100;

@@ -6,7 +6,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace IdentityProvider.Admin.Clients;
 
 /// <summary>Register an app, change it, or give a confidential app a new secret (shown once).</summary>
-[Authorize(Policy = AdminRoles.SettingsPolicy)]
+[Authorize(Policy = AdminPolicies.SettingsPolicy)]
 public sealed class EditModel(AdminClients clients) : PageModel
 {
     [BindProperty(SupportsGet = true)]

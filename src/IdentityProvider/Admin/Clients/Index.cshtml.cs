@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdentityProvider.Admin.Clients;
 
 /// <summary>The relying apps registered here.</summary>
-[Authorize(Policy = AdminRoles.SettingsPolicy)]
+[Authorize(Policy = AdminPolicies.SettingsPolicy)]
 public sealed class IndexModel(AdminClients clients) : PageModel
 {
     public IReadOnlyList<ClientInput> Clients { get; private set; } = [];

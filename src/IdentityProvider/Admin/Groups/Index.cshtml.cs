@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdentityProvider.Admin.Groups;
 
 /// <summary>Groups and their nesting, which the self-service policy enables by. Members are added on each user's page.</summary>
-[Authorize(Policy = AdminRoles.SettingsPolicy)]
+[Authorize(Policy = AdminPolicies.SettingsPolicy)]
 public sealed class IndexModel(AdminGroups groups) : PageModel
 {
     public IReadOnlyList<GroupView> Groups { get; private set; } = [];

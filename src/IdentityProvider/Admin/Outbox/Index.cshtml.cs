@@ -10,7 +10,7 @@ namespace IdentityProvider.Admin.Outbox;
 /// Messages waiting to go out and those that could not be delivered, with the reason and a retry. Bodies are never
 /// shown (they carry codes); recipients are masked.
 /// </summary>
-[Authorize(Policy = AdminRoles.SettingsPolicy)]
+[Authorize(Policy = AdminPolicies.SettingsPolicy)]
 public sealed class IndexModel(OutboxQueries outbox, AuditLog audit) : PageModel
 {
     public OutboxSummary Summary { get; private set; } = new(0, 0, 0);

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore;
 namespace IdentityProvider.Admin.Policies;
 
 /// <summary>The password policy (with the organisation's banned terms) and the lockout policy; each change audited old → new.</summary>
-[Authorize(Policy = AdminRoles.SettingsPolicy)]
+[Authorize(Policy = AdminPolicies.SettingsPolicy)]
 public sealed class PasswordsModel(ApplicationDbContext db, PasswordPolicyStore passwords, LockoutPolicyStore lockout, AuditLog audit, TimeProvider time) : PageModel
 {
     [BindProperty]

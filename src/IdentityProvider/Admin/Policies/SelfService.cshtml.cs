@@ -14,7 +14,7 @@ namespace IdentityProvider.Admin.Policies;
 /// The self-service and registration policy: who may reset, with which methods, how many, and the registration
 /// rules. Every changed setting is audited with its old and new value. Other nodes pick the change up within 30 seconds.
 /// </summary>
-[Authorize(Policy = AdminRoles.SettingsPolicy)]
+[Authorize(Policy = AdminPolicies.SettingsPolicy)]
 public sealed class SelfServiceModel(ApplicationDbContext db, SsprPolicyStore store, AuditLog audit, TimeProvider time) : PageModel
 {
     [BindProperty]

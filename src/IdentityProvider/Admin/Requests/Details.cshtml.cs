@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
+using IdentityProvider.SelfService.Helpdesk;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +11,7 @@ using Microsoft.EntityFrameworkCore;
 namespace IdentityProvider.Admin.Requests;
 
 /// <summary>One request: who, why, the user's recent self-service history, and assign / resolve.</summary>
-[Authorize(Policy = AdminRoles.UsersPolicy)]
+[Authorize(Policy = AdminPolicies.UsersPolicy)]
 public sealed class DetailsModel(ApplicationDbContext db, UserManager<ApplicationUser> users, HelpdeskRequests requests) : PageModel
 {
     [BindProperty(SupportsGet = true)]

@@ -1,4 +1,5 @@
 using IdentityProvider.Data;
+using IdentityProvider.SelfService.Helpdesk;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace IdentityProvider.Admin.Requests;
 
 /// <summary>The helpdesk queue: open and assigned requests first, oldest first; resolved ones on request.</summary>
-[Authorize(Policy = AdminRoles.UsersPolicy)]
+[Authorize(Policy = AdminPolicies.UsersPolicy)]
 public sealed class IndexModel(ApplicationDbContext db) : PageModel
 {
     [Microsoft.AspNetCore.Mvc.BindProperty(SupportsGet = true)]

@@ -1,4 +1,5 @@
 using IdentityProvider.Data;
+using IdentityProvider.SelfService.Helpdesk;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 

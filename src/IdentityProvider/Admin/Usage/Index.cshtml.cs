@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdentityProvider.Admin.Usage;
 
 /// <summary>Who can reset on their own, and what self-service did over the last 24 hours, 7 days or 30 days.</summary>
-[Authorize(Policy = AdminRoles.AuditPolicy)]
+[Authorize(Policy = AdminPolicies.AuditPolicy)]
 public sealed class IndexModel(UsageReport report) : PageModel
 {
     [BindProperty(SupportsGet = true)]

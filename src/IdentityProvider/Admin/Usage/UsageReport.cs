@@ -26,7 +26,7 @@ public sealed class UsageReport(ApplicationDbContext db, SsprPolicyStore policie
             Email = u.AlternateEmail != null, Mobile = u.MobilePhone != null, Office = u.OfficePhone != null, App = u.AuthenticatorSecretProtected != null,
         }).ToListAsync(cancellationToken);
         var answers = await db.Set<SecurityAnswer>().GroupBy(a => a.UserId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
-        var administrators = (await db.UserRoles.Join(db.Roles.Where(r => r.Name == AdminRoles.Administrator), ur => ur.RoleId, r => r.Id, (ur, _) => ur.UserId)
+        var administrators = (await db.UserRoles.Join(db.Roles.Where(r => r.Name == StaffRoles.Administrator), ur => ur.RoleId, r => r.Id, (ur, _) => ur.UserId)
             .ToListAsync(cancellationToken)).ToHashSet();
         var inScope = await InScopeAsync(policy, cancellationToken);
 

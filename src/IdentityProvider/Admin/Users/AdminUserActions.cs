@@ -52,11 +52,11 @@ public sealed class AdminUserActions(
     {
         ArgumentNullException.ThrowIfNull(staff);
         var roles = await users.GetRolesAsync(staff);
-        return new AdminActor(staff.Id, roles.Contains(AdminRoles.Administrator), roles.Contains(AdminRoles.Helpdesk));
+        return new AdminActor(staff.Id, roles.Contains(StaffRoles.Administrator), roles.Contains(StaffRoles.Helpdesk));
     }
 
     /// <summary>The kind of account <paramref name="target"/> is, by its most privileged staff role.</summary>
-    public async Task<AccountKind> KindOfAsync(ApplicationUser target) => StaffPermissions.KindOf(await users.GetRolesAsync(target));
+    public async Task<AccountKind> KindOfAsync(ApplicationUser target) => StaffRoles.KindOf(await users.GetRolesAsync(target));
 
     /// <summary>Whether <paramref name="actor"/> may do <paramref name="action"/> to <paramref name="target"/>: the one check of pages and API.</summary>
     public async Task<bool> MayActOnAsync(AdminActor actor, ApplicationUser target, AccountAction action)
@@ -152,8 +152,8 @@ public sealed class AdminUserActions(
             return AdminActionResult.NotAllowed;
         }
 
-        if (!enabled && await users.IsInRoleAsync(target, AdminRoles.Administrator)
-            && !(await users.GetUsersInRoleAsync(AdminRoles.Administrator)).Any(a => a.IsEnabled && a.Id != target.Id))
+        if (!enabled && await users.IsInRoleAsync(target, StaffRoles.Administrator)
+            && !(await users.GetUsersInRoleAsync(StaffRoles.Administrator)).Any(a => a.IsEnabled && a.Id != target.Id))
         {
             return AdminActionResult.LastAdministrator;
         }
@@ -408,9 +408,6 @@ public sealed class AdminUserActions(
         return (user, temporary, null);
     }
 
-    /// <summary>The staff roles an administrator can give or take away.</summary>
-    public static IReadOnlyList<string> StaffRoles { get; } = [AdminRoles.Administrator, AdminRoles.Helpdesk, AdminRoles.Auditor];
-
     /// <summary>
     /// Sets the user's staff roles (administrators only). The last enabled administrator cannot lose the role. Sessions
     /// end when roles are taken away, so they stop at once.
@@ -425,16 +422,16 @@ public sealed class AdminUserActions(
             return AdminActionResult.NotAllowed;
         }
 
-        if (roles.Any(r => !StaffRoles.Contains(r)))
+        if (roles.Any(r => !StaffRoles.All.Contains(r)))
         {
             return AdminActionResult.Invalid;
         }
 
-        var current = (await users.GetRolesAsync(user)).Where(StaffRoles.Contains).ToList();
+        var current = (await users.GetRolesAsync(user)).Where(StaffRoles.All.Contains).ToList();
         var removed = current.Except(roles).ToList();
         var added = roles.Distinct().Except(current).ToList();
-        if (removed.Contains(AdminRoles.Administrator)
-            && !(await users.GetUsersInRoleAsync(AdminRoles.Administrator)).Any(a => a.IsEnabled && a.Id != user.Id))
+        if (removed.Contains(StaffRoles.Administrator)
+            && !(await users.GetUsersInRoleAsync(StaffRoles.Administrator)).Any(a => a.IsEnabled && a.Id != user.Id))
         {
             return AdminActionResult.LastAdministrator;
         }

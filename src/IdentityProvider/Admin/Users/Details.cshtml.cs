@@ -13,7 +13,7 @@ namespace IdentityProvider.Admin.Users;
 /// the staff permission table allows this viewer (<see cref="StaffPermissions"/>). Opening it is an audit event; a
 /// staff account's details are shown to administrators only.
 /// </summary>
-[Authorize(Policy = AdminRoles.UsersPolicy)]
+[Authorize(Policy = AdminPolicies.UsersPolicy)]
 public sealed class DetailsModel(
     UserManager<ApplicationUser> users,
     ApplicationDbContext db,
@@ -195,7 +195,7 @@ public sealed class DetailsModel(
 
         Target = found;
         Roles = await users.GetRolesAsync(found);
-        IsAdministrator = Roles.Contains(AdminRoles.Administrator);
+        IsAdministrator = Roles.Contains(Data.StaffRoles.Administrator);
         MemberOf = await db.Set<GroupMembership>().Where(m => m.UserId == found.Id)
             .Join(db.Set<Group>(), m => m.GroupId, g => g.Id, (_, g) => g).OrderBy(g => g.Name).ToListAsync(HttpContext.RequestAborted);
         Groups = [.. MemberOf.Select(g => g.Name)];
@@ -204,7 +204,7 @@ public sealed class DetailsModel(
         Eligibility = await eligibility.EvaluateAsync(found, HttpContext.RequestAborted);
         var staff = await users.GetUserAsync(User);
         var actor = staff is null ? new AdminActor(string.Empty, IsAdministrator: false) : await actions.ActorAsync(staff);
-        var kind = StaffPermissions.KindOf(Roles);
+        var kind = Data.StaffRoles.KindOf(Roles);
         MayView = StaffPermissions.Allows(actor, kind, AccountAction.View);
         MayAct = StaffPermissions.Allows(actor, kind, AccountAction.EditProfile);
         MayAdminister = StaffPermissions.Allows(actor, kind, AccountAction.SetRoles);

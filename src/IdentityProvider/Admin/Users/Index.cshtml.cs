@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace IdentityProvider.Admin.Users;
 
 /// <summary>Find users by username, email or name, a page at a time (ordered by username, keyed for stable paging).</summary>
-[Authorize(Policy = AdminRoles.UsersPolicy)]
+[Authorize(Policy = AdminPolicies.UsersPolicy)]
 public sealed class IndexModel(ApplicationDbContext db, TimeProvider time) : PageModel
 {
     public const int PageSize = 50;

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdentityProvider.Admin.Users;
 
 /// <summary>Create a user with a password the policy accepts, or a temporary one (shown once) to change at the first sign-in.</summary>
-[Authorize(Policy = AdminRoles.UsersPolicy)]
+[Authorize(Policy = AdminPolicies.UsersPolicy)]
 public sealed class NewModel(AdminUserActions actions, UserManager<ApplicationUser> users) : PageModel
 {
     [BindProperty]

@@ -1,14 +1,6 @@
-namespace IdentityProvider.Admin.Users;
+using IdentityProvider.Data;
 
-/// <summary>An account as the permission table sees it: by the most privileged staff role it holds.</summary>
-public enum AccountKind
-{
-    /// <summary>No staff role.</summary>
-    Ordinary,
-    Auditor,
-    Helpdesk,
-    Administrator,
-}
+namespace IdentityProvider.Admin.Users;
 
 /// <summary>What staff do to an account in the admin pages and the admin API.</summary>
 public enum AccountAction
@@ -58,16 +50,5 @@ public static class StaffPermissions
         ArgumentNullException.ThrowIfNull(actor);
         return actor.IsAdministrator
             || (actor.IsHelpdesk && target == AccountKind.Ordinary && HelpdeskActions.Contains(action));
-    }
-
-    /// <summary>The kind of an account holding <paramref name="roles"/>.</summary>
-    public static AccountKind KindOf(IEnumerable<string> roles)
-    {
-        ArgumentNullException.ThrowIfNull(roles);
-        var held = roles.ToHashSet(StringComparer.Ordinal);
-        return held.Contains(AdminRoles.Administrator) ? AccountKind.Administrator
-            : held.Contains(AdminRoles.Helpdesk) ? AccountKind.Helpdesk
-            : held.Contains(AdminRoles.Auditor) ? AccountKind.Auditor
-            : AccountKind.Ordinary;
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class ContactModel(
     IOptions<SsprOptions> options,
     Outbox outbox,
     MessageTemplates templates,
-    Admin.Requests.HelpdeskRequests helpdesk,
+    Helpdesk.HelpdeskRequests helpdesk,
     AuditLog audit,
     TimeProvider time,
     ILogger<ContactModel> logger) : RecoveryPageModel(journeys)

@@ -59,7 +59,7 @@ public sealed partial class RecoveryCompletion(
 
                 if (isAdministrator && policy.NotifyAdministratorsOnAdminReset)
                 {
-                    foreach (var other in (await users.GetUsersInRoleAsync(Admin.AdminRoles.Administrator))
+                    foreach (var other in (await users.GetUsersInRoleAsync(StaffRoles.Administrator))
                         .Where(a => a.Id != user.Id && !string.IsNullOrEmpty(a.Email)).Take(100))
                     {
                         outbox.Email(other.Email!, templates.AdministratorPasswordReset(user.UserName ?? user.Id, now, culture), "admin-password-reset");

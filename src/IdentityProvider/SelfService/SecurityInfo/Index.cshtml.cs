@@ -91,7 +91,7 @@ public sealed partial class IndexModel(
     public SsprEligibility Eligibility { get; private set; } = null!;
 
     /// <summary>IT staff need an authenticator app for the admin step-up, whatever self-service allows.</summary>
-    public bool IsStaff => User.IsInRole(Admin.AdminRoles.Administrator) || User.IsInRole(Admin.AdminRoles.Helpdesk) || User.IsInRole(Admin.AdminRoles.Auditor);
+    public bool IsStaff => User.IsInRole(StaffRoles.Administrator) || User.IsInRole(StaffRoles.Helpdesk) || User.IsInRole(StaffRoles.Auditor);
 
     public SsprPolicySettings Policy { get; private set; } = null!;
 
@@ -325,7 +325,7 @@ public sealed partial class IndexModel(
 
     /// <summary>Whether the account holds a staff role (read from the store, not from the cookie).</summary>
     private async Task<bool> IsStaffAccountAsync() =>
-        Admin.Users.StaffPermissions.KindOf(await users.GetRolesAsync(Profile)) != Admin.Users.AccountKind.Ordinary;
+        StaffRoles.KindOf(await users.GetRolesAsync(Profile)) != AccountKind.Ordinary;
 
     public async Task<IActionResult> OnPostAuthenticatorAsync()
     {

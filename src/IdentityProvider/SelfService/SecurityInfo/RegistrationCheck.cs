@@ -53,3 +53,34 @@ public sealed class RegistrationCheck(SsprPolicyStore policies, SsprEligibilityE
             : (SecurityInfoStep.None, true);
     }
 }
+
+/// <summary>
+/// The sign-in step of registration: on the sign-in page, users with too few methods (or methods due for re-confirming)
+/// are sent to security info first; at an authorization request, only registration the policy does not let users
+/// skip holds back the code.
+/// </summary>
+internal sealed class RegistrationStep(RegistrationCheck registration) : Account.ISignInStep
+{
+    public Account.SignInStage Stage => Account.SignInStage.AfterSession;
+
+    public int Order => 100;
+
+    public async Task<Account.SignInStepRedirect?> CheckAsync(Account.SignInStepContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        const string InteractionRequired = "The user must register recovery methods interactively.";
+        if (context.Moment == Account.SignInMoment.Authorization)
+        {
+            return await registration.MustRegisterAsync(context.User, cancellationToken)
+                ? new(IndexModel.Path + IndexModel.QueryString("register", context.ReturnUrl), InteractionRequired)
+                : null;
+        }
+
+        return (await registration.CheckAsync(context.User, cancellationToken)).Step switch
+        {
+            SecurityInfoStep.Register => new(IndexModel.Path + IndexModel.QueryString("register", context.ReturnUrl), InteractionRequired),
+            SecurityInfoStep.Reconfirm => new(IndexModel.Path + IndexModel.QueryString("reconfirm", context.ReturnUrl), InteractionRequired),
+            _ => null,
+        };
+    }
+}

@@ -2,7 +2,7 @@ using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace IdentityProvider.Admin.Requests;
+namespace IdentityProvider.SelfService.Helpdesk;
 
 /// <summary>Raising, assigning and resolving helpdesk requests; each step is audited against the user it is about.</summary>
 public sealed class HelpdeskRequests(ApplicationDbContext db, AuditLog audit, TimeProvider time)

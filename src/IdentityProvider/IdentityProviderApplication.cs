@@ -7,11 +7,12 @@ using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using IdentityProvider.Oidc;
 using IdentityProvider.Passwords;
+using IdentityProvider.Hosting;
 using IdentityProvider.Resilience;
 using IdentityProvider.SelfService;
 using Microsoft.Extensions.Options;
 
-namespace IdentityProvider.Hosting;
+namespace IdentityProvider;
 
 /// <summary>The composition root: each module adds its services and maps its endpoints.</summary>
 public static partial class IdentityProviderApplication

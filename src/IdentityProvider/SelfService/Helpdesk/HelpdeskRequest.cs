@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace IdentityProvider.Admin.Requests;
+namespace IdentityProvider.SelfService.Helpdesk;
 
 public enum HelpdeskRequestStatus
 {
