@@ -26,6 +26,7 @@ public sealed class ApplicationUserManager(
     ILogger<UserManager<ApplicationUser>> logger,
     ApplicationDbContext db,
     PasswordHashGate hashes,
+    PasswordPolicy policy,
     TimeProvider time)
     : UserManager<ApplicationUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
@@ -41,20 +42,53 @@ public sealed class ApplicationUserManager(
         return base.CreateAsync(user, password);
     }
 
-    /// <summary>True while <see cref="ResetPasswordAsync"/> runs, so that the policy can apply its reset rules.</summary>
-    internal bool IsResettingPassword { get; private set; }
+    /// <summary>
+    /// The one way a password is replaced, in the caller's unit of work and transaction: for a
+    /// <see cref="PasswordSetting.Change"/> the current password is verified first; the new one is checked by the
+    /// password policy with the rules of <paramref name="setting"/>, hashed, the old hash kept in the history, a new
+    /// security stamp set and the "must change" state cleared. Ending sessions, notices and audit are the caller's.
+    /// </summary>
+    /// <param name="user">The user, tracked by this request's database context.</param>
+    /// <param name="newPassword">The new password.</param>
+    /// <param name="setting">Why the password is set.</param>
+    /// <param name="currentPassword">The current password; required for <see cref="PasswordSetting.Change"/>, ignored otherwise.</param>
+    /// <returns>Success, or the policy's failures (or <c>PasswordMismatch</c>); nothing is changed on failure.</returns>
+    public async Task<IdentityResult> SetPasswordAsync(ApplicationUser user, string newPassword, PasswordSetting setting, string? currentPassword = null)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(newPassword);
+        if (setting == PasswordSetting.Change
+            && (currentPassword is null || await VerifyPasswordAsync((IUserPasswordStore<ApplicationUser>)Store, user, currentPassword) == PasswordVerificationResult.Failed))
+        {
+            return IdentityResult.Failed(ErrorDescriber.PasswordMismatch());
+        }
 
+        // The policy's history check verifies old hashes, so it holds a slot of the hash gate with the new hash.
+        var result = await hashes.RunAsync(async () =>
+        {
+            var check = await policy.CheckAsync(user, newPassword, await policy.HistoryAppliesAsync(setting, CancellationToken), CancellationToken);
+            return check.Acceptable ? await base.UpdatePasswordHash(user, newPassword, validatePassword: false) : IdentityResult.Failed([.. check.Failures]);
+        }, CancellationToken);
+        if (!result.Succeeded)
+        {
+            return result;
+        }
+
+        (user.MustChangePassword, user.TemporaryPasswordExpiresAt) = (false, null);
+        return await UpdateUserAsync(user);
+    }
+
+    /// <summary>Identity's change, through <see cref="SetPasswordAsync"/>.</summary>
+    public override Task<IdentityResult> ChangePasswordAsync(ApplicationUser user, string currentPassword, string newPassword) =>
+        SetPasswordAsync(user, newPassword, PasswordSetting.Change, currentPassword);
+
+    /// <summary>Identity's token reset, through <see cref="SetPasswordAsync"/> once the token is verified.</summary>
     public override async Task<IdentityResult> ResetPasswordAsync(ApplicationUser user, string token, string newPassword)
     {
-        IsResettingPassword = true;
-        try
-        {
-            return await base.ResetPasswordAsync(user, token, newPassword);
-        }
-        finally
-        {
-            IsResettingPassword = false;
-        }
+        ArgumentNullException.ThrowIfNull(user);
+        return await VerifyUserTokenAsync(user, Options.Tokens.PasswordResetTokenProvider, ResetPasswordTokenPurpose, token)
+            ? await SetPasswordAsync(user, newPassword, PasswordSetting.Reset)
+            : IdentityResult.Failed(ErrorDescriber.InvalidToken());
     }
 
     public override async Task<bool> CheckPasswordAsync(ApplicationUser user, string password)

@@ -46,6 +46,6 @@ internal static class PasswordEndpoints
     }
 }
 
-internal sealed record PasswordCheckRequest(string? Password);
+public sealed record PasswordCheckRequest(string? Password);
 
-internal sealed record PasswordCheckResponse(bool Acceptable, int Strength, string Label, string[] Messages);
+public sealed record PasswordCheckResponse(bool Acceptable, int Strength, string Label, string[] Messages);

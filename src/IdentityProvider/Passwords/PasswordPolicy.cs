@@ -7,11 +7,11 @@ using Microsoft.Extensions.Options;
 namespace IdentityProvider.Passwords;
 
 /// <summary>
-/// The one password policy. Every path that sets a password goes through ASP.NET Core Identity's password
-/// validation, which calls <see cref="PasswordPolicyValidator"/>, which calls this; the strength meter calls it too,
-/// so the meter and the server always agree.
+/// The one password policy. Every path that sets a password calls it: <see cref="ApplicationUserManager.SetPasswordAsync"/>
+/// for changes and resets, Identity's validation (<see cref="PasswordPolicyValidator"/>) for a new account; the strength
+/// meter calls it too, so the meter and the server always agree.
 /// </summary>
-internal sealed class PasswordPolicy(
+public sealed class PasswordPolicy(
     PasswordPolicyStore store,
     ApplicationDbContext db,
     IPasswordHasher<ApplicationUser> hasher,
@@ -87,10 +87,11 @@ internal sealed class PasswordPolicy(
         return new PasswordCheck(failures, score);
     }
 
-    public async Task<bool> HistoryAppliesAsync(bool isReset, CancellationToken cancellationToken = default)
+    /// <summary>Whether the history rule applies to a password set for <paramref name="setting"/>.</summary>
+    public async Task<bool> HistoryAppliesAsync(PasswordSetting setting, CancellationToken cancellationToken = default)
     {
         var settings = (await store.GetAsync(cancellationToken)).Settings;
-        return settings.HistoryDepth > 0 && (!isReset || settings.HistoryOnReset);
+        return settings.HistoryDepth > 0 && (setting is PasswordSetting.Change or PasswordSetting.ForcedChange || settings.HistoryOnReset);
     }
 
     private async Task<bool> WasUsedBeforeAsync(ApplicationUser user, string password, int depth, CancellationToken cancellationToken)
@@ -124,7 +125,7 @@ internal sealed class PasswordPolicy(
 }
 
 /// <summary>The outcome of a password check: each broken rule with its message, and the banned-check score.</summary>
-internal sealed record PasswordCheck(IReadOnlyList<IdentityError> Failures, int Score)
+public sealed record PasswordCheck(IReadOnlyList<IdentityError> Failures, int Score)
 {
     public bool Acceptable => Failures.Count == 0;
 

@@ -2,7 +2,7 @@ using IdentityProvider.Testing;
 
 namespace IdentityProvider.IntegrationTests.Account;
 
-/// <summary>A server whose passwords expire after 90 days, with a 14-day warning.</summary>
+/// <summary>A server whose passwords expire after 90 days, with a 14-day warning, and whose resets skip the history rule.</summary>
 public sealed class ExpiryFixture : IAsyncLifetime
 {
     public IdentityProviderHost Idp { get; private set; } = null!;
@@ -12,6 +12,7 @@ public sealed class ExpiryFixture : IAsyncLifetime
         {
             ["Passwords:ExpiryDays"] = "90",
             ["Passwords:ExpiryWarningDays"] = "14",
+            ["Passwords:HistoryOnReset"] = "false",
         });
 
     public async ValueTask DisposeAsync() => await Idp.DisposeAsync();
@@ -36,6 +37,25 @@ public sealed class PasswordExpiryTests(ExpiryFixture fixture) : IClassFixture<E
             ["Input.ConfirmPassword"] = "Velvet-Thunder-Pickle-Orbit-88",
         });
         Assert.Equal("/Account/ChangePassword", done.RequestMessage!.RequestUri!.AbsolutePath);
+    }
+
+    [Fact]
+    public async Task ExpiredPassword_CannotBeChosenAgain_EvenWhereResetsSkipTheHistory()
+    {
+        var user = await AgedUserAsync(days: 100);
+        using var browser = fixture.Idp.CreateClient();
+        using var login = await browser.GetAsync(new Uri("Account/Login", UriKind.Relative));
+        using var forced = await HtmlForms.SignInAsync(browser, login, user.UserName!, TestData.Password);
+
+        using var again = await HtmlForms.SubmitAsync(browser, forced, new Dictionary<string, string>
+        {
+            ["Input.NewPassword"] = TestData.Password,
+            ["Input.ConfirmPassword"] = TestData.Password,
+        });
+
+        // A forced change is a change: the user knows the old password, so the history rule holds.
+        Assert.Equal("/Account/ForcedChange", again.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.Contains("You have used this password recently", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
+using IdentityProvider.Passwords;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -33,8 +34,7 @@ public enum AdminActionResult
 /// stamp and revokes tokens. Changes to contact or recovery data are told to the user by email.
 /// </summary>
 public sealed class AdminUserActions(
-    UserManager<ApplicationUser> users,
-    PasswordChanger changer,
+    ApplicationUserManager users,
     TemporaryPasswords temporaryPasswords,
     LockoutCounters lockout,
     Account.Sessions.UserSessions sessions,
@@ -81,14 +81,22 @@ public sealed class AdminUserActions(
         }
 
         var temporary = TemporaryPassword();
-        var result = await changer.SetAsync(target, currentPassword: null, temporary, keepSessionId: null, claim: null, finish: async ct =>
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var result = await users.SetPasswordAsync(target, temporary, PasswordSetting.Temporary);
+        if (!result.Succeeded)
         {
-            temporaryPasswords.Issue(target);
-            await users.UpdateAsync(target);
-            await lockout.ClearAllAsync(target.Id, ct);
-            audit.Add(AuditEventTypes.AdminPasswordReset, target.Id, AuditLog.Success, $"by {actor.Id}: temporary password, must change at next sign-in");
-        }, cancellationToken);
-        return result.Succeeded ? (AdminActionResult.Done, temporary) : (AdminActionResult.Failed, null);
+            await transaction.RollbackAsync(cancellationToken);
+            return (AdminActionResult.Failed, null);
+        }
+
+        temporaryPasswords.Issue(target);
+        await users.UpdateAsync(target);
+        await lockout.ClearAllAsync(target.Id, cancellationToken);
+        await sessions.EndAllAsync(target, keepSessionId: null, cancellationToken);
+        audit.Add(AuditEventTypes.AdminPasswordReset, target.Id, AuditLog.Success, $"by {actor.Id}: temporary password, must change at next sign-in");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (AdminActionResult.Done, temporary);
     }
 
     public async Task<AdminActionResult> UnlockAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)

@@ -37,7 +37,7 @@ public sealed class PasswordModel(RecoveryJourneys journeys, RecoveryCompletion 
         }
 
         var result = await completion.ResetAsync(Journey, user, Input.NewPassword, HttpContext.RequestAborted);
-        if (result.Succeeded || result.Errors.Any(e => e.Code == PasswordChanger.AlreadyDone))
+        if (result.Succeeded || result.Errors.Any(e => e.Code == RecoveryCompletion.AlreadyDone))
         {
             // A parallel submission may have won: the done page tells what happened either way.
             return LocalRedirect(DonePath);

@@ -1,28 +1,29 @@
 using System.Globalization;
-using IdentityProvider.Account;
+using IdentityProvider.Account.Sessions;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
+using IdentityProvider.Passwords;
 using Microsoft.AspNetCore.Identity;
 
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>
-/// The last step of a journey whose gates were passed. A reset runs in the one password transaction
-/// (<see cref="PasswordChanger"/>): the journey is ended by an atomic update first (so of parallel submissions exactly
-/// one changes the password), then the new hash through the password policy, a new security stamp, tokens and
-/// authorizations revoked, lockout and self-service counters cleared, the emails queued and the audit event written.
-/// An unlock clears the lockout and the counters without touching the password.
+/// The last step of a journey whose gates were passed, each in one transaction that this class owns. A reset: the
+/// journey ends by an atomic update first (so of parallel submissions exactly one changes the password), the new
+/// password goes through the one password call with the "reset" rules, lockout and self-service counters are cleared,
+/// every session ends with everything that could undo the reset (<see cref="UserSessions.EndAllAsync"/>), the notices
+/// are queued and the audit event written; nothing is saved unless all of it succeeds. An unlock clears the lockout
+/// and the counters without touching the password.
 /// </summary>
 public sealed partial class RecoveryCompletion(
-    PasswordChanger changer,
+    ApplicationUserManager users,
+    UserSessions sessions,
     RecoveryJourneys journeys,
     RecoveryThrottle throttle,
     LockoutCounters lockout,
-    UserManager<ApplicationUser> users,
     SsprPolicyStore policies,
-    SsprEligibilityEvaluator eligibility,
     ApplicationDbContext db,
     Outbox outbox,
     MessageTemplates templates,
@@ -30,50 +31,38 @@ public sealed partial class RecoveryCompletion(
     TimeProvider time,
     ILogger<RecoveryCompletion> logger)
 {
+    /// <summary>The error code of a reset refused because a parallel submission already finished the journey.</summary>
+    public const string AlreadyDone = "AlreadyDone";
+
     public async Task<IdentityResult> ResetAsync(RecoveryJourney journey, ApplicationUser user, string newPassword, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journey);
         ArgumentNullException.ThrowIfNull(user);
         var policy = await policies.GetAsync(cancellationToken);
-        var isAdministrator = await eligibility.IsAdministratorAsync(user);
-        var journeyId = journey.Id;
-        var result = await changer.SetAsync(
-            user,
-            currentPassword: null,
-            newPassword,
-            keepSessionId: null,
-            claim: ct => journeys.TryEndAsync(journeyId, RecoveryJourneys.Ended, ct),
-            finish: async ct =>
-            {
-                await lockout.ClearAllAsync(user.Id, ct);
-                await throttle.ClearAsync(user.Id, ct);
-                var now = time.GetUtcNow();
-                var culture = CultureInfo.CurrentUICulture;
-                if (policy.NotifyUserOnReset)
-                {
-                    foreach (var address in new[] { user.Email, user.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
-                    {
-                        outbox.Email(address!, templates.PasswordReset(user.UserName ?? user.Id, now, culture), "password-reset");
-                    }
-                }
+        var isAdministrator = await users.IsInRoleAsync(user, StaffRoles.Administrator);
 
-                if (isAdministrator && policy.NotifyAdministratorsOnAdminReset)
-                {
-                    foreach (var other in (await users.GetUsersInRoleAsync(StaffRoles.Administrator))
-                        .Where(a => a.Id != user.Id && !string.IsNullOrEmpty(a.Email)).Take(100))
-                    {
-                        outbox.Email(other.Email!, templates.AdministratorPasswordReset(user.UserName ?? user.Id, now, culture), "admin-password-reset");
-                    }
-                }
-
-                audit.Add(AuditEventTypes.RecoveryPasswordReset, user.Id, AuditLog.Success, journey.Reason == RecoveryReason.Unlock ? "unlock-with-reset" : "forgot-password");
-            },
-            cancellationToken);
-        if (result.Succeeded)
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await journeys.TryEndAsync(journey.Id, RecoveryJourneys.Ended, cancellationToken))
         {
-            LogReset(logger, user.Id);
+            await transaction.RollbackAsync(cancellationToken);
+            return IdentityResult.Failed(new IdentityError { Code = AlreadyDone, Description = "This request was already handled." });
         }
 
+        var result = await users.SetPasswordAsync(user, newPassword, PasswordSetting.Reset);
+        if (!result.Succeeded)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return result;
+        }
+
+        await lockout.ClearAllAsync(user.Id, cancellationToken);
+        await throttle.ClearAsync(user.Id, cancellationToken);
+        await sessions.EndAllAsync(user, keepSessionId: null, cancellationToken);
+        await QueueNoticesAsync(user, policy, isAdministrator);
+        audit.Add(AuditEventTypes.RecoveryPasswordReset, user.Id, AuditLog.Success, journey.Reason == RecoveryReason.Unlock ? "unlock-with-reset" : "forgot-password");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogReset(logger, user.Id);
         return result;
     }
 
@@ -96,6 +85,29 @@ public sealed partial class RecoveryCompletion(
         await transaction.CommitAsync(cancellationToken);
         LogUnlocked(logger, userId);
         return true;
+    }
+
+    /// <summary>The user's addresses (if the policy says so) and, for an administrator's reset, the other administrators.</summary>
+    private async Task QueueNoticesAsync(ApplicationUser user, SsprPolicySettings policy, bool isAdministrator)
+    {
+        var now = time.GetUtcNow();
+        var culture = CultureInfo.CurrentUICulture;
+        if (policy.NotifyUserOnReset)
+        {
+            foreach (var address in new[] { user.Email, user.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                outbox.Email(address!, templates.PasswordReset(user.UserName ?? user.Id, now, culture), "password-reset");
+            }
+        }
+
+        if (isAdministrator && policy.NotifyAdministratorsOnAdminReset)
+        {
+            foreach (var other in (await users.GetUsersInRoleAsync(StaffRoles.Administrator))
+                .Where(a => a.Id != user.Id && !string.IsNullOrEmpty(a.Email)).Take(100))
+            {
+                outbox.Email(other.Email!, templates.AdministratorPasswordReset(user.UserName ?? user.Id, now, culture), "admin-password-reset");
+            }
+        }
     }
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "User {UserId} reset their password with self-service.")]
