@@ -48,14 +48,6 @@ public sealed class HelpdeskRequests(ApplicationDbContext db, AuditLog audit, Ti
         return await SaveAsync(request, cancellationToken);
     }
 
-    public static string Describe(string situation) => situation switch
-    {
-        "managed-externally" => "Password managed in another directory",
-        "not-enabled" => "Self-service not enabled for them",
-        "not-enough-methods" => "Not enough recovery methods",
-        _ => "Could not complete verification",
-    };
-
     private async Task<bool> SaveAsync(HelpdeskRequest request, CancellationToken cancellationToken)
     {
         request.Version++;

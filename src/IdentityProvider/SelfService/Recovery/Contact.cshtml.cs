@@ -23,8 +23,10 @@ public sealed partial class ContactModel(
     Helpdesk.HelpdeskRequests helpdesk,
     AuditLog audit,
     TimeProvider time,
-    ILogger<ContactModel> logger) : RecoveryPageModel(journeys)
+    ILogger<ContactModel> logger) : RecoveryPageModel(journeys, policies)
 {
+    protected override IReadOnlySet<RecoveryStep> Steps => OpenSteps;
+
     public const int MaximumRecipients = 100;
 
     public bool Sent { get; private set; }
@@ -33,12 +35,7 @@ public sealed partial class ContactModel(
 
     public async Task<IActionResult> OnGetAsync()
     {
-        if (await LoadJourneyAsync(eligibleOnly: false) is { } elsewhere)
-        {
-            return elsewhere;
-        }
-
-        var policy = await policies.GetAsync(HttpContext.RequestAborted);
+        var policy = await Policies.GetAsync(HttpContext.RequestAborted);
         if (policy.ContactUrl is { } url)
         {
             return Redirect(url.AbsoluteUri);
@@ -51,12 +48,7 @@ public sealed partial class ContactModel(
     public async Task<IActionResult> OnPostAsync()
     {
         var cancellationToken = HttpContext.RequestAborted;
-        if (await LoadJourneyAsync(eligibleOnly: false) is { } elsewhere)
-        {
-            return elsewhere;
-        }
-
-        var policy = await policies.GetAsync(cancellationToken);
+        var policy = await Policies.GetAsync(cancellationToken);
         if (policy.ContactUrl is { } url)
         {
             return Redirect(url.AbsoluteUri);
@@ -72,14 +64,8 @@ public sealed partial class ContactModel(
         var user = Journey.UserId is null ? null : await users.FindByIdAsync(Journey.UserId);
         if (user is not null)
         {
-            var situation = Journey.Outcome switch
-            {
-                SsprOutcome.ManagedExternally => "the password is managed in another directory",
-                SsprOutcome.NotEnabled => "self-service reset is not enabled for them",
-                SsprOutcome.NotEnoughMethods => "they have not registered enough recovery methods",
-                _ => "they could not complete verification",
-            };
-            var request = templates.HelpdeskRequest(user.UserName ?? user.Id, situation, time.GetUtcNow(), CultureInfo.CurrentUICulture);
+            var situation = RecoveryTexts.Situation(Journey.Outcome);
+            var request = templates.HelpdeskRequest(user.UserName ?? user.Id, RecoveryTexts.ForStaffEmail(situation), time.GetUtcNow(), CultureInfo.CurrentUICulture);
             var recipients = policy.ContactEmail is { } address
                 ? [address]
                 : (await users.GetUsersInRoleAsync(options.Value.HelpdeskRole)).Where(h => h.IsEnabled && !string.IsNullOrEmpty(h.Email))
@@ -89,8 +75,8 @@ public sealed partial class ContactModel(
                 outbox.Email(recipient, request, "helpdesk-request");
             }
 
-            helpdesk.Raise(user, Journey.Outcome == SsprOutcome.Eligible ? "verification-failed" : StartModel.OutcomeCode(Journey.Outcome));
-            audit.Add(AuditEventTypes.RecoveryContactedAdministrator, user.Id, AuditLog.Success, StartModel.OutcomeCode(Journey.Outcome));
+            helpdesk.Raise(user, situation);
+            audit.Add(AuditEventTypes.RecoveryContactedAdministrator, user.Id, AuditLog.Success, RecoveryTexts.Code(Journey.Outcome));
             LogContacted(logger, user.Id, recipients.Count);
         }
 

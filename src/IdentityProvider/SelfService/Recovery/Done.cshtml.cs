@@ -1,25 +1,15 @@
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
-
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>The end of a journey: what was done, and the way back to the sign-in the user came from.</summary>
-public sealed class DoneModel(RecoveryJourneys journeys) : PageModel
+public sealed class DoneModel(RecoveryJourneys journeys, SsprPolicyStore policies) : RecoveryPageModel(journeys, policies)
 {
-    public string? EndedAs { get; private set; }
+    protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep> { RecoveryStep.Done };
 
-    public string SignInUrl { get; private set; } = "/Account/Login";
+    public string? EndedAs => Journey.EndedAs;
 
-    public async Task<IActionResult> OnGetAsync()
+    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
+
+    public void OnGet()
     {
-        var found = await journeys.FindAsync(HttpContext, HttpContext.RequestAborted);
-        if (found.State != JourneyState.Ended)
-        {
-            return LocalRedirect(found.State == JourneyState.Expired ? RecoveryPageModel.ExpiredPath : RecoveryPageModel.StartPath);
-        }
-
-        EndedAs = found.Journey!.EndedAs;
-        SignInUrl = IdentityProvider.Account.ReturnUrls.SignInLink(found.Journey.ReturnUrl);
-        return Page();
     }
 }

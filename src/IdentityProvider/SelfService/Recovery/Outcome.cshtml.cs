@@ -6,8 +6,10 @@ namespace IdentityProvider.SelfService.Recovery;
 /// What the account checks found when the journey cannot go on: password managed elsewhere, not enabled, or not
 /// enough methods (also what an unknown user ID sees). With private outcomes one generic page stands for all three.
 /// </summary>
-public sealed class OutcomeModel(RecoveryJourneys journeys, SsprPolicyStore policies) : RecoveryPageModel(journeys)
+public sealed class OutcomeModel(RecoveryJourneys journeys, SsprPolicyStore policies) : RecoveryPageModel(journeys, policies)
 {
+    protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep> { RecoveryStep.Outcome };
+
     public SsprOutcome Outcome { get; private set; }
 
     public bool Private { get; private set; }
@@ -19,17 +21,7 @@ public sealed class OutcomeModel(RecoveryJourneys journeys, SsprPolicyStore poli
 
     public async Task<IActionResult> OnGetAsync()
     {
-        if (await LoadJourneyAsync(eligibleOnly: false) is { } elsewhere)
-        {
-            return elsewhere;
-        }
-
-        if (Journey.Outcome == SsprOutcome.Eligible && Journey.UserId is not null)
-        {
-            return LocalRedirect(ReasonPath);
-        }
-
-        var policy = await policies.GetAsync(HttpContext.RequestAborted);
+        var policy = await Policies.GetAsync(HttpContext.RequestAborted);
         Outcome = Journey.Outcome;
         Private = policy.PrivateOutcomes;
         ContactUrl = policy.ContactUrl;

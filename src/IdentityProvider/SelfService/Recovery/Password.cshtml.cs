@@ -7,8 +7,10 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>The new password, once every gate is passed: the one password policy, a message per broken rule, the meter.</summary>
-public sealed class PasswordModel(RecoveryJourneys journeys, RecoveryCompletion completion, UserManager<ApplicationUser> users) : RecoveryPageModel(journeys)
+public sealed class PasswordModel(RecoveryJourneys journeys, SsprPolicyStore policies, RecoveryCompletion completion, UserManager<ApplicationUser> users) : RecoveryPageModel(journeys, policies)
 {
+    protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep> { RecoveryStep.Password };
+
     [BindProperty]
     public Passwords.NewPasswordInput Input { get; set; } = new();
 
@@ -16,15 +18,10 @@ public sealed class PasswordModel(RecoveryJourneys journeys, RecoveryCompletion 
 
     public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
 
-    public async Task<IActionResult> OnGetAsync() => await LoadAsync() ?? Page();
+    public IActionResult OnGet() => Page();
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (await LoadAsync() is { } elsewhere)
-        {
-            return elsewhere;
-        }
-
         if (!ModelState.IsValid)
         {
             return Again();
@@ -55,15 +52,5 @@ public sealed class PasswordModel(RecoveryJourneys journeys, RecoveryCompletion 
     {
         Input = new Passwords.NewPasswordInput();
         return Page();
-    }
-
-    private async Task<IActionResult?> LoadAsync()
-    {
-        if (await LoadJourneyAsync() is { } elsewhere)
-        {
-            return elsewhere;
-        }
-
-        return Journey.GatesPassed ? null : LocalRedirect(Journey.Reason is null ? ReasonPath : VerifyPath);
     }
 }

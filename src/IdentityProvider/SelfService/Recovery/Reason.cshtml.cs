@@ -4,8 +4,14 @@ using Microsoft.AspNetCore.Mvc;
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>"I forgot my password" or "I know my password but still can't sign in" (unlock).</summary>
-public sealed class ReasonModel(RecoveryJourneys journeys, SsprPolicyStore policies, AuditLog audit) : RecoveryPageModel(journeys)
+public sealed class ReasonModel(RecoveryJourneys journeys, SsprPolicyStore policies, AuditLog audit) : RecoveryPageModel(journeys, policies)
 {
+    /// <summary>Shown until the gates are passed and after (the user may change their mind).</summary>
+    protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep>
+    {
+        RecoveryStep.Reason, RecoveryStep.Verify, RecoveryStep.Unlock, RecoveryStep.Password,
+    };
+
     [BindProperty]
     public RecoveryReason? Choice { get; set; }
 
@@ -16,24 +22,14 @@ public sealed class ReasonModel(RecoveryJourneys journeys, SsprPolicyStore polic
 
     public async Task<IActionResult> OnGetAsync()
     {
-        if (await LoadJourneyAsync() is { } elsewhere)
-        {
-            return elsewhere;
-        }
-
         Choice = Journey.Reason;
-        UnlockOnlyAllowed = (await policies.GetAsync(HttpContext.RequestAborted)).AllowUnlockWithoutReset;
+        UnlockOnlyAllowed = (await Policies.GetAsync(HttpContext.RequestAborted)).AllowUnlockWithoutReset;
         return Page();
     }
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (await LoadJourneyAsync() is { } elsewhere)
-        {
-            return elsewhere;
-        }
-
-        UnlockOnlyAllowed = (await policies.GetAsync(HttpContext.RequestAborted)).AllowUnlockWithoutReset;
+        UnlockOnlyAllowed = (await Policies.GetAsync(HttpContext.RequestAborted)).AllowUnlockWithoutReset;
         if (Choice is not (RecoveryReason.ForgotPassword or RecoveryReason.Unlock))
         {
             ModelState.Clear();
@@ -48,10 +44,6 @@ public sealed class ReasonModel(RecoveryJourneys journeys, SsprPolicyStore polic
             await Journeys.SaveAsync(Journey, HttpContext.RequestAborted);
         }
 
-        return LocalRedirect(Journey.GatesPassed ? NextAfterGates(Journey, UnlockOnlyAllowed) : VerifyPath);
+        return LocalRedirect(PathOf(Journey.NextStep(UnlockOnlyAllowed)));
     }
-
-    /// <summary>Where a journey goes once its gates are passed.</summary>
-    public static string NextAfterGates(RecoveryJourney journey, bool unlockOnlyAllowed) =>
-        journey.Reason == RecoveryReason.Unlock && unlockOnlyAllowed ? VerifyPath : PasswordPath;
 }

@@ -10,6 +10,34 @@ public enum RecoveryReason
     Unlock = 2,
 }
 
+/// <summary>The steps of a journey, each a page (or, for <see cref="Unlock"/>, a state of the verify page).</summary>
+public enum RecoveryStep
+{
+    /// <summary>No journey: the start page (<c>/recover</c>).</summary>
+    Start,
+
+    /// <summary>The account checks found that self-service cannot help, or the user ID matched no account.</summary>
+    Outcome,
+
+    /// <summary>"I forgot my password" or "I know my password but still can't sign in".</summary>
+    Reason,
+
+    /// <summary>The verification gates.</summary>
+    Verify,
+
+    /// <summary>Gates passed for an unlock the policy allows without a new password: one button unlocks.</summary>
+    Unlock,
+
+    /// <summary>Gates passed: choose a new password.</summary>
+    Password,
+
+    /// <summary>The journey ended (reset, unlocked or superseded).</summary>
+    Done,
+
+    /// <summary>The journey ran out of time.</summary>
+    Expired,
+}
+
 /// <summary>
 /// One reset or unlock journey, from the start page to the done page. It lives in the database so any node can carry
 /// on what another began; the browser holds only a random token whose SHA-256 is <see cref="TokenHash"/>. It ends
@@ -72,6 +100,19 @@ public sealed class RecoveryJourney
     public bool GatesPassed => Passed.Select(SsprEligibilityEvaluator.MethodGroup).Distinct().Count() >= Required;
 
     public IReadOnlyList<string> PendingQuestionIds => PendingQuestions.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// The step an open journey is at: the one place that decides where a journey goes next, read by every journey page
+    /// (<see cref="RecoveryPageModel"/>) rather than each deciding for itself.
+    /// </summary>
+    /// <param name="unlockWithoutReset">The policy lets an unlock happen without a new password (<see cref="SsprPolicySettings.AllowUnlockWithoutReset"/>).</param>
+    public RecoveryStep NextStep(bool unlockWithoutReset) =>
+        EndedAt is not null ? RecoveryStep.Done
+        : UserId is null || Outcome != SsprOutcome.Eligible ? RecoveryStep.Outcome
+        : Reason is null ? RecoveryStep.Reason
+        : !GatesPassed ? RecoveryStep.Verify
+        : Reason == RecoveryReason.Unlock && unlockWithoutReset ? RecoveryStep.Unlock
+        : RecoveryStep.Password;
 }
 
 /// <summary>One counted attempt of a throttled kind (see <see cref="RecoveryThrottle"/>).</summary>

@@ -126,7 +126,7 @@ public sealed partial class StartModel(
         var result = await eligibility.EvaluateAsync(user, cancellationToken);
         audit.Add(AuditEventTypes.RecoveryStarted, user?.Id, AuditLog.Success, user is null ? "unknown-user" : null);
         audit.Add(AuditEventTypes.RecoveryOutcome, user?.Id, result.Outcome == SsprOutcome.Eligible ? AuditLog.Success : AuditLog.Failure,
-            user is null ? "unknown-user" : OutcomeCode(result.Outcome));
+            user is null ? "unknown-user" : RecoveryTexts.Code(result.Outcome));
         await journeys.StartAsync(HttpContext, user?.Id, result, ReturnUrl, cancellationToken);
         LogStarted(logger, user?.Id ?? "(unknown)", result.Outcome);
         await FloorAsync(started);
@@ -142,14 +142,6 @@ public sealed partial class StartModel(
             await Task.Delay(remaining, HttpContext.RequestAborted);
         }
     }
-
-    internal static string OutcomeCode(SsprOutcome outcome) => outcome switch
-    {
-        SsprOutcome.ManagedExternally => "managed-externally",
-        SsprOutcome.NotEnabled => "not-enabled",
-        SsprOutcome.NotEnoughMethods => "not-enough-methods",
-        _ => "eligible",
-    };
 
     private async Task<IActionResult> AgainAsync()
     {

@@ -19,8 +19,10 @@ public sealed class VerifyModel(
     SsprEligibilityEvaluator eligibility,
     SsprPolicyStore policies,
     SecurityQuestions securityQuestions,
-    UserManager<ApplicationUser> users) : RecoveryPageModel(journeys)
+    UserManager<ApplicationUser> users) : RecoveryPageModel(journeys, policies)
 {
+    protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep> { RecoveryStep.Verify, RecoveryStep.Unlock };
+
     private ApplicationUser user = null!;
 
     [BindProperty]
@@ -201,9 +203,8 @@ public sealed class VerifyModel(
                 BlockedUntil = result.BlockedUntil;
                 return Page();
             case GateStatus.Passed when Journey.GatesPassed:
-                return Journey.Reason == RecoveryReason.Unlock && (await policies.GetAsync(HttpContext.RequestAborted)).AllowUnlockWithoutReset
-                    ? await UnlockAsync()
-                    : LocalRedirect(PasswordPath);
+                var next = await NextStepAsync(Journey);
+                return next == RecoveryStep.Unlock ? await UnlockAsync() : LocalRedirect(PathOf(next));
             case GateStatus.Wrong:
                 return Problem(wrong);
             case GateStatus.CodeSpent:
@@ -241,16 +242,6 @@ public sealed class VerifyModel(
     private async Task<IActionResult?> LoadAsync()
     {
         var cancellationToken = HttpContext.RequestAborted;
-        if (await LoadJourneyAsync() is { } elsewhere)
-        {
-            return elsewhere;
-        }
-
-        if (Journey.Reason is null)
-        {
-            return LocalRedirect(ReasonPath);
-        }
-
         var found = await users.FindByIdAsync(Journey.UserId!);
         if (found is null)
         {
@@ -264,15 +255,10 @@ public sealed class VerifyModel(
             return Page();
         }
 
-        if (Journey.GatesPassed)
+        if (Step == RecoveryStep.Unlock)
         {
-            if (Journey.Reason == RecoveryReason.Unlock && (await policies.GetAsync(cancellationToken)).AllowUnlockWithoutReset)
-            {
-                ReadyToUnlock = true;
-                return null;
-            }
-
-            return LocalRedirect(PasswordPath);
+            ReadyToUnlock = true;
+            return null;
         }
 
         var usable = (await eligibility.EvaluateAsync(user, cancellationToken)).Usable;
