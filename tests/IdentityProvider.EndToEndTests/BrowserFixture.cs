@@ -10,24 +10,26 @@ namespace IdentityProvider.EndToEndTests;
 /// Headless Chromium driven by Playwright, and the identity provider on a real port with the demo organisation,
 /// on PostgreSQL. Chromium comes from the system (Debian's <c>chromium</c> package); Playwright's own download is not used.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public sealed class BrowserFixture : TestServerFixture
 {
     public const string ChromiumVariable = "IDP_CHROMIUM";
 
     private IPlaywright? playwright;
+    private string executable = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 
-    public IdentityProviderHost Idp { get; private set; } = null!;
-
-    /// <summary>A relying web app (ASP.NET Core's OpenID Connect handler) registered as a client.</summary>
-    public RelyingPartyHost Rp { get; private set; } = null!;
-
     public static string ArtifactsDirectory { get; } = Path.Combine(SourceTree.Root, "TestResults", "screenshots");
 
-    public async ValueTask InitializeAsync()
+    public async Task<IPage> NewPageAsync()
     {
-        var executable = Environment.GetEnvironmentVariable(ChromiumVariable) ?? "/usr/bin/chromium";
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Idp.BaseAddress.ToString(), Locale = "en-GB" });
+        return await context.NewPageAsync();
+    }
+
+    protected override void Configure(TestServerOptions server)
+    {
+        executable = Environment.GetEnvironmentVariable(ChromiumVariable) ?? "/usr/bin/chromium";
         if (!File.Exists(executable))
         {
             throw new InvalidOperationException(
@@ -35,18 +37,14 @@ public sealed class BrowserFixture : IAsyncLifetime
                 $"or set {ChromiumVariable} to a Chromium or Chrome executable. The README's test command installs it for you.");
         }
 
-        var connectionString = await TestDatabase.CreateAsync("e2e");
-        Idp = await IdentityProviderHost.StartAsync(connectionString, new Dictionary<string, string?>
-        {
-            ["Demo:Seed"] = "true",
-            ["Demo:EnableDemoPage"] = "true",
-        });
+        server.Name = "e2e";
+        server.RelyingParty = true;
+        server.Settings["Demo:Seed"] = "true";
+        server.Settings["Demo:EnableDemoPage"] = "true";
+    }
 
-        var rpAddress = RelyingPartyHost.ReserveAddress();
-        await TestData.RegisterClientAsync(Idp, RelyingPartyHost.ClientId, new Uri(rpAddress, "signin-oidc"), new Uri(rpAddress, "signout-callback-oidc"),
-            RelyingPartyHost.ClientSecret, OpenIddict.Abstractions.OpenIddictConstants.ConsentTypes.Implicit, new Uri(rpAddress, "password-changed"));
-        Rp = await RelyingPartyHost.StartAsync(Idp.BaseAddress, rpAddress);
-
+    protected override async Task StartedAsync()
+    {
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -61,13 +59,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         Directory.CreateDirectory(ArtifactsDirectory);
     }
 
-    public async Task<IPage> NewPageAsync()
-    {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Idp.BaseAddress.ToString(), Locale = "en-GB" });
-        return await context.NewPageAsync();
-    }
-
-    public async ValueTask DisposeAsync()
+    protected override async ValueTask DisposeAsyncCore()
     {
         if (Browser is not null)
         {
@@ -75,16 +67,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         playwright?.Dispose();
-        if (Rp is not null)
-        {
-            await Rp.DisposeAsync();
-        }
-
-        if (Idp is not null)
-        {
-            await Idp.DisposeAsync();
-        }
-
+        await base.DisposeAsyncCore();
         await PostgresServer.StopSharedAsync();
     }
 }

@@ -3,19 +3,14 @@ using IdentityProvider.Testing;
 namespace IdentityProvider.IntegrationTests.Account;
 
 /// <summary>A server whose passwords expire after 90 days, with a 14-day warning, and whose resets skip the history rule.</summary>
-public sealed class ExpiryFixture : IAsyncLifetime
+public sealed class ExpiryFixture : TestServerFixture
 {
-    public IdentityProviderHost Idp { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() =>
-        Idp = await IdentityProviderHost.StartAsync(await TestDatabase.CreateAsync("expiry"), new Dictionary<string, string?>
-        {
-            ["Passwords:ExpiryDays"] = "90",
-            ["Passwords:ExpiryWarningDays"] = "14",
-            ["Passwords:HistoryOnReset"] = "false",
-        });
-
-    public async ValueTask DisposeAsync() => await Idp.DisposeAsync();
+    protected override void Configure(TestServerOptions server)
+    {
+        server.Settings["Passwords:ExpiryDays"] = "90";
+        server.Settings["Passwords:ExpiryWarningDays"] = "14";
+        server.Settings["Passwords:HistoryOnReset"] = "false";
+    }
 }
 
 public sealed class PasswordExpiryTests(ExpiryFixture fixture) : IClassFixture<ExpiryFixture>

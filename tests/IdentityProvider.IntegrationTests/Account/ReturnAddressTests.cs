@@ -10,9 +10,11 @@ namespace IdentityProvider.IntegrationTests.Account;
 /// <summary>The server with a sign-in limit per network high enough for one client to sign in once per hostile value.</summary>
 public sealed class ReturnAddressFixture : RecoveryFixture
 {
-    protected override string Name => "return-addresses";
-
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Lockout:SignInPerIpLimit"] = "100000";
+    protected override void Configure(TestServerOptions server)
+    {
+        base.Configure(server);
+        server.Settings["Lockout:SignInPerIpLimit"] = "100000";
+    }
 }
 
 /// <summary>

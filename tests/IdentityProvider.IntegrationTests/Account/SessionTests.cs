@@ -117,12 +117,12 @@ public sealed class SessionLifetimeTests(RecoveryClockFixture fixture) : IClassF
 
         for (var i = 0; i < 3; i++)
         {
-            fixture.FakeClock.Advance(TimeSpan.FromMinutes(20));
+            fixture.Clock.Advance(TimeSpan.FromMinutes(20));
             await browser.OpenAsync("Account");
             Assert.Equal("/Account", browser.Path);
         }
 
-        fixture.FakeClock.Advance(TimeSpan.FromMinutes(31));
+        fixture.Clock.Advance(TimeSpan.FromMinutes(31));
         await browser.OpenAsync("Account");
         Assert.Equal("/Account/Login", browser.Path);
         Assert.Equal(0, await SessionsOfAsync(user.Id));
@@ -138,11 +138,11 @@ public sealed class SessionLifetimeTests(RecoveryClockFixture fixture) : IClassF
             (await HtmlForms.SignInAsync(browser.Client, login, user.UserName!, TestData.Password, rememberMe: true)).Dispose();
         }
 
-        fixture.FakeClock.Advance(TimeSpan.FromHours(3));
+        fixture.Clock.Advance(TimeSpan.FromHours(3));
         await browser.OpenAsync("Account");
         Assert.Equal("/Account", browser.Path);
 
-        fixture.FakeClock.Advance(TimeSpan.FromHours(9));
+        fixture.Clock.Advance(TimeSpan.FromHours(9));
         await browser.OpenAsync("Account");
         Assert.Equal("/Account/Login", browser.Path);
     }

@@ -120,10 +120,10 @@ public sealed class TakeBackTests(RecoveryClockFixture fixture) : IClassFixture<
         var redirect = new Uri("https://app.example/callback");
         await TestData.RegisterClientAsync(Idp, clientId, redirect);
         var browser = new AuthorizationCodeClient(Idp);
-        var signedInAt = fixture.FakeClock.GetUtcNow();
+        var signedInAt = fixture.Clock.GetUtcNow();
         await browser.SignInAsync(user.UserName!, TestData.Password);
 
-        fixture.FakeClock.Advance(TimeSpan.FromSeconds(320));
+        fixture.Clock.Advance(TimeSpan.FromSeconds(320));
         using (var renew = browser.Browser)
         {
             (await renew.GetAsync(new Uri("Account", UriKind.Relative))).Dispose();

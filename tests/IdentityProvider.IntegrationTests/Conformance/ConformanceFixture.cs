@@ -8,15 +8,13 @@ namespace IdentityProvider.IntegrationTests.Conformance;
 /// suite: two confidential clients (client_secret_basic or client_secret_post, PKCE not required) with a redirect URI
 /// and a post-logout redirect URI each, and a user with every profile claim the server knows.
 /// </summary>
-public class ConformanceFixture : IAsyncLifetime
+public class ConformanceFixture : TestServerFixture
 {
     public const string ClientId = "conformance-op";
     public const string SecondClientId = "conformance-op-2";
 
     public static readonly string Secret = ClientSecrets.Generate();
     public static readonly string SecondSecret = ClientSecrets.Generate();
-
-    public IdentityProviderHost Idp { get; private set; } = null!;
 
     public Data.ApplicationUser User { get; private set; } = null!;
 
@@ -27,11 +25,13 @@ public class ConformanceFixture : IAsyncLifetime
 
     public Uri SecondRedirectUri { get; } = new("https://conformance.example/test/a/op2/callback");
 
-    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
+    /// <summary>A fresh relying party (its own cookies: a browser nobody signed in with yet).</summary>
+    public ConformanceClient Client() => new(Idp, ClientId, Secret, RedirectUri);
 
-    public async ValueTask InitializeAsync()
+    public ConformanceClient SecondClient() => new(Idp, SecondClientId, SecondSecret, SecondRedirectUri);
+
+    protected override async Task StartedAsync()
     {
-        Idp = await IdentityProviderHost.StartAsync(await TestDatabase.CreateAsync("conformance"), Settings);
         await TestData.RegisterClientAsync(Idp, ClientId, RedirectUri, PostLogoutRedirectUri, Secret);
         await TestData.RegisterClientAsync(Idp, SecondClientId, SecondRedirectUri, secret: SecondSecret);
         User = await TestData.CreateUserAsync(Idp);
@@ -42,16 +42,5 @@ public class ConformanceFixture : IAsyncLifetime
             stored.TimeZone = "Europe/London";
             return users.UpdateAsync(stored);
         });
-    }
-
-    /// <summary>A fresh relying party (its own cookies: a browser nobody signed in with yet).</summary>
-    public ConformanceClient Client() => new(Idp, ClientId, Secret, RedirectUri);
-
-    public ConformanceClient SecondClient() => new(Idp, SecondClientId, SecondSecret, SecondRedirectUri);
-
-    public async ValueTask DisposeAsync()
-    {
-        await Idp.DisposeAsync();
-        GC.SuppressFinalize(this);
     }
 }

@@ -11,7 +11,7 @@ namespace IdentityProvider.IntegrationTests.Conformance;
 /// <summary>Identity tokens that expire after two seconds, so that a test can send an expired hint.</summary>
 public sealed class LogoutConformanceFixture : ConformanceFixture
 {
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Oidc:IdentityTokenLifetime"] = "00:00:02" };
+    protected override void Configure(TestServerOptions server) => server.Settings["Oidc:IdentityTokenLifetime"] = "00:00:02";
 }
 
 /// <summary>

@@ -3,44 +3,28 @@ using IdentityProvider.Testing;
 namespace IdentityProvider.IntegrationTests.Messaging;
 
 /// <summary>A real SMTP server on loopback and two identity provider nodes (each with a dispatcher) on one database.</summary>
-public sealed class MessagingFixture : IAsyncLifetime
+public sealed class MessagingFixture : TestServerFixture
 {
-    public TestSmtpServer Smtp { get; private set; } = null!;
-
-    public IdentityProviderHost NodeA { get; private set; } = null!;
-
-    public IdentityProviderHost NodeB { get; private set; } = null!;
-
-    public static Dictionary<string, string?> Settings(int smtpPort) => new()
+    /// <summary>Email to a real SMTP server, from Northwind with its branding, retried quickly.</summary>
+    public static void Mail(TestServerOptions server)
     {
-        ["Organization:Name"] = "Northwind",
-        ["Messaging:UseDevMailbox"] = "false",
-        ["Messaging:Smtp:Host"] = "127.0.0.1",
-        ["Messaging:Smtp:Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Messaging:Smtp:Security"] = "None",
-        ["Messaging:Smtp:FromAddress"] = "accounts@northwind.example",
-        ["Messaging:Branding:Colour"] = "#aa3300",
-        ["Messaging:Branding:LogoUrl"] = "https://northwind.example/logo.png",
-        ["Messaging:PollInterval"] = "00:00:00.100",
-        ["Messaging:RetryBaseDelay"] = "00:00:00.300",
-        ["Messaging:RetryMaxDelay"] = "00:00:02",
-        ["Messaging:CircuitBreakDuration"] = "00:00:01",
-        ["Messaging:MaxAttempts"] = "30",
-        ["Messaging:SendTimeout"] = "00:00:05",
-    };
-
-    public async ValueTask InitializeAsync()
-    {
-        Smtp = await TestSmtpServer.StartAsync();
-        var database = await TestDatabase.CreateAsync("messaging");
-        NodeA = await IdentityProviderHost.StartAsync(database, Settings(Smtp.Port));
-        NodeB = await IdentityProviderHost.StartAsync(database, Settings(Smtp.Port));
+        ArgumentNullException.ThrowIfNull(server);
+        server.Smtp = true;
+        server.Settings["Organization:Name"] = "Northwind";
+        server.Settings["Messaging:Smtp:FromAddress"] = "accounts@northwind.example";
+        server.Settings["Messaging:Branding:Colour"] = "#aa3300";
+        server.Settings["Messaging:Branding:LogoUrl"] = "https://northwind.example/logo.png";
+        server.Settings["Messaging:PollInterval"] = "00:00:00.100";
+        server.Settings["Messaging:RetryBaseDelay"] = "00:00:00.300";
+        server.Settings["Messaging:RetryMaxDelay"] = "00:00:02";
+        server.Settings["Messaging:CircuitBreakDuration"] = "00:00:01";
+        server.Settings["Messaging:MaxAttempts"] = "30";
+        server.Settings["Messaging:SendTimeout"] = "00:00:05";
     }
 
-    public async ValueTask DisposeAsync()
+    protected override void Configure(TestServerOptions server)
     {
-        await NodeA.DisposeAsync();
-        await NodeB.DisposeAsync();
-        await Smtp.DisposeAsync();
+        Mail(server);
+        server.Nodes = 2;
     }
 }

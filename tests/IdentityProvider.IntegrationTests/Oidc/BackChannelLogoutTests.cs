@@ -16,10 +16,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace IdentityProvider.IntegrationTests.Oidc;
 
 /// <summary>Two relying apps that registered back-channel logout endpoints, and a server that delivers quickly.</summary>
-public sealed class BackChannelFixture : IAsyncLifetime
+public sealed class BackChannelFixture : TestServerFixture
 {
-    public IdentityProviderHost Idp { get; private set; } = null!;
-
     public LogoutReceiver First { get; private set; } = null!;
 
     public LogoutReceiver Second { get; private set; } = null!;
@@ -32,33 +30,9 @@ public sealed class BackChannelFixture : IAsyncLifetime
 
     public static Uri SecondRedirect { get; } = new("https://second.example/callback");
 
-    public async ValueTask InitializeAsync()
-    {
-        Idp = await IdentityProviderHost.StartAsync(await TestDatabase.CreateAsync("backchannel"), new Dictionary<string, string?>
-        {
-            ["Messaging:PollInterval"] = "00:00:00.100",
-            ["Messaging:RetryBaseDelay"] = "00:00:00.100",
-            ["Messaging:RetryMaxDelay"] = "00:00:00.300",
-            // An app's circuit, once open, lets a delivery through again after 3 seconds (30 by default), so an app
-            // that was down gets its logout soon after it is back, even on a busy machine.
-            ["Messaging:CircuitBreakDuration"] = "00:00:03",
-        });
-        First = await LogoutReceiver.StartAsync();
-        Second = await LogoutReceiver.StartAsync();
-        FirstSecret = await RegisterAsync("first-app", FirstRedirect, First.Address);
-        SecondSecret = await RegisterAsync("second-app", SecondRedirect, Second.Address);
-    }
-
     public ConformanceClient FirstApp() => new(Idp, "first-app", FirstSecret, FirstRedirect);
 
     public ConformanceClient SecondApp() => new(Idp, "second-app", SecondSecret, SecondRedirect);
-
-    public async ValueTask DisposeAsync()
-    {
-        await First.DisposeAsync();
-        await Second.DisposeAsync();
-        await Idp.DisposeAsync();
-    }
 
     /// <summary>Registers an app the way an administrator does, with its back-channel logout address.</summary>
     public async Task<string> RegisterAsync(string clientId, Uri redirect, Uri backChannel)
@@ -74,6 +48,31 @@ public sealed class BackChannelFixture : IAsyncLifetime
         });
         Assert.Null(errors);
         return secret!;
+    }
+
+    protected override void Configure(TestServerOptions server)
+    {
+        server.Settings["Messaging:PollInterval"] = "00:00:00.100";
+        server.Settings["Messaging:RetryBaseDelay"] = "00:00:00.100";
+        server.Settings["Messaging:RetryMaxDelay"] = "00:00:00.300";
+        // An app's circuit, once open, lets a delivery through again after 3 seconds (30 by default), so an app
+        // that was down gets its logout soon after it is back, even on a busy machine.
+        server.Settings["Messaging:CircuitBreakDuration"] = "00:00:03";
+    }
+
+    protected override async Task StartedAsync()
+    {
+        First = await LogoutReceiver.StartAsync();
+        Second = await LogoutReceiver.StartAsync();
+        FirstSecret = await RegisterAsync("first-app", FirstRedirect, First.Address);
+        SecondSecret = await RegisterAsync("second-app", SecondRedirect, Second.Address);
+    }
+
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        await First.DisposeAsync();
+        await Second.DisposeAsync();
+        await base.DisposeAsyncCore();
     }
 }
 

@@ -10,9 +10,11 @@ namespace IdentityProvider.IntegrationTests.Passwords;
 /// <summary>A deployment whose password policy allows at most 40 characters.</summary>
 public sealed class PasswordLengthFixture : RecoveryFixture
 {
-    protected override string Name => "password-length";
-
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Passwords:MaximumLength"] = "40";
+    protected override void Configure(TestServerOptions server)
+    {
+        base.Configure(server);
+        server.Settings["Passwords:MaximumLength"] = "40";
+    }
 }
 
 /// <summary>One maximum length, the policy's, counted one way, on every path where a password is typed.</summary>

@@ -3,19 +3,12 @@ using IdentityProvider.Testing;
 namespace IdentityProvider.IntegrationTests.Passwords;
 
 /// <summary>The identity provider with an organisation name and a custom banned term seeded from configuration.</summary>
-public sealed class PasswordPolicyFixture : IAsyncLifetime
+public sealed class PasswordPolicyFixture : TestServerFixture
 {
-    public IdentityProviderHost Idp { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
+    protected override void Configure(TestServerOptions server)
     {
-        Idp = await IdentityProviderHost.StartAsync(await TestDatabase.CreateAsync("passwords"), new Dictionary<string, string?>
-        {
-            ["Organization:Name"] = "Northwind",
-            ["Passwords:CustomBannedTerms:0"] = "contoso",
-            ["Passwords:CustomBannedTerms:1"] = "widgets",
-        });
+        server.Settings["Organization:Name"] = "Northwind";
+        server.Settings["Passwords:CustomBannedTerms:0"] = "contoso";
+        server.Settings["Passwords:CustomBannedTerms:1"] = "widgets";
     }
-
-    public async ValueTask DisposeAsync() => await Idp.DisposeAsync();
 }

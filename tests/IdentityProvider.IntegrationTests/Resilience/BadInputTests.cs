@@ -2,14 +2,18 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using IdentityProvider.IntegrationTests.Admin;
+using IdentityProvider.IntegrationTests.SelfService;
 using IdentityProvider.Testing;
 
 namespace IdentityProvider.IntegrationTests.Resilience;
 
 /// <summary>Unusable input gets a 400 page or an RFC 9457 problem (or the protocol's own error), never a 500.</summary>
-public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<ResilienceFixture>
+public sealed class BadInputTests(RecoveryFixture fixture) : IClassFixture<RecoveryFixture>
 {
     private IdentityProviderHost Idp => fixture.Idp;
+
+    private Task<HttpClient> ApiAsync(string scope) => AdminApiClient.CreateAsync(Idp, scope);
 
     [Fact]
     public async Task ANonAsciiLocalReturnUrl_SignsIn_AndFallsBackToTheStartPage()
@@ -98,7 +102,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
     [Fact]
     public async Task APageNumberPastWhatCanBeCounted_IsAProblem_AndTheLastCountablePageIsEmpty()
     {
-        using var http = await fixture.ApiAsync("admin.users");
+        using var http = await ApiAsync("admin.users");
         await TestData.CreateUserAsync(Idp);
 
         using var tooFar = await http.GetAsync(new Uri("api/v1/users?page=10737420&pageSize=200", UriKind.Relative));
@@ -117,7 +121,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
     [InlineData("api/v1/users?pageSize=0", "admin.users")]
     public async Task OutOfRangePaging_IsAValidationProblem_OnEveryList(string path, string scope)
     {
-        using var http = await fixture.ApiAsync(scope);
+        using var http = await ApiAsync(scope);
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -127,7 +131,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
     [Fact]
     public async Task TheAuditPage_PastItsEnd_ShowsAnEmptyPage()
     {
-        using var staff = await fixture.StaffAsync();
+        using var staff = (await StaffSession.StartAsync(Idp, "Administrator")).Browser;
         await staff.OpenAsync("admin/audit?p=1073741824");
 
         Assert.Equal(HttpStatusCode.OK, staff.Page.StatusCode);
@@ -137,7 +141,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
     [Fact]
     public async Task ANullList_InAClientReplacement_IsAProblemNamingTheField()
     {
-        using var http = await fixture.ApiAsync("admin.clients");
+        using var http = await ApiAsync("admin.clients");
         var clientId = "nulls-" + Guid.NewGuid().ToString("N")[..8];
         using var created = await http.PostAsJsonAsync("api/v1/clients", new { clientId, redirectUris = new[] { "https://app.example/cb" } });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -152,7 +156,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
     [Fact]
     public async Task AnUnknownJsonProperty_IsAProblemNamingIt()
     {
-        using var http = await fixture.ApiAsync("admin.users");
+        using var http = await ApiAsync("admin.users");
         var user = await TestData.CreateUserAsync(Idp);
 
         using var content = new StringContent("""{ "givenName": "Ada", "isAdministrator": true }""", Encoding.UTF8, "application/json");
@@ -166,7 +170,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
     [Fact]
     public async Task ANulInAJsonString_IsAProblem_BeforeItReachesTheDatabase()
     {
-        using var http = await fixture.ApiAsync("admin.users");
+        using var http = await ApiAsync("admin.users");
 
         using var content = new StringContent("""{ "name": "team\u0000" }""", Encoding.UTF8, "application/json");
         using var response = await http.PostAsync(new Uri("api/v1/groups", UriKind.Relative), content);
@@ -178,7 +182,7 @@ public sealed class BadInputTests(ResilienceFixture fixture) : IClassFixture<Res
     [Fact]
     public async Task ANulInARouteValue_IsRefusedBeforeItReachesTheDatabase()
     {
-        using var http = await fixture.ApiAsync("admin.users");
+        using var http = await ApiAsync("admin.users");
         using var response = await http.GetAsync(new Uri("api/v1/users/abc%00def", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

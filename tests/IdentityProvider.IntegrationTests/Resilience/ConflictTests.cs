@@ -1,19 +1,23 @@
 using System.Net;
 using System.Net.Http.Json;
 using IdentityProvider.Audit;
+using IdentityProvider.IntegrationTests.Admin;
+using IdentityProvider.IntegrationTests.SelfService;
 using IdentityProvider.Testing;
 
 namespace IdentityProvider.IntegrationTests.Resilience;
 
 /// <summary>Parallel changes to one thing: each answer says what happened (done, or 409 "changed meanwhile"), never 500.</summary>
-public sealed class ConflictTests(ResilienceFixture fixture) : IClassFixture<ResilienceFixture>
+public sealed class ConflictTests(RecoveryFixture fixture) : IClassFixture<RecoveryFixture>
 {
     private IdentityProviderHost Idp => fixture.Idp;
+
+    private Task<HttpClient> ApiAsync(string scope) => AdminApiClient.CreateAsync(Idp, scope);
 
     [Fact]
     public async Task TenParallelSessionRevocations_AreEachDoneOrAConflict()
     {
-        using var http = await fixture.ApiAsync("admin.users");
+        using var http = await ApiAsync("admin.users");
         var user = await TestData.CreateUserAsync(Idp);
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
@@ -35,7 +39,7 @@ public sealed class ConflictTests(ResilienceFixture fixture) : IClassFixture<Res
     [Fact]
     public async Task ParallelGroupsWithOneName_CreateOneGroup_AndTheRestAreConflicts()
     {
-        using var http = await fixture.ApiAsync("admin.users");
+        using var http = await ApiAsync("admin.users");
         var name = "Team " + Guid.NewGuid().ToString("N")[..8];
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>

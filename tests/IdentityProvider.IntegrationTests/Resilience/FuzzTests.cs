@@ -18,32 +18,15 @@ using OpenIddict.Server;
 namespace IdentityProvider.IntegrationTests.Resilience;
 
 /// <summary>The server with self-service on, a real SMTP server, and every log entry kept.</summary>
-public sealed class FuzzFixture : IAsyncLifetime
+public sealed class FuzzFixture : RecoveryFixture
 {
     public LogCapture Logs { get; } = new();
 
-    public IdentityProviderHost Idp { get; private set; } = null!;
-
-    private TestSmtpServer smtp = null!;
-
-    public async ValueTask InitializeAsync()
+    protected override void Configure(TestServerOptions server)
     {
-        smtp = await TestSmtpServer.StartAsync();
-        var settings = RecoveryFixture.Settings(smtp.Port);
-        settings["Lockout:SignInPerIpLimit"] = "100000";
-        Idp = await IdentityProviderHost.StartAsync(await TestDatabase.CreateAsync("fuzz"), settings, builder => builder.Logging.AddProvider(Logs));
-        await using var scope = Idp.CreateScope();
-        var roles = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.RoleManager<Microsoft.AspNetCore.Identity.IdentityRole>>();
-        foreach (var role in new[] { "Administrator", "Helpdesk", "Auditor" })
-        {
-            await roles.CreateAsync(new Microsoft.AspNetCore.Identity.IdentityRole(role));
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Idp.DisposeAsync();
-        await smtp.DisposeAsync();
+        base.Configure(server);
+        server.Settings["Lockout:SignInPerIpLimit"] = "100000";
+        server.Host = builder => builder.Logging.AddProvider(Logs);
     }
 }
 

@@ -18,43 +18,19 @@ namespace IdentityProvider.IntegrationTests.Resilience;
 /// A PostgreSQL server of these tests' own, with its default 100 connections, and two nodes on it with default settings
 /// (the pool size comes from <c>Database:MaxPoolSize</c>), plus a real SMTP server. The outage test stops and starts it.
 /// </summary>
-public sealed class OverloadFixture : IAsyncLifetime
+public sealed class OverloadFixture : TestServerFixture
 {
-    public PostgresServer Server { get; private set; } = null!;
-
-    public TestSmtpServer Smtp { get; private set; } = null!;
-
-    public IdentityProviderHost NodeA { get; private set; } = null!;
-
-    public IdentityProviderHost NodeB { get; private set; } = null!;
-
     public LogCapture Logs { get; } = new();
 
-    public async ValueTask InitializeAsync()
+    protected override void Configure(TestServerOptions server)
     {
-        Server = await PostgresServer.StartOwnAsync();
-        Smtp = await TestSmtpServer.StartAsync();
-        var database = await Server.CreateDatabaseAsync("overload");
-        var settings = new Dictionary<string, string?>
-        {
-            ["Messaging:UseDevMailbox"] = "false",
-            ["Messaging:Smtp:Host"] = "127.0.0.1",
-            ["Messaging:Smtp:Port"] = Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Messaging:Smtp:Security"] = "None",
-            ["Messaging:PollInterval"] = "00:00:00.200",
-            ["Messaging:RetryBaseDelay"] = "00:00:00.300",
-            ["Messaging:RetryMaxDelay"] = "00:00:01",
-        };
-        NodeA = await IdentityProviderHost.StartAsync(database, settings, builder => builder.Logging.AddProvider(Logs));
-        NodeB = await IdentityProviderHost.StartAsync(database, settings, builder => builder.Logging.AddProvider(Logs));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await NodeA.DisposeAsync();
-        await NodeB.DisposeAsync();
-        await Smtp.DisposeAsync();
-        await Server.DisposeAsync();
+        server.OwnPostgres = true;
+        server.Smtp = true;
+        server.Nodes = 2;
+        server.Settings["Messaging:PollInterval"] = "00:00:00.200";
+        server.Settings["Messaging:RetryBaseDelay"] = "00:00:00.300";
+        server.Settings["Messaging:RetryMaxDelay"] = "00:00:01";
+        server.Host = builder => builder.Logging.AddProvider(Logs);
     }
 }
 
@@ -138,7 +114,7 @@ public sealed class OverloadTests(OverloadFixture fixture) : IClassFixture<Overl
 
         Assert.True(AllFine(await RoundAsync()), "Before the outage every request should succeed.");
 
-        await fixture.Server.StopServerAsync();
+        await fixture.Postgres.StopServerAsync();
         var during = new List<(string What, HttpResponseMessage Answer)>();
         var outage = Stopwatch.StartNew();
         while (outage.Elapsed < TimeSpan.FromSeconds(4))
@@ -147,7 +123,7 @@ public sealed class OverloadTests(OverloadFixture fixture) : IClassFixture<Overl
             await Task.Delay(200);
         }
 
-        await fixture.Server.StartServerAsync();
+        await fixture.Postgres.StartServerAsync();
         var back = Stopwatch.StartNew();
         while (!AllFine(await RoundAsync()))
         {

@@ -3,27 +3,20 @@ using IdentityProvider.SelfService.Captcha;
 using IdentityProvider.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityProvider.IntegrationTests.SelfService;
 
 /// <summary>A Development-environment server with a fixed CAPTCHA answer (as automated tests use it) and a movable clock.</summary>
-public sealed class CaptchaFixture : IAsyncLifetime
+public sealed class CaptchaFixture : TestServerFixture
 {
     public const string Answer = "AC3D7K";
 
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-
-    public IdentityProviderHost Idp { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() =>
-        Idp = await IdentityProviderHost.StartAsync(
-            await TestDatabase.CreateAsync("captcha"),
-            new Dictionary<string, string?> { ["SelfService:Captcha:FixedAnswer"] = Answer },
-            builder => builder.Services.AddSingleton<TimeProvider>(Clock),
-            environment: "Development");
-
-    public async ValueTask DisposeAsync() => await Idp.DisposeAsync();
+    protected override void Configure(TestServerOptions server)
+    {
+        server.Environment = "Development";
+        server.FakeClock = true;
+        server.Settings["SelfService:Captcha:FixedAnswer"] = Answer;
+    }
 }
 
 public sealed class CaptchaTests(CaptchaFixture fixture) : IClassFixture<CaptchaFixture>

@@ -60,7 +60,7 @@ public sealed class RecoveryConcurrencyTests(RecoveryFixture fixture) : IClassFi
     [Fact]
     public async Task AJourneyStartedOnOneNode_FinishesOnAnother()
     {
-        await using var second = await IdentityProviderHost.StartAsync(fixture.Database, RecoveryFixture.Settings(fixture.Smtp.Port));
+        await using var second = await fixture.StartNodeAsync();
         var user = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = $"{u.UserName}@home.example");
         using var onFirst = await new RecoveryBrowser(Idp).StartAsync(user.UserName!);
         await onFirst.ChooseReasonAsync();

@@ -13,7 +13,7 @@ public sealed class RecoveryThrottleTests(RecoveryClockFixture fixture) : IClass
 {
     private IdentityProviderHost Idp => fixture.Idp;
 
-    private Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock => fixture.FakeClock;
+    private Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock => fixture.Clock;
 
     [Fact]
     public async Task FiveFailedProofs_BlockSelfServiceFor24Hours_FromTheLastAttempt()

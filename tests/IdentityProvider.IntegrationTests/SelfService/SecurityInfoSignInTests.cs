@@ -20,7 +20,7 @@ public sealed class SecurityInfoSignInTests(RecoveryClockFixture fixture) : ICla
         await HtmlForms.SignInAsync(browser.Client, user.UserName!, TestData.Password);
         await browser.OpenAsync("Account/SecurityInfo");
 
-        fixture.FakeClock.Advance(TimeSpan.FromMinutes(6));
+        fixture.Clock.Advance(TimeSpan.FromMinutes(6));
         await browser.SubmitAsync(new() { ["NewEmail"] = $"{user.UserName}@home.example" }, "Email");
         Assert.Equal("/Account/Reauthenticate", browser.Path);
         Assert.Empty(await RecoveryData.MessagesToAsync(Idp, $"{user.UserName}@home.example"));
@@ -48,7 +48,7 @@ public sealed class SecurityInfoSignInTests(RecoveryClockFixture fixture) : ICla
         var verify = browser.FormAction("Verify");
         using var late = browser.FormContent(new() { ["Code"] = await RecoveryData.LatestCodeAsync(Idp, address) }, "Verify");
 
-        fixture.FakeClock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        fixture.Clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
         await browser.OpenAsync("Account/Reauthenticate?returnUrl=%2FAccount%2FSecurityInfo");
         await browser.SubmitAsync(new() { ["Password"] = TestData.Password });
         using var response = await browser.Client.PostAsync(verify, late);
@@ -116,10 +116,10 @@ public sealed class SecurityInfoSignInTests(RecoveryClockFixture fixture) : ICla
     public async Task AfterTheReconfirmInterval_SignInAsksWhetherTheMethodsAreStillRight()
     {
         await PolicyAsync(required: true, reconfirmDays: 180);
-        var user = await RecoveryData.CreateUserAsync(Idp, u => (u.AlternateEmail, u.AlternateEmailRegisteredAt) = ("still@home.example", fixture.FakeClock.GetUtcNow()));
+        var user = await RecoveryData.CreateUserAsync(Idp, u => (u.AlternateEmail, u.AlternateEmailRegisteredAt) = ("still@home.example", fixture.Clock.GetUtcNow()));
 
         Assert.Equal("/Account", await SignInPathAsync(user.UserName!));
-        fixture.FakeClock.Advance(TimeSpan.FromDays(181));
+        fixture.Clock.Advance(TimeSpan.FromDays(181));
 
         using var browser = new RecoveryBrowser(Idp);
         await browser.OpenAsync("Account/Login?returnUrl=%2FAccount");

@@ -8,30 +8,27 @@ using Microsoft.Extensions.DependencyInjection;
 namespace IdentityProvider.IntegrationTests.SelfService;
 
 /// <summary>SSPR enabled for the "Staff" group (and the groups nested in it), 1 method required, seeded from configuration.</summary>
-public sealed class SsprFixture : IAsyncLifetime
+public sealed class SsprFixture : TestServerFixture
 {
-    public IdentityProviderHost Idp { get; private set; } = null!;
-
     public Guid Staff { get; private set; }
 
     public Guid Nurses { get; private set; }
 
     public Guid Contractors { get; private set; }
 
-    public async ValueTask InitializeAsync()
+    protected override void Configure(TestServerOptions server)
     {
-        var database = await TestDatabase.CreateAsync("sspr");
-        Idp = await IdentityProviderHost.StartAsync(database, new Dictionary<string, string?>
+        server.Settings["SelfService:Scope"] = "Selected";
+        server.Settings["SelfService:Groups:0"] = "Staff";
+        string[] methods = ["AlternateEmail", "MobileText", "MobileCall", "AuthenticatorApp", "SecurityQuestions"];
+        for (var i = 0; i < methods.Length; i++)
         {
-            ["SelfService:Scope"] = "Selected",
-            ["SelfService:Groups:0"] = "Staff",
-            ["SelfService:Methods:0"] = "AlternateEmail",
-            ["SelfService:Methods:1"] = "MobileText",
-            ["SelfService:Methods:2"] = "MobileCall",
-            ["SelfService:Methods:3"] = "AuthenticatorApp",
-            ["SelfService:Methods:4"] = "SecurityQuestions",
-        });
+            server.Settings[$"SelfService:Methods:{i}"] = methods[i];
+        }
+    }
 
+    protected override async Task StartedAsync()
+    {
         await using var scope = Idp.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
         var staff = new Group { Name = "Staff" };
@@ -42,8 +39,6 @@ public sealed class SsprFixture : IAsyncLifetime
         await db.SaveChangesAsync();
         (Staff, Nurses, Contractors) = (staff.Id, nurses.Id, contractors.Id);
     }
-
-    public async ValueTask DisposeAsync() => await Idp.DisposeAsync();
 }
 
 public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<SsprFixture>

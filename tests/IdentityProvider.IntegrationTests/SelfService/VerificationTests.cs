@@ -4,21 +4,14 @@ using IdentityProvider.Testing;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using OtpNet;
 
 namespace IdentityProvider.IntegrationTests.SelfService;
 
-public sealed class VerificationFixture : IAsyncLifetime
+/// <summary>The server on a clock the tests move.</summary>
+public sealed class VerificationFixture : TestServerFixture
 {
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
-
-    public IdentityProviderHost Idp { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync() =>
-        Idp = await IdentityProviderHost.StartAsync(await TestDatabase.CreateAsync("verification"), configure: builder => builder.Services.AddSingleton<TimeProvider>(Clock));
-
-    public async ValueTask DisposeAsync() => await Idp.DisposeAsync();
+    protected override void Configure(TestServerOptions server) => server.FakeClock = true;
 }
 
 /// <summary>One-time codes and authenticator codes, on PostgreSQL, with a clock the tests move.</summary>
