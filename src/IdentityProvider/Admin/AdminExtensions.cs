@@ -58,7 +58,18 @@ internal static class AdminExtensions
                 + "Lists take page (from 1) and pageSize (1–200, default 50) and answer { items, page, pageSize, total }.";
             return Task.CompletedTask;
         }));
-        builder.Services.AddScoped<Users.AdminUserActions>();
+        // The account actions, one class per use case, each asking the guard first (Users/Actions).
+        builder.Services.AddScoped<Users.Actions.AdminActionGuard>();
+        builder.Services.AddScoped<Users.Actions.CreateUserAction>();
+        builder.Services.AddScoped<Users.Actions.UpdateUserAction>();
+        builder.Services.AddScoped<Users.Actions.ResetPasswordAction>();
+        builder.Services.AddScoped<Users.Actions.UnlockAction>();
+        builder.Services.AddScoped<Users.Actions.RevokeSessionsAction>();
+        builder.Services.AddScoped<Users.Actions.RemoveAuthenticatorAction>();
+        builder.Services.AddScoped<Users.Actions.SetEnabledAction>();
+        builder.Services.AddScoped<Users.Actions.SetManagedExternallyAction>();
+        builder.Services.AddScoped<Users.Actions.SetRolesAction>();
+        builder.Services.AddScoped<Users.Actions.SetGroupAction>();
         builder.Services.AddScoped<Clients.AdminClients>();
         builder.Services.AddScoped<Usage.UsageReport>();
         builder.Services.AddScoped<Groups.AdminGroups>();

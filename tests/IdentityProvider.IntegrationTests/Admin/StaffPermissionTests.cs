@@ -2,6 +2,7 @@ using System.Net;
 using Duende.IdentityModel.Client;
 using IdentityProvider.Admin;
 using IdentityProvider.Admin.Users;
+using IdentityProvider.Admin.Users.Actions;
 using IdentityProvider.Data;
 using IdentityProvider.IntegrationTests.SelfService;
 using IdentityProvider.Testing;
@@ -13,7 +14,7 @@ namespace IdentityProvider.IntegrationTests.Admin;
 
 /// <summary>
 /// Least privilege, one cell at a time: what each staff role may do to each kind of account, through the one check that
-/// the admin pages and the admin API share (<see cref="AdminUserActions"/>); then the same refusals seen on a page and
+/// the admin pages and the admin API share (<see cref="AdminActionGuard"/>); then the same refusals seen on a page and
 /// through the API, and the notices of contact changes.
 /// </summary>
 public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixture<RecoveryFixture>
@@ -78,24 +79,24 @@ public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixtur
         var target = await RecoveryData.CreateUserAsync(Idp, role: targetRole.Length == 0 ? null : targetRole, authenticator: true);
         await using var scope = Idp.CreateScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
-        var actions = scope.ServiceProvider.GetRequiredService<AdminUserActions>();
-        var actor = await actions.ActorAsync((await users.FindByIdAsync(staff.Id))!);
+        T Action<T>() where T : notnull => scope.ServiceProvider.GetRequiredService<T>();
+        var actor = await Action<AdminActionGuard>().ActorAsync((await users.FindByIdAsync(staff.Id))!);
         var account = (await users.FindByIdAsync(target.Id))!;
         var stampBefore = account.SecurityStamp;
 
         var done = action switch
         {
-            AccountAction.View => await actions.MayActOnAsync(actor, account, AccountAction.View),
-            AccountAction.Create => (await actions.CreateAsync(actor, new CreateUserRequest("new" + Guid.NewGuid().ToString("N")[..8], $"{Guid.NewGuid():N}@example.org", null, null, null))).User is not null,
-            AccountAction.EditProfile => (await actions.UpdateAsync(actor, account, new UpdateUserRequest("Renamed", null, null, null, null, null, null, null))).Result == AdminActionResult.Done,
-            AccountAction.ResetPassword => (await actions.ResetPasswordAsync(actor, account)).Result == AdminActionResult.Done,
-            AccountAction.Unlock => await actions.UnlockAsync(actor, account) == AdminActionResult.Done,
-            AccountAction.RevokeSessions => await actions.RevokeSessionsAsync(actor, account) == AdminActionResult.Done,
-            AccountAction.SetEnabled => await actions.SetEnabledAsync(actor, account, enabled: false) == AdminActionResult.Done,
-            AccountAction.RemoveAuthenticator => await actions.RemoveAuthenticatorAsync(actor, account) == AdminActionResult.Done,
-            AccountAction.SetRoles => await actions.SetRolesAsync(actor, account, [.. await users.GetRolesAsync(account), StaffRoles.Auditor]) == AdminActionResult.Done,
-            AccountAction.SetGroups => await actions.SetGroupAsync(actor, account, await GroupAsync(), member: true) == AdminActionResult.Done,
-            AccountAction.SetPasswordManagedExternally => await actions.SetManagedExternallyAsync(actor, account, external: true) == AdminActionResult.Done,
+            AccountAction.View => await Action<AdminActionGuard>().MayActOnAsync(actor, account, AccountAction.View),
+            AccountAction.Create => (await Action<CreateUserAction>().RunAsync(actor, new CreateUserRequest("new" + Guid.NewGuid().ToString("N")[..8], $"{Guid.NewGuid():N}@example.org", null, null, null))).User is not null,
+            AccountAction.EditProfile => (await Action<UpdateUserAction>().RunAsync(actor, account, new UpdateUserRequest("Renamed", null, null, null, null, null, null, null))).Result == AdminActionResult.Done,
+            AccountAction.ResetPassword => (await Action<ResetPasswordAction>().RunAsync(actor, account)).Result == AdminActionResult.Done,
+            AccountAction.Unlock => await Action<UnlockAction>().RunAsync(actor, account) == AdminActionResult.Done,
+            AccountAction.RevokeSessions => await Action<RevokeSessionsAction>().RunAsync(actor, account) == AdminActionResult.Done,
+            AccountAction.SetEnabled => await Action<SetEnabledAction>().RunAsync(actor, account, enabled: false) == AdminActionResult.Done,
+            AccountAction.RemoveAuthenticator => await Action<RemoveAuthenticatorAction>().RunAsync(actor, account) == AdminActionResult.Done,
+            AccountAction.SetRoles => await Action<SetRolesAction>().RunAsync(actor, account, [.. await users.GetRolesAsync(account), StaffRoles.Auditor]) == AdminActionResult.Done,
+            AccountAction.SetGroups => await Action<SetGroupAction>().RunAsync(actor, account, await GroupAsync(), member: true) == AdminActionResult.Done,
+            AccountAction.SetPasswordManagedExternally => await Action<SetManagedExternallyAction>().RunAsync(actor, account, external: true) == AdminActionResult.Done,
             _ => throw new ArgumentOutOfRangeException(nameof(action)),
         };
 

@@ -3,6 +3,7 @@ using IdentityProvider.Account;
 using IdentityProvider.Admin;
 using IdentityProvider.Admin.Clients;
 using IdentityProvider.Admin.Users;
+using IdentityProvider.Admin.Users.Actions;
 using IdentityProvider.Data;
 using IdentityProvider.Messaging;
 using IdentityProvider.Testing;
@@ -149,21 +150,21 @@ public sealed class BackChannelLogoutTests(BackChannelFixture fixture) : IClassF
     public async Task AdministratorsReset_NotifiesEveryAppTheUserIsSignedInTo()
     {
         await AssertEveryAppToldAsync(async (services, user) =>
-            Assert.Equal(AdminActionResult.Done, (await services.GetRequiredService<AdminUserActions>().ResetPasswordAsync(new AdminActor("admin", true), user)).Result));
+            Assert.Equal(AdminActionResult.Done, (await services.GetRequiredService<ResetPasswordAction>().RunAsync(new AdminActor("admin", true), user)).Result));
     }
 
     [Fact]
     public async Task DisablingTheUser_NotifiesEveryAppTheUserIsSignedInTo()
     {
         await AssertEveryAppToldAsync(async (services, user) =>
-            Assert.Equal(AdminActionResult.Done, await services.GetRequiredService<AdminUserActions>().SetEnabledAsync(new AdminActor("admin", true), user, enabled: false)));
+            Assert.Equal(AdminActionResult.Done, await services.GetRequiredService<SetEnabledAction>().RunAsync(new AdminActor("admin", true), user, enabled: false)));
     }
 
     [Fact]
     public async Task AdministratorEndingTheSessions_NotifiesEveryAppTheUserIsSignedInTo()
     {
         await AssertEveryAppToldAsync(async (services, user) =>
-            Assert.Equal(AdminActionResult.Done, await services.GetRequiredService<AdminUserActions>().RevokeSessionsAsync(new AdminActor("admin", true), user)));
+            Assert.Equal(AdminActionResult.Done, await services.GetRequiredService<RevokeSessionsAction>().RunAsync(new AdminActor("admin", true), user)));
     }
 
     [Fact]
@@ -226,7 +227,7 @@ public sealed class BackChannelLogoutTests(BackChannelFixture fixture) : IClassF
     {
         await using var scope = fixture.Idp.CreateScope();
         var stored = await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(user.Id);
-        Assert.Equal(AdminActionResult.Done, await scope.ServiceProvider.GetRequiredService<AdminUserActions>().RevokeSessionsAsync(new AdminActor("admin", true), stored!));
+        Assert.Equal(AdminActionResult.Done, await scope.ServiceProvider.GetRequiredService<RevokeSessionsAction>().RunAsync(new AdminActor("admin", true), stored!));
     }
 
     [Fact]
@@ -243,7 +244,7 @@ public sealed class BackChannelLogoutTests(BackChannelFixture fixture) : IClassF
             await using (var scope = fixture.Idp.CreateScope())
             {
                 var stored = await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(user.Id);
-                await scope.ServiceProvider.GetRequiredService<AdminUserActions>().RevokeSessionsAsync(new AdminActor("admin", true), stored!);
+                await scope.ServiceProvider.GetRequiredService<RevokeSessionsAction>().RunAsync(new AdminActor("admin", true), stored!);
             }
 
             var token = await ValidateAsync(await fixture.First.NextAsync(), "first-app");

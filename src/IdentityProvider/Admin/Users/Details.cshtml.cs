@@ -1,3 +1,4 @@
+using IdentityProvider.Admin.Users.Actions;
 using IdentityProvider.Data;
 using IdentityProvider.SelfService;
 using Microsoft.AspNetCore.Authorization;
@@ -17,7 +18,7 @@ namespace IdentityProvider.Admin.Users;
 public sealed class DetailsModel(
     UserManager<ApplicationUser> users,
     ApplicationDbContext db,
-    AdminUserActions actions,
+    AdminActionGuard guard,
     SecurityQuestions questions,
     SsprEligibilityEvaluator eligibility,
     IdentityProvider.Audit.AuditLog audit,
@@ -94,9 +95,9 @@ public sealed class DetailsModel(
         return Page();
     }
 
-    public Task<IActionResult> OnPostProfileAsync() => ActAsync(async (actor, target) =>
+    public Task<IActionResult> OnPostProfileAsync([FromServices] UpdateUserAction update) => ActAsync(async (actor, target) =>
     {
-        var (result, errors) = await actions.UpdateAsync(actor, target, new UpdateUserRequest(
+        var (result, errors) = await update.RunAsync(actor, target, new UpdateUserRequest(
             Profile.GivenName ?? string.Empty, Profile.FamilyName ?? string.Empty, Profile.Email ?? string.Empty, Profile.AlternateEmail ?? string.Empty,
             Profile.MobilePhone ?? string.Empty, Profile.OfficePhone ?? string.Empty, Enabled: null, PasswordManagedExternally: null), HttpContext.RequestAborted);
         foreach (var (field, messages) in errors ?? [])
@@ -110,40 +111,40 @@ public sealed class DetailsModel(
         return (result == AdminActionResult.Failed && errors is not null ? AdminActionResult.Invalid : result, "The profile is saved.");
     });
 
-    public Task<IActionResult> OnPostRolesAsync() => ActAsync(async (actor, target) =>
-        (await actions.SetRolesAsync(actor, target, StaffRoles, HttpContext.RequestAborted), "The roles are saved."));
+    public Task<IActionResult> OnPostRolesAsync([FromServices] SetRolesAction setRoles) => ActAsync(async (actor, target) =>
+        (await setRoles.RunAsync(actor, target, StaffRoles, HttpContext.RequestAborted), "The roles are saved."));
 
-    public Task<IActionResult> OnPostAddGroupAsync() => ActAsync(async (actor, target) =>
-        (await actions.SetGroupAsync(actor, target, GroupId, member: true, HttpContext.RequestAborted), "Added to the group."));
+    public Task<IActionResult> OnPostAddGroupAsync([FromServices] SetGroupAction setGroup) => ActAsync(async (actor, target) =>
+        (await setGroup.RunAsync(actor, target, GroupId, member: true, HttpContext.RequestAborted), "Added to the group."));
 
-    public Task<IActionResult> OnPostRemoveGroupAsync() => ActAsync(async (actor, target) =>
-        (await actions.SetGroupAsync(actor, target, GroupId, member: false, HttpContext.RequestAborted), "Removed from the group."));
+    public Task<IActionResult> OnPostRemoveGroupAsync([FromServices] SetGroupAction setGroup) => ActAsync(async (actor, target) =>
+        (await setGroup.RunAsync(actor, target, GroupId, member: false, HttpContext.RequestAborted), "Removed from the group."));
 
-    public Task<IActionResult> OnPostResetPasswordAsync() => ActAsync(async (actor, target) =>
+    public Task<IActionResult> OnPostResetPasswordAsync([FromServices] ResetPasswordAction resetPassword) => ActAsync(async (actor, target) =>
     {
-        var (result, temporary) = await actions.ResetPasswordAsync(actor, target, HttpContext.RequestAborted);
+        var (result, temporary) = await resetPassword.RunAsync(actor, target, HttpContext.RequestAborted);
         TemporaryPassword = temporary;
         return (result, "The password was reset. Give the user the temporary password below: it is shown only now, and they must change it when they sign in.");
     });
 
-    public Task<IActionResult> OnPostUnlockAsync() => ActAsync(async (actor, target) =>
-        (await actions.UnlockAsync(actor, target, HttpContext.RequestAborted), "The account is unlocked."));
+    public Task<IActionResult> OnPostUnlockAsync([FromServices] UnlockAction unlock) => ActAsync(async (actor, target) =>
+        (await unlock.RunAsync(actor, target, HttpContext.RequestAborted), "The account is unlocked."));
 
-    public Task<IActionResult> OnPostRevokeAsync() => ActAsync(async (actor, target) =>
-        (await actions.RevokeSessionsAsync(actor, target, HttpContext.RequestAborted), "The user's sessions and tokens were revoked."));
+    public Task<IActionResult> OnPostRevokeAsync([FromServices] RevokeSessionsAction revokeSessions) => ActAsync(async (actor, target) =>
+        (await revokeSessions.RunAsync(actor, target, HttpContext.RequestAborted), "The user's sessions and tokens were revoked."));
 
-    public Task<IActionResult> OnPostRemoveAuthenticatorAsync() => ActAsync(async (actor, target) =>
-        (await actions.RemoveAuthenticatorAsync(actor, target, HttpContext.RequestAborted),
+    public Task<IActionResult> OnPostRemoveAuthenticatorAsync([FromServices] RemoveAuthenticatorAction removeAuthenticator) => ActAsync(async (actor, target) =>
+        (await removeAuthenticator.RunAsync(actor, target, HttpContext.RequestAborted),
             "The authenticator app was removed and the user was told by email. They can set up a new one on their security info page."));
 
-    public Task<IActionResult> OnPostDisableAsync() => ActAsync(async (actor, target) =>
-        (await actions.SetEnabledAsync(actor, target, enabled: false, HttpContext.RequestAborted), "The account is disabled."));
+    public Task<IActionResult> OnPostDisableAsync([FromServices] SetEnabledAction setEnabled) => ActAsync(async (actor, target) =>
+        (await setEnabled.RunAsync(actor, target, enabled: false, HttpContext.RequestAborted), "The account is disabled."));
 
-    public Task<IActionResult> OnPostEnableAsync() => ActAsync(async (actor, target) =>
-        (await actions.SetEnabledAsync(actor, target, enabled: true, HttpContext.RequestAborted), "The account is enabled."));
+    public Task<IActionResult> OnPostEnableAsync([FromServices] SetEnabledAction setEnabled) => ActAsync(async (actor, target) =>
+        (await setEnabled.RunAsync(actor, target, enabled: true, HttpContext.RequestAborted), "The account is enabled."));
 
-    public Task<IActionResult> OnPostExternalAsync(bool external) => ActAsync(async (actor, target) =>
-        (await actions.SetManagedExternallyAsync(actor, target, external, HttpContext.RequestAborted),
+    public Task<IActionResult> OnPostExternalAsync(bool external, [FromServices] SetManagedExternallyAction setManagedExternally) => ActAsync(async (actor, target) =>
+        (await setManagedExternally.RunAsync(actor, target, external, HttpContext.RequestAborted),
             external ? "The password is now marked as managed in another directory." : "The password is managed here again."));
 
     private async Task<IActionResult> ActAsync(Func<AdminActor, ApplicationUser, Task<(AdminActionResult Result, string Done)>> action)
@@ -154,7 +155,7 @@ public sealed class DetailsModel(
         }
 
         var staff = await users.GetUserAsync(User) ?? throw new InvalidOperationException("The signed-in user no longer exists.");
-        var (result, done) = await action(await actions.ActorAsync(staff), Target);
+        var (result, done) = await action(await guard.ActorAsync(staff), Target);
         switch (result)
         {
             case AdminActionResult.Done:
@@ -203,7 +204,7 @@ public sealed class DetailsModel(
         Questions = await questions.CountAsync(found.Id, HttpContext.RequestAborted);
         Eligibility = await eligibility.EvaluateAsync(found, HttpContext.RequestAborted);
         var staff = await users.GetUserAsync(User);
-        var actor = staff is null ? new AdminActor(string.Empty, IsAdministrator: false) : await actions.ActorAsync(staff);
+        var actor = staff is null ? new AdminActor(string.Empty, IsAdministrator: false) : await guard.ActorAsync(staff);
         var kind = Data.StaffRoles.KindOf(Roles);
         MayView = StaffPermissions.Allows(actor, kind, AccountAction.View);
         MayAct = StaffPermissions.Allows(actor, kind, AccountAction.EditProfile);

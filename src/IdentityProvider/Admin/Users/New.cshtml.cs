@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using IdentityProvider.Admin.Users.Actions;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using Microsoft.AspNetCore.Authorization;
@@ -10,7 +11,7 @@ namespace IdentityProvider.Admin.Users;
 
 /// <summary>Create a user with a password the policy accepts, or a temporary one (shown once) to change at the first sign-in.</summary>
 [Authorize(Policy = AdminPolicies.UsersPolicy)]
-public sealed class NewModel(AdminUserActions actions, UserManager<ApplicationUser> users) : PageModel
+public sealed class NewModel(AdminActionGuard guard, CreateUserAction create, UserManager<ApplicationUser> users) : PageModel
 {
     [BindProperty]
     public NewUserInput Input { get; set; } = new();
@@ -23,7 +24,7 @@ public sealed class NewModel(AdminUserActions actions, UserManager<ApplicationUs
         }
 
         var staff = await users.GetUserAsync(User) ?? throw new InvalidOperationException("The signed-in user no longer exists.");
-        var (user, temporary, errors) = await actions.CreateAsync(await actions.ActorAsync(staff),
+        var (_, user, temporary, errors) = await create.RunAsync(await guard.ActorAsync(staff),
             new CreateUserRequest(Input.UserName, Input.Email, Input.GivenName, Input.FamilyName, Input.Temporary ? null : Input.Password), HttpContext.RequestAborted);
         foreach (var (field, messages) in errors ?? [])
         {

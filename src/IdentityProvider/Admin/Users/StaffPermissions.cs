@@ -33,7 +33,7 @@ public enum AccountAction
 /// Least privilege as one table: what each staff role may do to which kind of account. The helpdesk acts only on
 /// accounts without any staff role; auditors act on no account; administrators act on every account; nobody acts on an
 /// account with more privilege than their own. Roles, groups and "managed elsewhere" are administrators' alone.
-/// <see cref="AdminUserActions"/> asks this table before every action, for the pages and the API alike; Admin/README.md
+/// Every account action asks this table first (<see cref="Actions.AdminActionGuard"/>), for the pages and the API alike; Admin/README.md
 /// shows it as a table.
 /// </summary>
 public static class StaffPermissions

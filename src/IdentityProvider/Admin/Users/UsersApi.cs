@@ -1,3 +1,4 @@
+using IdentityProvider.Admin.Users.Actions;
 using IdentityProvider.Data;
 using IdentityProvider.SelfService;
 using Microsoft.AspNetCore.Identity;
@@ -41,17 +42,17 @@ internal static class UsersApi
         users.MapPost("/{id}/password-reset", ResetAsync).WithSummary("Set a temporary password that must be changed at the next sign-in.");
         users.MapPost("/{id}/unlock", UnlockAsync).WithSummary("Clear the user's lockout.");
         users.MapPost("/{id}/revoke-sessions", RevokeAsync).WithSummary("End the user's sessions and revoke their tokens.");
-        users.MapDelete("/{id}/authenticator", (string id, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
-            ActAsync(id, all, async user => (await actions.RemoveAuthenticatorAsync(http.Actor(), user, ct), null)))
+        users.MapDelete("/{id}/authenticator", (string id, HttpContext http, UserManager<ApplicationUser> all, RemoveAuthenticatorAction removeAuthenticator, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await removeAuthenticator.RunAsync(http.Actor(), user, ct), null)))
             .WithSummary("Remove the user's authenticator app (a lost device); the user is told by email.");
-        users.MapPut("/{id}/roles", (string id, string[] roles, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
-            ActAsync(id, all, async user => (await actions.SetRolesAsync(http.Actor(), user, roles, ct), null)))
+        users.MapPut("/{id}/roles", (string id, string[] roles, HttpContext http, UserManager<ApplicationUser> all, SetRolesAction setRoles, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await setRoles.RunAsync(http.Actor(), user, roles, ct), null)))
             .WithSummary("Replace the user's staff roles (Administrator, Helpdesk, Auditor); administrators only; the last administrator keeps the role.");
-        users.MapPut("/{id}/groups/{groupId:guid}", (string id, Guid groupId, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
-            ActAsync(id, all, async user => (await actions.SetGroupAsync(http.Actor(), user, groupId, member: true, ct), null)))
+        users.MapPut("/{id}/groups/{groupId:guid}", (string id, Guid groupId, HttpContext http, UserManager<ApplicationUser> all, SetGroupAction setGroup, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await setGroup.RunAsync(http.Actor(), user, groupId, member: true, ct), null)))
             .WithSummary("Add the user to a group (administrators).");
-        users.MapDelete("/{id}/groups/{groupId:guid}", (string id, Guid groupId, HttpContext http, UserManager<ApplicationUser> all, AdminUserActions actions, CancellationToken ct) =>
-            ActAsync(id, all, async user => (await actions.SetGroupAsync(http.Actor(), user, groupId, member: false, ct), null)))
+        users.MapDelete("/{id}/groups/{groupId:guid}", (string id, Guid groupId, HttpContext http, UserManager<ApplicationUser> all, SetGroupAction setGroup, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await setGroup.RunAsync(http.Actor(), user, groupId, member: false, ct), null)))
             .WithSummary("Remove the user from a group (administrators).");
     }
 
@@ -76,7 +77,7 @@ internal static class UsersApi
 
     /// <summary>One user's details: allowed by the staff permission table, and an audit event (personal data was read).</summary>
     private static async Task<IResult> GetAsync(
-        string id, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, SecurityQuestions questions, IdentityProvider.Audit.AuditLog audit,
+        string id, HttpContext http, UserManager<ApplicationUser> users, AdminActionGuard guard, SecurityQuestions questions, IdentityProvider.Audit.AuditLog audit,
         CancellationToken cancellationToken)
     {
         if (await users.FindByIdAsync(id) is not { } user)
@@ -84,7 +85,7 @@ internal static class UsersApi
             return AdminApi.NotFound("user");
         }
 
-        if (!await actions.MayActOnAsync(http.Actor(), user, AccountAction.View))
+        if (!await guard.MayActOnAsync(http.Actor(), user, AccountAction.View))
         {
             return NotAllowed();
         }
@@ -96,9 +97,9 @@ internal static class UsersApi
     private static IResult NotAllowed() => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: DetailsModel.NotAllowedMessage);
 
     private static async Task<IResult> CreateAsync(
-        CreateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, SecurityQuestions questions, CancellationToken cancellationToken)
+        CreateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, CreateUserAction create, SecurityQuestions questions, CancellationToken cancellationToken)
     {
-        var (user, temporary, errors) = await actions.CreateAsync(http.Actor(), request, cancellationToken);
+        var (_, user, temporary, errors) = await create.RunAsync(http.Actor(), request, cancellationToken);
         if (user is null)
         {
             return Results.ValidationProblem(errors!);
@@ -109,7 +110,7 @@ internal static class UsersApi
     }
 
     private static async Task<IResult> UpdateAsync(
-        string id, UpdateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, SecurityQuestions questions,
+        string id, UpdateUserRequest request, HttpContext http, UserManager<ApplicationUser> users, UpdateUserAction update, SecurityQuestions questions,
         CancellationToken cancellationToken)
     {
         if (await users.FindByIdAsync(id) is not { } user)
@@ -117,7 +118,7 @@ internal static class UsersApi
             return AdminApi.NotFound("user");
         }
 
-        var (result, errors) = await actions.UpdateAsync(http.Actor(), user, request, cancellationToken);
+        var (result, errors) = await update.RunAsync(http.Actor(), user, request, cancellationToken);
         switch (result)
         {
             case AdminActionResult.Failed:
@@ -131,18 +132,18 @@ internal static class UsersApi
         return Results.Ok(await ViewAsync(user, users, questions, cancellationToken));
     }
 
-    private static Task<IResult> ResetAsync(string id, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, CancellationToken cancellationToken) =>
+    private static Task<IResult> ResetAsync(string id, HttpContext http, UserManager<ApplicationUser> users, ResetPasswordAction resetPassword, CancellationToken cancellationToken) =>
         ActAsync(id, users, async user =>
         {
-            var (result, temporary) = await actions.ResetPasswordAsync(http.Actor(), user, cancellationToken);
+            var (result, temporary) = await resetPassword.RunAsync(http.Actor(), user, cancellationToken);
             return (result, temporary is null ? null : new TemporaryPasswordView(temporary));
         });
 
-    private static Task<IResult> UnlockAsync(string id, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, CancellationToken cancellationToken) =>
-        ActAsync(id, users, async user => (await actions.UnlockAsync(http.Actor(), user, cancellationToken), null));
+    private static Task<IResult> UnlockAsync(string id, HttpContext http, UserManager<ApplicationUser> users, UnlockAction unlock, CancellationToken cancellationToken) =>
+        ActAsync(id, users, async user => (await unlock.RunAsync(http.Actor(), user, cancellationToken), null));
 
-    private static Task<IResult> RevokeAsync(string id, HttpContext http, UserManager<ApplicationUser> users, AdminUserActions actions, CancellationToken cancellationToken) =>
-        ActAsync(id, users, async user => (await actions.RevokeSessionsAsync(http.Actor(), user, cancellationToken), null));
+    private static Task<IResult> RevokeAsync(string id, HttpContext http, UserManager<ApplicationUser> users, RevokeSessionsAction revokeSessions, CancellationToken cancellationToken) =>
+        ActAsync(id, users, async user => (await revokeSessions.RunAsync(http.Actor(), user, cancellationToken), null));
 
     private static async Task<IResult> ActAsync(string id, UserManager<ApplicationUser> users, Func<ApplicationUser, Task<(AdminActionResult Result, object? Body)>> action)
     {

@@ -1,0 +1,32 @@
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.SelfService;
+using IdentityProvider.SelfService.SecurityInfo;
+
+namespace IdentityProvider.Admin.Users.Actions;
+
+/// <summary>
+/// Removes a lost authenticator app so the user can set up a new one (which otherwise needs a code from the old one).
+/// The user is told by email, as for any change of their recovery methods.
+/// </summary>
+public sealed class RemoveAuthenticatorAction(AdminActionGuard guard, SecurityInfoChanges securityInfo, AuditLog audit)
+{
+    public async Task<AdminActionResult> RunAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(target);
+        if (!await guard.MayActOnAsync(actor, target, AccountAction.RemoveAuthenticator))
+        {
+            return AdminActionResult.NotAllowed;
+        }
+
+        if (target.AuthenticatorSecretProtected is null)
+        {
+            return AdminActionResult.Done;
+        }
+
+        audit.Add(AuditEventTypes.AdminUserUpdated, target.Id, AuditLog.Success, $"by {actor.Id}: authenticator app removed");
+        await securityInfo.RemoveAsync(target, RecoveryMethod.AuthenticatorApp, cancellationToken);
+        return AdminActionResult.Done;
+    }
+}
