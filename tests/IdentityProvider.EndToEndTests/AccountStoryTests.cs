@@ -57,7 +57,7 @@ public sealed class AccountStoryTests(BrowserFixture fixture)
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your recovery methods" })).ToBeVisibleAsync();
         await UserStories.AssertAccessibleAsync(page);
 
-        await page.GotoAsync("/Account/SecurityInfo?step=questions");
+        await page.GotoAsync("/Account/SecurityInfo/Questions");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Choose your security questions" })).ToBeVisibleAsync();
         await UserStories.AssertAccessibleAsync(page);
         await UserStories.ScreenshotAsync(page, "security-info-questions");

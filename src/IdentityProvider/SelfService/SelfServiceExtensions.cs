@@ -34,6 +34,7 @@ internal static class SelfServiceExtensions
         builder.Services.AddHostedService<Recovery.RecoverySweeper>();
         builder.Services.AddScoped<Account.Sessions.ISessionsEndedHandler, SelfServiceSessionsEnded>();
         builder.Services.AddScoped<SecurityInfo.SecurityInfoChanges>();
+        builder.Services.AddSingleton<SecurityInfo.PendingChanges>();
         builder.Services.AddScoped<SecurityInfo.RegistrationCheck>();
         builder.Services.AddScoped<Account.ISignInStep, SecurityInfo.RegistrationStep>();
         builder.Services.AddScoped<Helpdesk.HelpdeskRequests>();

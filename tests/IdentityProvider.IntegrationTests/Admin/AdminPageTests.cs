@@ -95,7 +95,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
             ["Code"] = "123456",
             [HtmlForms.AntiforgeryField] = antiforgery,
         }))
-        using (var skipped = await browser.Client.PostAsync(new Uri("Account/SecurityInfo?handler=Authenticator", UriKind.Relative), forged))
+        using (var skipped = await browser.Client.PostAsync(new Uri("Account/SecurityInfo/Authenticator?handler=Authenticator", UriKind.Relative), forged))
         {
             Assert.Contains("took too long", await skipped.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }

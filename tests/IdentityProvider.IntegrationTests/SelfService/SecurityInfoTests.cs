@@ -126,7 +126,7 @@ public sealed class SecurityInfoTests(RecoveryFixture fixture) : IClassFixture<R
     {
         var (user, browser) = await SignedInAsync();
         using var _ = browser;
-        await browser.OpenAsync("Account/SecurityInfo?step=questions");
+        await browser.OpenAsync("Account/SecurityInfo/Questions");
         Dictionary<string, string> Set(string q0, string a0, string q1, string a1, string q2, string a2) => new()
         {
             ["QuestionIds[0]"] = q0, ["Answers[0]"] = a0, ["QuestionIds[1]"] = q1, ["Answers[1]"] = a1, ["QuestionIds[2]"] = q2, ["Answers[2]"] = a2,
@@ -154,7 +154,7 @@ public sealed class SecurityInfoTests(RecoveryFixture fixture) : IClassFixture<R
     {
         var (user, browser) = await SignedInAsync();
         using var _ = browser;
-        await browser.OpenAsync("Account/SecurityInfo?step=questions");
+        await browser.OpenAsync("Account/SecurityInfo/Questions");
         var custom = HtmlForms.Parse(browser.Html).QuerySelectorAll("select[name='QuestionIds[0]'] option")
             .Single(o => o.TextContent == RecoveryFixture.CustomQuestion).GetAttribute("value")!;
         await browser.SubmitAsync(new()
