@@ -112,6 +112,7 @@ internal static class OidcServerExtensions
             });
 
         builder.Services.AddScoped<UserClaimsFactory>();
+        builder.Services.AddScoped<AuthorizeEndpoint>();
         builder.Services.AddScoped<BackChannelLogout>();
         builder.Services.AddScoped<Account.Sessions.ISessionsEndedHandler, BackChannelLogoutOnSessionsEnded>();
         builder.Services.AddSingleton<IMessageSender, BackChannelLogoutSender>();
