@@ -18,7 +18,7 @@ public sealed partial class LoginModel(
     SignInManager<ApplicationUser> signIn,
     PasswordVerifier verifier,
     RequestThrottle throttle,
-    Passwords.PasswordPolicyStore policies,
+    StoredPolicy<Passwords.PasswordPolicySettings> policies,
     SelfService.SecurityInfo.RegistrationCheck registration,
     TemporaryPasswords temporaryPasswords,
     Audit.AuditLog audit,
@@ -126,7 +126,7 @@ public sealed partial class LoginModel(
             return PendingPasswordChange.ReasonRequired;
         }
 
-        var policy = (await policies.GetAsync()).Settings;
+        var policy = await policies.GetAsync();
         return policy.ExpiryDays is { } days && user.PasswordChangedAt is { } changed && changed.AddDays(days) <= time.GetUtcNow()
             ? PendingPasswordChange.ReasonExpired
             : null;
@@ -135,7 +135,7 @@ public sealed partial class LoginModel(
     /// <summary>Days left before the password expires, when inside the warning period.</summary>
     private async Task<int?> ExpiresInDaysAsync(ApplicationUser user)
     {
-        var policy = (await policies.GetAsync()).Settings;
+        var policy = await policies.GetAsync();
         if (policy.ExpiryDays is not { } days || user.PasswordChangedAt is not { } changed)
         {
             return null;

@@ -12,7 +12,7 @@ namespace IdentityProvider.Passwords;
 /// so the meter and the server always agree.
 /// </summary>
 internal sealed class PasswordPolicy(
-    PasswordPolicyStore store,
+    StoredPolicy<PasswordPolicySettings> store,
     ApplicationDbContext db,
     IPasswordHasher<ApplicationUser> hasher,
     IOptions<OrganizationOptions> organization)
@@ -34,7 +34,7 @@ internal sealed class PasswordPolicy(
         ArgumentNullException.ThrowIfNull(password);
         password = PasswordText.Normalize(password);
         var policy = await store.GetAsync(cancellationToken);
-        var settings = policy.Settings;
+        var settings = policy;
         var failures = new List<IdentityError>();
 
         var length = PasswordLength.Of(password);
@@ -59,7 +59,7 @@ internal sealed class PasswordPolicy(
         {
             var organisationName = organization.Value.Name;
             string?[] personal = [user?.GivenName, user?.FamilyName, user?.UserName, LocalPart(user?.Email), organisationName, organisationName.Replace(" ", string.Empty, StringComparison.Ordinal)];
-            var banned = BannedPasswordChecker.Evaluate(password, personal, CommonPasswords.Index, policy.CustomTerms);
+            var banned = BannedPasswordChecker.Evaluate(password, personal, CommonPasswords.Index, policy.CustomTermIndex);
             score = banned.Score;
             if (banned.ContainsPersonalInfo)
             {
@@ -89,7 +89,7 @@ internal sealed class PasswordPolicy(
 
     public async Task<bool> HistoryAppliesAsync(bool isReset, CancellationToken cancellationToken = default)
     {
-        var settings = (await store.GetAsync(cancellationToken)).Settings;
+        var settings = await store.GetAsync(cancellationToken);
         return settings.HistoryDepth > 0 && (!isReset || settings.HistoryOnReset);
     }
 

@@ -21,7 +21,7 @@ public sealed partial class RecoveryCompletion(
     RecoveryThrottle throttle,
     LockoutCounters lockout,
     UserManager<ApplicationUser> users,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SsprEligibilityEvaluator eligibility,
     ApplicationDbContext db,
     Outbox outbox,

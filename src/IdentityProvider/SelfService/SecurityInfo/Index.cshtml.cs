@@ -28,7 +28,7 @@ public sealed partial class IndexModel(
     SecurityInfoChanges changes,
     SecurityQuestions questions,
     SsprEligibilityEvaluator eligibility,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     Account.Sessions.UserSessions sessions,
     SecondFactorCheck secondFactor,
     AuditLog audit,
@@ -93,7 +93,7 @@ public sealed partial class IndexModel(
     /// <summary>IT staff need an authenticator app for the admin step-up, whatever self-service allows.</summary>
     public bool IsStaff => User.IsInRole(Admin.AdminRoles.Administrator) || User.IsInRole(Admin.AdminRoles.Helpdesk) || User.IsInRole(Admin.AdminRoles.Auditor);
 
-    public SsprPolicySettings Policy { get; private set; } = null!;
+    public SelfServicePolicySettings Policy { get; private set; } = null!;
 
     public int AnsweredQuestions { get; private set; }
 
