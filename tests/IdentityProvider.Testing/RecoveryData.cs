@@ -63,15 +63,15 @@ public static class RecoveryData
     }
 
     /// <summary>Changes the stored SSPR policy and drops the server's cached copy.</summary>
-    public static async Task SetPolicyAsync(IdentityProviderHost host, Action<SsprPolicySettings> change)
+    public static async Task SetPolicyAsync(IdentityProviderHost host, Action<SelfServicePolicySettings> change)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(change);
         await using var scope = host.CreateScope();
-        var store = scope.ServiceProvider.GetRequiredService<SsprPolicyStore>();
+        var store = scope.ServiceProvider.GetRequiredService<StoredPolicy<SelfServicePolicySettings>>();
         await store.GetAsync();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
-        var row = await db.Set<SsprPolicySettings>().SingleAsync();
+        var row = await db.Set<SelfServicePolicySettings>().SingleAsync();
         change(row);
         await db.SaveChangesAsync();
         store.Invalidate();

@@ -11,7 +11,7 @@ namespace IdentityProvider.Account;
 /// no session and no token until a new one is chosen. The right password earns only the short-lived pending cookie
 /// that the forced-change page accepts.
 /// </summary>
-internal sealed class ForcedChangeStep(PasswordPolicyStore policies, TimeProvider time) : ISignInStep
+internal sealed class ForcedChangeStep(StoredPolicy<PasswordPolicySettings> policies, TimeProvider time) : ISignInStep
 {
     public SignInStage Stage => SignInStage.BeforeSession;
 
@@ -21,7 +21,7 @@ internal sealed class ForcedChangeStep(PasswordPolicyStore policies, TimeProvide
     {
         ArgumentNullException.ThrowIfNull(context);
         var user = context.User;
-        var policy = (await policies.GetAsync(cancellationToken)).Settings;
+        var policy = await policies.GetAsync(cancellationToken);
         var reason = user.MustChangePassword ? PendingPasswordChange.ReasonRequired
             : policy.ExpiryDays is { } days && user.PasswordChangedAt is { } changed && changed.AddDays(days) <= time.GetUtcNow() ? PendingPasswordChange.ReasonExpired
             : null;
@@ -43,7 +43,7 @@ internal sealed class ForcedChangeStep(PasswordPolicyStore policies, TimeProvide
 }
 
 /// <summary>On the sign-in page, inside the policy's warning period: "your password expires in N days".</summary>
-internal sealed class PasswordExpiryWarningStep(PasswordPolicyStore policies, TimeProvider time) : ISignInStep
+internal sealed class PasswordExpiryWarningStep(StoredPolicy<PasswordPolicySettings> policies, TimeProvider time) : ISignInStep
 {
     public SignInStage Stage => SignInStage.AfterSession;
 
@@ -57,7 +57,7 @@ internal sealed class PasswordExpiryWarningStep(PasswordPolicyStore policies, Ti
             return null;
         }
 
-        var policy = (await policies.GetAsync(cancellationToken)).Settings;
+        var policy = await policies.GetAsync(cancellationToken);
         if (policy.ExpiryDays is not { } days || context.User.PasswordChangedAt is not { } changed)
         {
             return null;

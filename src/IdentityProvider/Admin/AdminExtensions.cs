@@ -47,6 +47,8 @@ internal static class AdminExtensions
         // The API's scopes, one per area, join the protocol's own (each module registers the scopes it answers to).
         builder.Services.AddOpenIddict().AddServer(server => server.RegisterScopes([.. AdminApi.Scopes]));
         builder.Services.AddProblemDetails();
+        // The pages report every broken rule of a policy at once, its cross-setting rules too (IValidatableObject).
+        builder.Services.Configure<Microsoft.AspNetCore.Mvc.MvcOptions>(options => options.ValidateComplexTypesIfChildValidationFails = true);
         // Enums travel by name ("Selected", "AlternateEmail"), as the documentation shows them.
         builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddOpenApi("v1", options => options.ShouldInclude = description => description.RelativePath?.StartsWith("api/v1", StringComparison.Ordinal) == true);

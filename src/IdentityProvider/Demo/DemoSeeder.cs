@@ -19,6 +19,7 @@ internal sealed partial class DemoSeeder(
     IOpenIddictScopeManager scopes,
     IOptions<DemoOptions> options,
     ApplicationDbContext db,
+    StoredPolicy<SelfServicePolicySettings> selfServicePolicy,
     SecurityQuestions questions,
     AuthenticatorCodes authenticator,
     TimeProvider time,
@@ -122,21 +123,12 @@ internal sealed partial class DemoSeeder(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        await SingletonRows.LoadOrSeedAsync(db, SsprPolicySettings.SingletonId, () => new SsprPolicySettings
+        await selfServicePolicy.SeedAsync(new SelfServicePolicySettings
         {
             Scope = SsprScope.Selected,
-            SelectedGroupIds = staff.Id.ToString(),
-            Methods = string.Join(',', Enum.GetValues<RecoveryMethod>()),
-            MethodsRequired = 1,
-            QuestionsToRegister = 3,
-            QuestionsToReset = 3,
-            AllowUnlockWithoutReset = true,
-            NotifyUserOnReset = true,
-            NotifyAdministratorsOnAdminReset = true,
+            Groups = [staff.Id],
+            Methods = [.. Enum.GetValues<RecoveryMethod>()],
             RegistrationRequired = true,
-            RegistrationSkippable = true,
-            ReconfirmDays = 180,
-            UpdatedAt = time.GetUtcNow(),
         }, cancellationToken);
 
         // An administrator: two methods, never security questions.

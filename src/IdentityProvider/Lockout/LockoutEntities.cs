@@ -3,22 +3,6 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace IdentityProvider.Lockout;
 
-/// <summary>The stored lockout policy: one row, seeded from <see cref="LockoutOptions"/>.</summary>
-public sealed class LockoutPolicySettings
-{
-    public const int SingletonId = 1;
-
-    public int Id { get; set; } = SingletonId;
-
-    public int Threshold { get; set; }
-
-    public int FirstLockoutSeconds { get; set; }
-
-    public int MaximumLockoutSeconds { get; set; }
-
-    public DateTimeOffset UpdatedAt { get; set; }
-}
-
 /// <summary>
 /// Failed attempts of one subject from one class of device (familiar or not). The subject is an account's id, a keyed
 /// hash of a user ID that matched no account (<c>unknown:…</c>) or a second-factor counter (<c>step-up:…</c>). Updated
@@ -58,15 +42,8 @@ public sealed class ThrottleCounter
     public int Count { get; set; }
 }
 
-internal sealed class LockoutEntityConfigurations :
-    IEntityTypeConfiguration<LockoutPolicySettings>, IEntityTypeConfiguration<LockoutCounter>, IEntityTypeConfiguration<ThrottleCounter>
+internal sealed class LockoutEntityConfigurations : IEntityTypeConfiguration<LockoutCounter>, IEntityTypeConfiguration<ThrottleCounter>
 {
-    public void Configure(EntityTypeBuilder<LockoutPolicySettings> builder)
-    {
-        builder.ToTable("LockoutPolicy");
-        builder.Property(p => p.Id).ValueGeneratedNever();
-    }
-
     public void Configure(EntityTypeBuilder<LockoutCounter> builder)
     {
         builder.ToTable("LockoutCounters");

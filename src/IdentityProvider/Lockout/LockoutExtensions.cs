@@ -9,12 +9,10 @@ internal static class LockoutExtensions
     {
         builder.Services.AddOptions<LockoutOptions>().BindConfiguration(LockoutOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.FirstLockout <= o.MaximumLockout, "Lockout:FirstLockout must not exceed Lockout:MaximumLockout.")
             .ValidateOnStart();
-        builder.Services.AddMemoryCache();
+        builder.Services.AddStoredPolicy<LockoutPolicySettings>(LockoutOptions.SectionName);
         builder.Services.AddSingleton<ServerSecrets>();
         builder.Services.AddSingleton<FamiliarDevices>();
-        builder.Services.AddScoped<LockoutPolicyStore>();
         builder.Services.AddScoped<LockoutCounters>();
         builder.Services.AddScoped<PasswordVerifier>();
         builder.Services.AddScoped<RequestThrottle>();

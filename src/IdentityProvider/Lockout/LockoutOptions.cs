@@ -3,24 +3,12 @@ using System.ComponentModel.DataAnnotations;
 namespace IdentityProvider.Lockout;
 
 /// <summary>
-/// Smart lockout and request throttling. Section <c>Lockout</c>. The lockout numbers seed the stored lockout policy the
-/// first time the server starts; after that the stored policy counts.
+/// Smart lockout's and request throttling's configuration-only settings. Section <c>Lockout</c>, which also gives the
+/// starting values of the stored policy administrators edit (<see cref="LockoutPolicySettings"/>).
 /// </summary>
 public sealed class LockoutOptions
 {
     public const string SectionName = "Lockout";
-
-    /// <summary>Failed password attempts (per account and device class) that lock the account. Default 10.</summary>
-    [Range(3, 100)]
-    public int Threshold { get; set; } = 10;
-
-    /// <summary>Length of the first lockout; each further lockout doubles it. Default 60 seconds.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
-    public TimeSpan FirstLockout { get; set; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>The longest a lockout lasts. Default 1 hour.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "30.00:00:00")]
-    public TimeSpan MaximumLockout { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How many of the last wrong passwords are remembered (as keyed fingerprints) so repeating one does not count again. Default 3.</summary>
     [Range(0, 10)]

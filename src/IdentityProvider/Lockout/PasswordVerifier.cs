@@ -21,7 +21,7 @@ public sealed partial class PasswordVerifier(
     UserManager<ApplicationUser> users,
     Passwords.PasswordHashGate hashes,
     LockoutCounters counters,
-    LockoutPolicyStore policies,
+    StoredPolicy<LockoutPolicySettings> policies,
     FamiliarDevices devices,
     AuditLog audit,
     IOptions<LockoutOptions> options,

@@ -4,35 +4,11 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace IdentityProvider.Passwords;
 
-/// <summary>The stored password policy: one row, seeded from <see cref="PasswordPolicyOptions"/>.</summary>
-public sealed class PasswordPolicySettings
-{
-    public const int SingletonId = 1;
-
-    public int Id { get; set; } = SingletonId;
-
-    public int MinimumLength { get; set; }
-
-    public int MaximumLength { get; set; }
-
-    public bool RequireCharacterClasses { get; set; }
-
-    public bool BannedPasswordCheck { get; set; }
-
-    public int HistoryDepth { get; set; }
-
-    public bool HistoryOnReset { get; set; }
-
-    public int? ExpiryDays { get; set; }
-
-    public int ExpiryWarningDays { get; set; }
-
-    public DateTimeOffset UpdatedAt { get; set; }
-
-    public List<CustomBannedTerm> CustomBannedTerms { get; set; } = [];
-}
-
-/// <summary>One of the organisation's banned terms, stored as typed (compared normalised).</summary>
+/// <summary>
+/// One of the organisation's banned terms, stored as typed (compared normalised). Configuration lists them as text
+/// (<c>Passwords:CustomBannedTerms:0</c>, …), hence the converter.
+/// </summary>
+[System.ComponentModel.TypeConverter(typeof(CustomBannedTermConverter))]
 public sealed class CustomBannedTerm
 {
     public int Id { get; set; }
@@ -54,16 +30,6 @@ public sealed class PasswordHistoryEntry
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-internal sealed class PasswordPolicySettingsConfiguration : IEntityTypeConfiguration<PasswordPolicySettings>
-{
-    public void Configure(EntityTypeBuilder<PasswordPolicySettings> builder)
-    {
-        builder.ToTable("PasswordPolicy");
-        builder.Property(p => p.Id).ValueGeneratedNever();
-        builder.HasMany(p => p.CustomBannedTerms).WithOne().HasForeignKey(t => t.PolicyId).OnDelete(DeleteBehavior.Cascade);
-    }
-}
-
 internal sealed class CustomBannedTermConfiguration : IEntityTypeConfiguration<CustomBannedTerm>
 {
     public void Configure(EntityTypeBuilder<CustomBannedTerm> builder)
@@ -83,4 +49,14 @@ internal sealed class PasswordHistoryEntryConfiguration : IEntityTypeConfigurati
         builder.HasIndex(h => new { h.UserId, h.CreatedAt });
         builder.HasOne<ApplicationUser>().WithMany().HasForeignKey(h => h.UserId).OnDelete(DeleteBehavior.Cascade);
     }
+}
+
+/// <summary>Reads a banned term from configuration text.</summary>
+internal sealed class CustomBannedTermConverter : System.ComponentModel.TypeConverter
+{
+    public override bool CanConvertFrom(System.ComponentModel.ITypeDescriptorContext? context, Type sourceType) =>
+        sourceType == typeof(string) || base.CanConvertFrom(context, sourceType);
+
+    public override object? ConvertFrom(System.ComponentModel.ITypeDescriptorContext? context, System.Globalization.CultureInfo? culture, object value) =>
+        value is string term ? new CustomBannedTerm { Term = term.Trim() } : base.ConvertFrom(context, culture, value);
 }

@@ -1,3 +1,4 @@
+using IdentityProvider.Data;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc.Filters;
@@ -39,16 +40,16 @@ internal static class PasswordLength
 
     /// <summary>The policy's maximum: the stored policy (cached, see <see cref="WarmUp"/>), else the configured one.</summary>
     public static int Maximum(IServiceProvider services) =>
-        services.GetService(typeof(IMemoryCache)) is IMemoryCache cache && PasswordPolicyStore.Cached(cache) is { } policy
-            ? policy.Settings.MaximumLength
-            : (services.GetService(typeof(IOptions<PasswordPolicyOptions>)) as IOptions<PasswordPolicyOptions>)?.Value.MaximumLength
-                ?? new PasswordPolicyOptions().MaximumLength;
+        services.GetService(typeof(IMemoryCache)) is IMemoryCache cache && StoredPolicy.Cached<PasswordPolicySettings>(cache) is { } policy
+            ? policy.MaximumLength
+            : (services.GetService(typeof(IOptions<PasswordPolicySettings>)) as IOptions<PasswordPolicySettings>)?.Value.MaximumLength
+                ?? new PasswordPolicySettings().MaximumLength;
 
     /// <summary>
     /// Loads the stored policy (usually from its 30-second cache) before a page's form is bound, so that
     /// <see cref="PasswordLengthAttribute"/>, which validates synchronously, reads the policy in force.
     /// </summary>
-    internal sealed class WarmUp(PasswordPolicyStore store) : IAsyncPageFilter
+    internal sealed class WarmUp(StoredPolicy<PasswordPolicySettings> store) : IAsyncPageFilter
     {
         public async Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context)
         {

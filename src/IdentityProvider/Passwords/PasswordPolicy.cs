@@ -12,7 +12,7 @@ namespace IdentityProvider.Passwords;
 /// meter calls it too, so the meter and the server always agree.
 /// </summary>
 public sealed class PasswordPolicy(
-    PasswordPolicyStore store,
+    StoredPolicy<PasswordPolicySettings> store,
     ApplicationDbContext db,
     IPasswordHasher<ApplicationUser> hasher,
     IOptions<OrganizationOptions> organization)
@@ -34,7 +34,7 @@ public sealed class PasswordPolicy(
         ArgumentNullException.ThrowIfNull(password);
         password = PasswordText.Normalize(password);
         var policy = await store.GetAsync(cancellationToken);
-        var settings = policy.Settings;
+        var settings = policy;
         var failures = new List<IdentityError>();
 
         var length = PasswordLength.Of(password);
@@ -59,7 +59,7 @@ public sealed class PasswordPolicy(
         {
             var organisationName = organization.Value.Name;
             string?[] personal = [user?.GivenName, user?.FamilyName, user?.UserName, LocalPart(user?.Email), organisationName, organisationName.Replace(" ", string.Empty, StringComparison.Ordinal)];
-            var banned = BannedPasswordChecker.Evaluate(password, personal, CommonPasswords.Index, policy.CustomTerms);
+            var banned = BannedPasswordChecker.Evaluate(password, personal, CommonPasswords.Index, policy.CustomTermIndex);
             score = banned.Score;
             if (banned.ContainsPersonalInfo)
             {
@@ -90,7 +90,7 @@ public sealed class PasswordPolicy(
     /// <summary>Whether the history rule applies to a password set for <paramref name="setting"/>.</summary>
     public async Task<bool> HistoryAppliesAsync(PasswordSetting setting, CancellationToken cancellationToken = default)
     {
-        var settings = (await store.GetAsync(cancellationToken)).Settings;
+        var settings = await store.GetAsync(cancellationToken);
         return settings.HistoryDepth > 0 && (setting is PasswordSetting.Change or PasswordSetting.ForcedChange || settings.HistoryOnReset);
     }
 

@@ -3,51 +3,12 @@ using System.ComponentModel.DataAnnotations;
 namespace IdentityProvider.Passwords;
 
 /// <summary>
-/// The password policy's starting values. Section <c>Passwords</c>. They seed the stored policy the first time the
-/// server starts; after that the stored policy (which administrators can change) is what counts.
+/// How passwords are hashed and how long temporary ones last: configuration only. Section <c>Passwords</c>, which also
+/// gives the starting values of the stored policy administrators edit (<see cref="PasswordPolicySettings"/>).
 /// </summary>
 public sealed class PasswordPolicyOptions
 {
     public const string SectionName = "Passwords";
-
-    /// <summary>
-    /// Fewest characters a password may have. Default 12 (OWASP ASVS 4.0.3, 2.1.1). Lower it (to no less than 8) only
-    /// where every user must also use a second factor (NIST SP 800-63B's minimum for a memorised secret).
-    /// </summary>
-    [Range(8, 128)]
-    public int MinimumLength { get; set; } = 12;
-
-    /// <summary>
-    /// Most characters a password may have, on every path where one is typed (see <see cref="PasswordLengthAttribute"/>).
-    /// Default 128 (OWASP ASVS 4.0.3, 2.1.2: at least 64 allowed, more than 128 refused).
-    /// </summary>
-    [Range(16, 1024)]
-    public int MaximumLength { get; set; } = 128;
-
-    /// <summary>Require three of the four character classes (lower case, upper case, digits, symbols). Default off.</summary>
-    public bool RequireCharacterClasses { get; set; }
-
-    /// <summary>Check passwords against the global and the organisation's banned terms. Default on.</summary>
-    public bool BannedPasswordCheck { get; set; } = true;
-
-    /// <summary>How many of the user's passwords, the current one included, may not be used again. 0 turns history off. Default 5.</summary>
-    [Range(0, 24)]
-    public int HistoryDepth { get; set; } = 5;
-
-    /// <summary>Apply the history rule to resets as well as to changes. Default on.</summary>
-    public bool HistoryOnReset { get; set; } = true;
-
-    /// <summary>Days after which a password must be changed; empty means passwords do not expire. Default empty.</summary>
-    [Range(1, 3650)]
-    public int? ExpiryDays { get; set; }
-
-    /// <summary>Days before expiry from which users are warned. Default 14.</summary>
-    [Range(0, 365)]
-    public int ExpiryWarningDays { get; set; } = 14;
-
-    /// <summary>The organisation's own banned terms: at most 1,000, each 4–16 characters, compared without case.</summary>
-    [MaxLength(1000)]
-    public List<string> CustomBannedTerms { get; set; } = [];
 
     /// <summary>Argon2id memory per password hash, in KiB. At least 19,456 (19 MiB, OWASP's minimum). Default 19,456.</summary>
     [Range(19_456, 1_048_576)]

@@ -1,6 +1,6 @@
 namespace IdentityProvider.Passwords;
 
-/// <summary>Why a password is being set. The policy's history rule depends on it (<see cref="PasswordPolicyOptions.HistoryOnReset"/>).</summary>
+/// <summary>Why a password is being set. The policy's history rule depends on it (<see cref="PasswordPolicySettings.HistoryOnReset"/>).</summary>
 public enum PasswordSetting
 {
     /// <summary>The user proves the current password with the change (account page, hosted page, app-initiated action). History always applies.</summary>
@@ -9,9 +9,9 @@ public enum PasswordSetting
     /// <summary>The user proved the current password at sign-in and must choose a new one (temporary or expired). History always applies, so an expired password cannot be set again.</summary>
     ForcedChange,
 
-    /// <summary>The user proved who they are another way and does not know the password (self-service reset). History applies when <see cref="PasswordPolicyOptions.HistoryOnReset"/> is on.</summary>
+    /// <summary>The user proved who they are another way and does not know the password (self-service reset). History applies when <see cref="PasswordPolicySettings.HistoryOnReset"/> is on.</summary>
     Reset,
 
-    /// <summary>An administrator sets a temporary password. History applies when <see cref="PasswordPolicyOptions.HistoryOnReset"/> is on.</summary>
+    /// <summary>An administrator sets a temporary password. History applies when <see cref="PasswordPolicySettings.HistoryOnReset"/> is on.</summary>
     Temporary,
 }

@@ -11,10 +11,8 @@ internal static class PasswordsExtensions
     {
         builder.Services.AddOptions<PasswordPolicyOptions>().BindConfiguration(PasswordPolicyOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.MinimumLength <= o.MaximumLength, "Passwords:MinimumLength must not exceed Passwords:MaximumLength.")
-            .Validate(o => o.CustomBannedTerms.All(t => t.Trim().Length is >= BannedTermIndex.MinimumTermLength and <= BannedTermIndex.MaximumTermLength),
-                "Each of Passwords:CustomBannedTerms must have 4 to 16 characters.")
             .ValidateOnStart();
+        builder.Services.AddStoredPolicy<PasswordPolicySettings>(PasswordPolicyOptions.SectionName);
 
         var iterations = builder.Configuration.GetValue<int?>($"{PasswordPolicyOptions.SectionName}:{nameof(PasswordPolicyOptions.LegacyPbkdf2Iterations)}")
             ?? new PasswordPolicyOptions().LegacyPbkdf2Iterations;
@@ -26,8 +24,6 @@ internal static class PasswordsExtensions
 
         builder.Services.AddSingleton<PasswordHashGate>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IPasswordHasher<ApplicationUser>, Argon2PasswordHasher>());
-        builder.Services.AddMemoryCache();
-        builder.Services.AddScoped<PasswordPolicyStore>();
         builder.Services.AddScoped<PasswordPolicy>();
         builder.Services.RemoveAll<IPasswordValidator<ApplicationUser>>();
         builder.Services.AddScoped<IPasswordValidator<ApplicationUser>, PasswordPolicyValidator>();

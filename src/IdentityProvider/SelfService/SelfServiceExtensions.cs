@@ -1,4 +1,5 @@
 using IdentityProvider.Audit;
+using IdentityProvider.Data;
 using IdentityProvider.SelfService.Captcha;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,17 +12,12 @@ internal static class SelfServiceExtensions
     {
         builder.Services.AddOptions<SsprOptions>().BindConfiguration(SsprOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.QuestionsToReset <= o.QuestionsToRegister, "SelfService:QuestionsToReset must not exceed SelfService:QuestionsToRegister.")
-            .Validate(
-                o => string.IsNullOrWhiteSpace(o.ContactAdministrator) || o.ContactAdministrator.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
-                    || System.Net.Mail.MailAddress.TryCreate(o.ContactAdministrator.Trim(), out _),
-                "SelfService:ContactAdministrator must be empty (email the helpdesk role), an email address or an https:// URL.")
             .Validate(
                 o => o.CustomQuestions.Count <= SecurityQuestions.MaximumCustomQuestions && o.CustomQuestions.All(q => q.Trim().Length is >= 3 and <= 200),
                 "SelfService:CustomQuestions takes at most 20 questions of 3 to 200 characters.")
             .ValidateOnStart();
-        builder.Services.AddMemoryCache();
-        builder.Services.AddScoped<SsprPolicyStore>();
+        builder.Services.AddStoredPolicy<SelfServicePolicySettings>(SsprOptions.SectionName);
+        builder.Services.AddScoped<IPolicySeeding<SelfServicePolicySettings>, SelfServicePolicySeeding>();
         builder.Services.AddScoped<SsprEligibilityEvaluator>();
         builder.Services.AddScoped<Verification.VerificationCodes>();
         builder.Services.AddScoped<SecurityQuestions>();

@@ -31,7 +31,7 @@ public sealed record SsprEligibility(SsprOutcome Outcome, int Required, IReadOnl
 public sealed class SsprEligibilityEvaluator(
     ApplicationDbContext db,
     UserManager<ApplicationUser> users,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SecurityQuestions questions,
     Microsoft.Extensions.Options.IOptions<SsprOptions> options)
 {
@@ -64,7 +64,7 @@ public sealed class SsprEligibilityEvaluator(
 
         var isAdministrator = await IsAdministratorAsync(subject);
         var required = isAdministrator ? 2 : policy.MethodsRequired;
-        var allowed = policy.AllowedMethods.Where(m => !isAdministrator || AllowedForAdministrators(m));
+        var allowed = policy.Methods.Where(m => !isAdministrator || AllowedForAdministrators(m));
         var answered = await questions.CountAsync(subject.Id, cancellationToken);
         var usable = allowed.Where(method => method == RecoveryMethod.SecurityQuestions ? answered >= policy.QuestionsToReset : HasDataFor(subject, method)).OrderBy(Position).ToList();
         var distinct = usable.Select(MethodGroup).Distinct().Count();
@@ -94,7 +94,7 @@ public sealed class SsprEligibilityEvaluator(
         _ => false,
     };
 
-    private async Task<bool> IsInScopeAsync(ApplicationUser user, SsprPolicySettings policy, CancellationToken cancellationToken)
+    private async Task<bool> IsInScopeAsync(ApplicationUser user, SelfServicePolicySettings policy, CancellationToken cancellationToken)
     {
         switch (policy.Scope)
         {
@@ -109,12 +109,12 @@ public sealed class SsprEligibilityEvaluator(
     }
 
     /// <summary>The selected groups and every group nested below them.</summary>
-    internal static async Task<HashSet<Guid>> EnabledGroupIdsAsync(ApplicationDbContext db, SsprPolicySettings policy, CancellationToken cancellationToken)
+    internal static async Task<HashSet<Guid>> EnabledGroupIdsAsync(ApplicationDbContext db, SelfServicePolicySettings policy, CancellationToken cancellationToken)
     {
         var groups = await db.Set<Group>().AsNoTracking().Select(g => new { g.Id, g.ParentGroupId }).ToListAsync(cancellationToken);
         var children = groups.Where(g => g.ParentGroupId is not null).ToLookup(g => g.ParentGroupId!.Value, g => g.Id);
         var enabled = new HashSet<Guid>();
-        var pending = new Queue<Guid>(policy.GroupIds);
+        var pending = new Queue<Guid>(policy.Groups);
         while (pending.TryDequeue(out var id))
         {
             if (enabled.Add(id))

@@ -383,7 +383,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.Contains($"The group {child} is created.", admin.Alert, StringComparison.Ordinal);
 
         // Self-service enabled for the parent group reaches a member of the nested group.
-        await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.SelectedGroupIds) = (IdentityProvider.SelfService.SsprScope.Selected, parentId));
+        await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.Groups) = (IdentityProvider.SelfService.SsprScope.Selected, [Guid.Parse(parentId)]));
         try
         {
             var user = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = "member@home.example");
@@ -407,7 +407,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         }
         finally
         {
-            await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.SelectedGroupIds) = (IdentityProvider.SelfService.SsprScope.All, string.Empty));
+            await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.Groups) = (IdentityProvider.SelfService.SsprScope.All, []));
         }
     }
 
@@ -463,7 +463,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
 
         // The new banned term now refuses passwords everywhere: here, the strength check of the same policy.
         await using var scope = Idp.CreateScope();
-        scope.ServiceProvider.GetRequiredService<IdentityProvider.Passwords.PasswordPolicyStore>().Invalidate();
+        scope.ServiceProvider.GetRequiredService<StoredPolicy<IdentityProvider.Passwords.PasswordPolicySettings>>().Invalidate();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         var someone = await users.FindByIdAsync(admin.Id);
         var result = await users.ChangePasswordAsync(someone!, TestData.Password, "Northwind-Harbourside-7");
@@ -472,7 +472,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.Contains(events, e => e.EventType == AuditEventTypes.AdminPolicyChanged && e.Reason!.StartsWith("passwords.CustomBannedTerms:", StringComparison.Ordinal));
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
         await db.Set<IdentityProvider.Passwords.CustomBannedTerm>().ExecuteDeleteAsync();
-        scope.ServiceProvider.GetRequiredService<IdentityProvider.Passwords.PasswordPolicyStore>().Invalidate();
+        scope.ServiceProvider.GetRequiredService<StoredPolicy<IdentityProvider.Passwords.PasswordPolicySettings>>().Invalidate();
     }
 
     [Fact]
@@ -547,10 +547,10 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.Null(HtmlForms.Parse(helpdesk.Html).QuerySelector("form[action*='handler=Roles']"));
     }
 
-    private async Task<IdentityProvider.SelfService.SsprPolicySettings> PolicyAsync()
+    private async Task<IdentityProvider.SelfService.SelfServicePolicySettings> PolicyAsync()
     {
         await using var scope = Idp.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<IdentityProvider.SelfService.SsprPolicySettings>().AsNoTracking().SingleAsync();
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<IdentityProvider.SelfService.SelfServicePolicySettings>().AsNoTracking().SingleAsync();
     }
 
     private static string FirstUser(RecoveryBrowser browser) =>

@@ -277,7 +277,7 @@ public sealed class RecoveryPolicyTests(RecoveryFixture fixture) : IClassFixture
         await RecoveryData.SetPolicyAsync(Idp, p =>
         {
             p.Scope = scope;
-            p.SelectedGroupIds = groupId?.ToString() ?? string.Empty;
+            p.Groups = groupId is { } id ? [id] : [];
             p.MethodsRequired = required;
             p.PrivateOutcomes = privateOutcomes;
             p.AllowUnlockWithoutReset = unlockWithoutReset;

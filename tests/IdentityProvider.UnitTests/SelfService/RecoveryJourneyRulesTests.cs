@@ -55,9 +55,9 @@ public sealed class RecoveryJourneyRulesTests
     [Fact]
     public void ContactTarget_IsAPageOrAnAddress_NeverBoth()
     {
-        Assert.Equal(new Uri("https://help.example/it"), new SsprPolicySettings { ContactAdministrator = "https://help.example/it" }.ContactUrl);
-        Assert.Null(new SsprPolicySettings { ContactAdministrator = "https://help.example/it" }.ContactEmail);
-        Assert.Equal("it@help.example", new SsprPolicySettings { ContactAdministrator = "it@help.example" }.ContactEmail);
-        Assert.Null(new SsprPolicySettings { ContactAdministrator = null }.ContactEmail);
+        Assert.Equal(new Uri("https://help.example/it"), new SelfServicePolicySettings { ContactAdministrator = "https://help.example/it" }.ContactUrl);
+        Assert.Null(new SelfServicePolicySettings { ContactAdministrator = "https://help.example/it" }.ContactEmail);
+        Assert.Equal("it@help.example", new SelfServicePolicySettings { ContactAdministrator = "it@help.example" }.ContactEmail);
+        Assert.Null(new SelfServicePolicySettings { ContactAdministrator = null }.ContactEmail);
     }
 }

@@ -8,14 +8,14 @@ namespace IdentityProvider.Admin.Groups;
 public sealed record GroupView(Guid Id, string Name, Guid? ParentId, int Members, bool SelfServiceEnabled);
 
 /// <summary>Groups for the page and the API: list, create (optionally nested), delete when nothing depends on them.</summary>
-public sealed class AdminGroups(ApplicationDbContext db, SsprPolicyStore policies, AuditLog audit)
+public sealed class AdminGroups(ApplicationDbContext db, StoredPolicy<SelfServicePolicySettings> policies, AuditLog audit)
 {
     public async Task<IReadOnlyList<GroupView>> ListAsync(CancellationToken cancellationToken = default)
     {
         var groups = await db.Set<Group>().AsNoTracking().OrderBy(g => g.Name).ToListAsync(cancellationToken);
         var counts = await db.Set<GroupMembership>().GroupBy(m => m.GroupId).Select(g => new { g.Key, Count = g.Count() })
             .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
-        var enabled = (await policies.GetAsync(cancellationToken)).GroupIds.ToHashSet();
+        var enabled = (await policies.GetAsync(cancellationToken)).Groups.ToHashSet();
         return [.. groups.Select(g => new GroupView(g.Id, g.Name, g.ParentGroupId, counts.GetValueOrDefault(g.Id), enabled.Contains(g.Id)))];
     }
 
@@ -62,7 +62,7 @@ public sealed class AdminGroups(ApplicationDbContext db, SsprPolicyStore policie
             return (true, "This group has groups nested in it: move or delete those first.");
         }
 
-        if ((await policies.GetAsync(cancellationToken)).GroupIds.Contains(id))
+        if ((await policies.GetAsync(cancellationToken)).Groups.Contains(id))
         {
             return (true, "Self-service is enabled for this group: change the self-service policy first.");
         }

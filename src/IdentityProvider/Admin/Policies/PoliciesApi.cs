@@ -1,127 +1,74 @@
+using System.ComponentModel.DataAnnotations;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
+using IdentityProvider.Lockout;
+using IdentityProvider.Passwords;
 using IdentityProvider.SelfService;
-using Microsoft.EntityFrameworkCore;
 
 namespace IdentityProvider.Admin.Policies;
 
+/// <summary>
+/// Each policy read and replaced whole. The body is the policy's own class, checked by its own validation (the rules the
+/// page and the configuration use) after the caller's scope was checked, and saved by <see cref="PolicyEditor{T}"/> as the
+/// page saves it.
+/// </summary>
 internal static class PoliciesApi
 {
     public static void Map(RouteGroupBuilder policies)
     {
-        policies.MapGet("/self-service", GetAsync).WithSummary("The self-service password reset and registration policy.");
-        policies.MapPut("/self-service", PutAsync).WithSummary("Replace the self-service policy; each changed setting is audited with its old and new value.");
-        policies.MapGet("/passwords", GetPasswordsAsync).WithSummary("The password policy, with the organisation's banned terms (one per line).");
-        policies.MapPut("/passwords", PutPasswordsAsync).WithSummary("Replace the password policy; each change is audited.");
-        policies.MapGet("/lockout", async (IdentityProvider.Lockout.LockoutPolicyStore store, CancellationToken ct) => Results.Ok(LockoutPolicyInput.From(await store.GetAsync(ct))))
-            .WithSummary("The lockout policy.");
-        policies.MapPut("/lockout", PutLockoutAsync).WithSummary("Replace the lockout policy; each change is audited.");
+        MapPolicy<SelfServicePolicySettings>(policies, "/self-service",
+            "The self-service password reset and registration policy.",
+            "Replace the self-service policy; each changed setting is audited with its old and new value.");
+        MapPolicy<PasswordPolicySettings>(policies, "/passwords",
+            "The password policy, with the organisation's banned terms (one per line).",
+            "Replace the password policy; each change is audited.");
+        MapPolicy<LockoutPolicySettings>(policies, "/lockout", "The lockout policy.", "Replace the lockout policy; each change is audited.");
     }
 
-    private static async Task<IResult> GetAsync(SsprPolicyStore store, CancellationToken cancellationToken) =>
-        Results.Ok(SsprPolicyInput.From(await store.GetAsync(cancellationToken)));
-
-    private static async Task<IResult> PutAsync(
-        SsprPolicyInput input, HttpContext http, ApplicationDbContext db, SsprPolicyStore store, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
+    private static void MapPolicy<T>(RouteGroupBuilder policies, string path, string read, string replace)
+        where T : PolicySettings
     {
-        var groups = await db.Set<Group>().Select(g => g.Id).ToListAsync(cancellationToken);
-        if (Validate(input, input.Problems(groups.ToHashSet())) is { } problem)
+        policies.MapGet(path, async (StoredPolicy<T> store, CancellationToken cancellationToken) => TypedResults.Ok(await store.GetAsync(cancellationToken)))
+            .WithSummary(read);
+        policies.MapPut(path, async (T policy, PolicyEditor<T> editor, CancellationToken cancellationToken) => TypedResults.Ok(await editor.SaveAsync(policy, cancellationToken)))
+            .AddEndpointFilter(new Validated<T>())
+            .WithSummary(replace)
+            .ProducesValidationProblem();
+    }
+
+    /// <summary>
+    /// Runs the policy's validation attributes and its cross-setting rules (all of them, as the page reports them) and
+    /// answers a validation problem (RFC 9457) with an error per field, named as in the JSON body.
+    /// </summary>
+    private sealed class Validated<T> : IEndpointFilter
+        where T : PolicySettings
+    {
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
         {
-            return problem;
-        }
-
-        await store.GetAsync(cancellationToken);
-        var row = await db.Set<SsprPolicySettings>().SingleAsync(cancellationToken);
-        await SaveAsync(http, db, audit, input.ApplyTo(row), () => row.UpdatedAt = time.GetUtcNow(), cancellationToken);
-        store.Invalidate();
-        return Results.Ok(SsprPolicyInput.From(row));
-    }
-
-    private static async Task<IResult> GetPasswordsAsync(ApplicationDbContext db, IdentityProvider.Passwords.PasswordPolicyStore store, CancellationToken cancellationToken)
-    {
-        var policy = (await store.GetAsync(cancellationToken)).Settings;
-        var terms = await db.Set<IdentityProvider.Passwords.CustomBannedTerm>().AsNoTracking().Where(t => t.PolicyId == policy.Id).Select(t => t.Term).ToListAsync(cancellationToken);
-        return Results.Ok(PasswordPolicyInput.From(policy, terms));
-    }
-
-    private static async Task<IResult> PutPasswordsAsync(
-        PasswordPolicyInput input, HttpContext http, ApplicationDbContext db, IdentityProvider.Passwords.PasswordPolicyStore store, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (Validate(input, input.Problems()) is { } problem)
-        {
-            return problem;
-        }
-
-        await store.GetAsync(cancellationToken);
-        var row = await db.Set<IdentityProvider.Passwords.PasswordPolicySettings>().Include(p => p.CustomBannedTerms).SingleAsync(cancellationToken);
-        await SaveAsync(http, db, audit, input.ApplyTo(row), () => row.UpdatedAt = time.GetUtcNow(), cancellationToken);
-        store.Invalidate();
-        return Results.Ok(PasswordPolicyInput.From(row, row.CustomBannedTerms.Select(t => t.Term)));
-    }
-
-    private static async Task<IResult> PutLockoutAsync(
-        LockoutPolicyInput input, HttpContext http, ApplicationDbContext db, IdentityProvider.Lockout.LockoutPolicyStore store, AuditLog audit, TimeProvider time, CancellationToken cancellationToken)
-    {
-        if (Validate(input, input.Problems()) is { } problem)
-        {
-            return problem;
-        }
-
-        await store.GetAsync(cancellationToken);
-        var row = await db.Set<IdentityProvider.Lockout.LockoutPolicySettings>().SingleAsync(cancellationToken);
-        await SaveAsync(http, db, audit, input.ApplyTo(row), () => row.UpdatedAt = time.GetUtcNow(), cancellationToken);
-        store.Invalidate();
-        return Results.Ok(LockoutPolicyInput.From(row));
-    }
-
-    /// <summary>Data annotations and cross-field rules as one validation problem, or null.</summary>
-    private static IResult? Validate(object input, IEnumerable<(string Field, string Message)> problems)
-    {
-        var errors = new Dictionary<string, List<string>>();
-        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(input, new System.ComponentModel.DataAnnotations.ValidationContext(input), results, validateAllProperties: true);
-        foreach (var result in results)
-        {
-            foreach (var member in result.MemberNames.DefaultIfEmpty(string.Empty))
+            var policy = context.Arguments.OfType<T>().Single();
+            var validation = new ValidationContext(policy, context.HttpContext.RequestServices, items: null);
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(policy, validation, results, validateAllProperties: true) && policy is IValidatableObject rules)
             {
-                Add(errors, Camel(member), result.ErrorMessage ?? "Invalid.");
+                // The validator leaves the cross-setting rules out once a single setting failed.
+                results.AddRange(rules.Validate(validation));
             }
+
+            if (results.Count == 0)
+            {
+                return await next(context);
+            }
+
+            var errors = results
+                .SelectMany(result => result.MemberNames.DefaultIfEmpty(string.Empty).Select(member => (Field: JsonName(member), Message: result.ErrorMessage ?? "Invalid.")))
+                .GroupBy(error => error.Field)
+                .ToDictionary(group => group.Key, group => group.Select(error => error.Message).Distinct().ToArray());
+            return TypedResults.ValidationProblem(errors);
         }
 
-        foreach (var (field, message) in problems)
-        {
-            Add(errors, Camel(field), message);
-        }
-
-        return errors.Count == 0 ? null : Results.ValidationProblem(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        private static string JsonName(string member) =>
+            typeof(T).GetProperty(member)?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonPropertyNameAttribute), false)
+                .Cast<System.Text.Json.Serialization.JsonPropertyNameAttribute>().FirstOrDefault()?.Name
+            ?? System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member);
     }
-
-    private static async Task SaveAsync(HttpContext http, ApplicationDbContext db, AuditLog audit, IReadOnlyList<string> changes, Action touch, CancellationToken cancellationToken)
-    {
-        if (changes.Count == 0)
-        {
-            return;
-        }
-
-        touch();
-        foreach (var change in changes)
-        {
-            var text = $"by {http.Actor().Id}: {change}";
-            audit.Add(AuditEventTypes.AdminPolicyChanged, null, AuditLog.Success, text.Length > 200 ? text[..200] : text);
-        }
-
-        await db.SaveChangesAsync(cancellationToken);
-    }
-
-    private static void Add(Dictionary<string, List<string>> errors, string field, string message)
-    {
-        if (!errors.TryGetValue(field, out var list))
-        {
-            errors[field] = list = [];
-        }
-
-        list.Add(message);
-    }
-
-    private static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 }

@@ -15,7 +15,7 @@ public sealed record UsageFigures(
 /// The figures of the usage page: how many users can reset on their own under the current policy (the same rules as
 /// the eligibility check, computed for everyone at once), and what self-service did over a period.
 /// </summary>
-public sealed class UsageReport(ApplicationDbContext db, SsprPolicyStore policies, TimeProvider time)
+public sealed class UsageReport(ApplicationDbContext db, StoredPolicy<SelfServicePolicySettings> policies, TimeProvider time)
 {
     public async Task<UsageFigures> BuildAsync(TimeSpan period, CancellationToken cancellationToken = default)
     {
@@ -30,7 +30,7 @@ public sealed class UsageReport(ApplicationDbContext db, SsprPolicyStore policie
             .ToListAsync(cancellationToken)).ToHashSet();
         var inScope = await InScopeAsync(policy, cancellationToken);
 
-        var allowed = policy.AllowedMethods;
+        var allowed = policy.Methods;
         var capable = 0;
         foreach (var user in users.Where(u => u.IsEnabled && !u.PasswordManagedExternally && (inScope is null || inScope.Contains(u.Id))))
         {
@@ -69,7 +69,7 @@ public sealed class UsageReport(ApplicationDbContext db, SsprPolicyStore policie
     }
 
     /// <summary>Ids of the users self-service is enabled for, or null when it is enabled for everyone.</summary>
-    private async Task<HashSet<string>?> InScopeAsync(SsprPolicySettings policy, CancellationToken cancellationToken)
+    private async Task<HashSet<string>?> InScopeAsync(SelfServicePolicySettings policy, CancellationToken cancellationToken)
     {
         switch (policy.Scope)
         {

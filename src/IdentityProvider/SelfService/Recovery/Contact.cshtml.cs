@@ -15,7 +15,7 @@ namespace IdentityProvider.SelfService.Recovery;
 /// </summary>
 public sealed partial class ContactModel(
     RecoveryJourneys journeys,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     UserManager<ApplicationUser> users,
     IOptions<SsprOptions> options,
     Outbox outbox,

@@ -1,3 +1,4 @@
+using IdentityProvider.Data;
 using Microsoft.AspNetCore.Mvc;
 
 namespace IdentityProvider.SelfService.Recovery;
@@ -6,7 +7,7 @@ namespace IdentityProvider.SelfService.Recovery;
 /// What the account checks found when the journey cannot go on: password managed elsewhere, not enabled, or not
 /// enough methods (also what an unknown user ID sees). With private outcomes one generic page stands for all three.
 /// </summary>
-public sealed class OutcomeModel(RecoveryJourneys journeys, SsprPolicyStore policies) : RecoveryPageModel(journeys, policies)
+public sealed class OutcomeModel(RecoveryJourneys journeys, StoredPolicy<SelfServicePolicySettings> policies) : RecoveryPageModel(journeys, policies)
 {
     protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep> { RecoveryStep.Outcome };
 

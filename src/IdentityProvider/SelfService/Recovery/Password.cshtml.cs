@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>The new password, once every gate is passed: the one password policy, a message per broken rule, the meter.</summary>
-public sealed class PasswordModel(RecoveryJourneys journeys, SsprPolicyStore policies, RecoveryCompletion completion, UserManager<ApplicationUser> users) : RecoveryPageModel(journeys, policies)
+public sealed class PasswordModel(RecoveryJourneys journeys, StoredPolicy<SelfServicePolicySettings> policies, RecoveryCompletion completion, UserManager<ApplicationUser> users) : RecoveryPageModel(journeys, policies)
 {
     protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep> { RecoveryStep.Password };
 

@@ -1,10 +1,11 @@
 using IdentityProvider.Audit;
+using IdentityProvider.Data;
 using Microsoft.AspNetCore.Mvc;
 
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>"I forgot my password" or "I know my password but still can't sign in" (unlock).</summary>
-public sealed class ReasonModel(RecoveryJourneys journeys, SsprPolicyStore policies, AuditLog audit) : RecoveryPageModel(journeys, policies)
+public sealed class ReasonModel(RecoveryJourneys journeys, StoredPolicy<SelfServicePolicySettings> policies, AuditLog audit) : RecoveryPageModel(journeys, policies)
 {
     /// <summary>Shown until the gates are passed and after (the user may change their mind).</summary>
     protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep>

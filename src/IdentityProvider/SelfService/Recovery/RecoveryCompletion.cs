@@ -23,7 +23,7 @@ public sealed partial class RecoveryCompletion(
     RecoveryJourneys journeys,
     RecoveryThrottle throttle,
     LockoutCounters lockout,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     ApplicationDbContext db,
     Outbox outbox,
     MessageTemplates templates,
@@ -88,7 +88,7 @@ public sealed partial class RecoveryCompletion(
     }
 
     /// <summary>The user's addresses (if the policy says so) and, for an administrator's reset, the other administrators.</summary>
-    private async Task QueueNoticesAsync(ApplicationUser user, SsprPolicySettings policy, bool isAdministrator)
+    private async Task QueueNoticesAsync(ApplicationUser user, SelfServicePolicySettings policy, bool isAdministrator)
     {
         var now = time.GetUtcNow();
         var culture = CultureInfo.CurrentUICulture;

@@ -47,7 +47,7 @@ public sealed class RecoveryGates(
     VerificationCodes codes,
     AuthenticatorCodes authenticator,
     SecurityQuestions questions,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     Outbox outbox,
     MessageTemplates templates,
     AuditLog audit,

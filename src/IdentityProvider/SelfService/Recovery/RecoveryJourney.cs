@@ -105,7 +105,7 @@ public sealed class RecoveryJourney
     /// The step an open journey is at: the one place that decides where a journey goes next, read by every journey page
     /// (<see cref="RecoveryPageModel"/>) rather than each deciding for itself.
     /// </summary>
-    /// <param name="unlockWithoutReset">The policy lets an unlock happen without a new password (<see cref="SsprPolicySettings.AllowUnlockWithoutReset"/>).</param>
+    /// <param name="unlockWithoutReset">The policy lets an unlock happen without a new password (<see cref="SelfServicePolicySettings.AllowUnlockWithoutReset"/>).</param>
     public RecoveryStep NextStep(bool unlockWithoutReset) =>
         EndedAt is not null ? RecoveryStep.Done
         : UserId is null || Outcome != SsprOutcome.Eligible ? RecoveryStep.Outcome

@@ -1,3 +1,4 @@
+using IdentityProvider.Data;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,7 +12,7 @@ namespace IdentityProvider.SelfService.Recovery;
 /// time ran out, the done page once it ended. So a bookmarked, reloaded or forged journey URL always lands where the
 /// journey really is. The same shape as the admin pages' step-up filter.
 /// </summary>
-public abstract class RecoveryPageModel(RecoveryJourneys journeys, SsprPolicyStore policies) : PageModel
+public abstract class RecoveryPageModel(RecoveryJourneys journeys, StoredPolicy<SelfServicePolicySettings> policies) : PageModel
 {
     public const string StartPath = "/recover";
     public const string OutcomePath = "/recover/outcome";
@@ -39,7 +40,7 @@ public abstract class RecoveryPageModel(RecoveryJourneys journeys, SsprPolicySto
 
     protected RecoveryJourneys Journeys { get; } = journeys;
 
-    protected SsprPolicyStore Policies { get; } = policies;
+    protected StoredPolicy<SelfServicePolicySettings> Policies { get; } = policies;
 
     /// <summary>The page of <paramref name="step"/>.</summary>
     public static string PathOf(RecoveryStep step) => step switch

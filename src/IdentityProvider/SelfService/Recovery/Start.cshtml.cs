@@ -17,7 +17,7 @@ namespace IdentityProvider.SelfService.Recovery;
 public sealed partial class StartModel(
     UserManager<ApplicationUser> users,
     CaptchaService captcha,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SsprEligibilityEvaluator eligibility,
     RecoveryJourneys journeys,
     RecoveryThrottle throttle,

@@ -17,7 +17,7 @@ public sealed class VerifyModel(
     RecoveryThrottle throttle,
     RecoveryCompletion completion,
     SsprEligibilityEvaluator eligibility,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SecurityQuestions securityQuestions,
     UserManager<ApplicationUser> users) : RecoveryPageModel(journeys, policies)
 {

@@ -19,7 +19,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 [Authorize]
 public sealed class AuthenticatorModel(
     UserManager<ApplicationUser> users,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SsprEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,

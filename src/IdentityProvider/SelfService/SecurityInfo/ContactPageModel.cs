@@ -11,7 +11,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 /// </summary>
 public abstract class ContactPageModel(
     UserManager<ApplicationUser> users,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SsprEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,

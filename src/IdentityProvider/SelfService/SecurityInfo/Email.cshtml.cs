@@ -11,7 +11,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 [Authorize]
 public sealed class EmailModel(
     UserManager<ApplicationUser> users,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SsprEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,

@@ -17,7 +17,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 [Authorize]
 public sealed class IndexModel(
     UserManager<ApplicationUser> users,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SsprEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,

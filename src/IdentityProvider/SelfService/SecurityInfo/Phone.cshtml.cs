@@ -12,7 +12,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 [Authorize]
 public sealed class PhoneModel(
     UserManager<ApplicationUser> users,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SsprEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,

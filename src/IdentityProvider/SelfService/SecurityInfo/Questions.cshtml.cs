@@ -9,7 +9,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 [Authorize]
 public sealed class QuestionsModel(
     UserManager<ApplicationUser> users,
-    SsprPolicyStore policies,
+    StoredPolicy<SelfServicePolicySettings> policies,
     SsprEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,

@@ -14,7 +14,7 @@ public enum SecurityInfoStep
 }
 
 /// <summary>Decides, at sign-in, whether the user is asked to register recovery methods or to confirm them again.</summary>
-public sealed class RegistrationCheck(SsprPolicyStore policies, SsprEligibilityEvaluator eligibility, TimeProvider time)
+public sealed class RegistrationCheck(StoredPolicy<SelfServicePolicySettings> policies, SsprEligibilityEvaluator eligibility, TimeProvider time)
 {
     /// <summary>
     /// True when the policy requires registration without a way to skip it and the user has too few methods. Cheap

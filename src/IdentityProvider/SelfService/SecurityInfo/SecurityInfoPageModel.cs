@@ -19,10 +19,10 @@ public abstract class SecurityInfoPageModel : PageModel
     private const string SavedKey = "saved";
     private const string ProblemsKey = "problems";
 
-    private readonly SsprPolicyStore policies;
+    private readonly StoredPolicy<SelfServicePolicySettings> policies;
     private readonly Account.Sessions.UserSessions sessions;
 
-    protected SecurityInfoPageModel(UserManager<ApplicationUser> users, SsprPolicyStore policies, SsprEligibilityEvaluator eligibility, Account.Sessions.UserSessions sessions)
+    protected SecurityInfoPageModel(UserManager<ApplicationUser> users, StoredPolicy<SelfServicePolicySettings> policies, SsprEligibilityEvaluator eligibility, Account.Sessions.UserSessions sessions)
     {
         Users = users;
         Evaluator = eligibility;
@@ -39,7 +39,7 @@ public abstract class SecurityInfoPageModel : PageModel
 
     public ApplicationUser Profile { get; private set; } = null!;
 
-    public SsprPolicySettings Policy { get; private set; } = null!;
+    public SelfServicePolicySettings Policy { get; private set; } = null!;
 
     public SsprEligibility Eligibility { get; private set; } = null!;
 

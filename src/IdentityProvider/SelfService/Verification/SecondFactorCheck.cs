@@ -24,7 +24,7 @@ public enum SecondFactorResult
 /// (<c>step-up:{id}</c>): the attempt reserves its place before the code is checked, so parallel guesses check at most
 /// the threshold.
 /// </summary>
-public sealed class SecondFactorCheck(AuthenticatorCodes authenticator, LockoutCounters counters, LockoutPolicyStore policies)
+public sealed class SecondFactorCheck(AuthenticatorCodes authenticator, LockoutCounters counters, StoredPolicy<LockoutPolicySettings> policies)
 {
     /// <summary>Set when the last check was refused as paused: until when.</summary>
     public DateTimeOffset? PausedUntil { get; private set; }

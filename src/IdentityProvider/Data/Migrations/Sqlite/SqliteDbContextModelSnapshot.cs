@@ -830,7 +830,7 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     b.ToTable("SecurityAnswers", (string)null);
                 });
 
-            modelBuilder.Entity("IdentityProvider.SelfService.SsprPolicySettings", b =>
+            modelBuilder.Entity("IdentityProvider.SelfService.SelfServicePolicySettings", b =>
                 {
                     b.Property<int>("Id")
                         .HasColumnType("INTEGER");
@@ -842,9 +842,13 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Methods")
+                    b.PrimitiveCollection<string>("Groups")
                         .IsRequired()
-                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("SelectedGroupIds");
+
+                    b.PrimitiveCollection<string>("Methods")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<int>("MethodsRequired")
@@ -876,11 +880,6 @@ namespace IdentityProvider.Data.Migrations.Sqlite
 
                     b.Property<int>("Scope")
                         .HasColumnType("INTEGER");
-
-                    b.Property<string>("SelectedGroupIds")
-                        .IsRequired()
-                        .HasMaxLength(4000)
-                        .HasColumnType("TEXT");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");

@@ -377,8 +377,8 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 {
                     Id = table.Column<int>(type: "INTEGER", nullable: false),
                     Scope = table.Column<int>(type: "INTEGER", nullable: false),
-                    SelectedGroupIds = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
-                    Methods = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    SelectedGroupIds = table.Column<string>(type: "TEXT", nullable: false),
+                    Methods = table.Column<string>(type: "TEXT", nullable: false),
                     MethodsRequired = table.Column<int>(type: "INTEGER", nullable: false),
                     QuestionsToRegister = table.Column<int>(type: "INTEGER", nullable: false),
                     QuestionsToReset = table.Column<int>(type: "INTEGER", nullable: false),
@@ -386,10 +386,10 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                     PrivateOutcomes = table.Column<bool>(type: "INTEGER", nullable: false),
                     ContactAdministrator = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
                     NotifyUserOnReset = table.Column<bool>(type: "INTEGER", nullable: false),
+                    NotifyAdministratorsOnAdminReset = table.Column<bool>(type: "INTEGER", nullable: false),
                     RegistrationRequired = table.Column<bool>(type: "INTEGER", nullable: false),
                     RegistrationSkippable = table.Column<bool>(type: "INTEGER", nullable: false),
                     ReconfirmDays = table.Column<int>(type: "INTEGER", nullable: false),
-                    NotifyAdministratorsOnAdminReset = table.Column<bool>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>

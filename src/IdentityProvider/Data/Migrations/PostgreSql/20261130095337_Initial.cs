@@ -1,4 +1,5 @@
 ﻿using System;
+using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
@@ -378,8 +379,8 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                 {
                     Id = table.Column<int>(type: "integer", nullable: false),
                     Scope = table.Column<int>(type: "integer", nullable: false),
-                    SelectedGroupIds = table.Column<string>(type: "character varying(4000)", maxLength: 4000, nullable: false),
-                    Methods = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    SelectedGroupIds = table.Column<List<Guid>>(type: "uuid[]", nullable: false),
+                    Methods = table.Column<int[]>(type: "integer[]", nullable: false),
                     MethodsRequired = table.Column<int>(type: "integer", nullable: false),
                     QuestionsToRegister = table.Column<int>(type: "integer", nullable: false),
                     QuestionsToReset = table.Column<int>(type: "integer", nullable: false),
@@ -387,10 +388,10 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     PrivateOutcomes = table.Column<bool>(type: "boolean", nullable: false),
                     ContactAdministrator = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
                     NotifyUserOnReset = table.Column<bool>(type: "boolean", nullable: false),
+                    NotifyAdministratorsOnAdminReset = table.Column<bool>(type: "boolean", nullable: false),
                     RegistrationRequired = table.Column<bool>(type: "boolean", nullable: false),
                     RegistrationSkippable = table.Column<bool>(type: "boolean", nullable: false),
                     ReconfirmDays = table.Column<int>(type: "integer", nullable: false),
-                    NotifyAdministratorsOnAdminReset = table.Column<bool>(type: "boolean", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
