@@ -125,7 +125,7 @@ internal sealed partial class DemoSeeder(
 
         await selfServicePolicy.SeedAsync(new SelfServicePolicySettings
         {
-            Scope = SsprScope.Selected,
+            Scope = SelfServiceScope.Selected,
             Groups = [staff.Id],
             Methods = [.. Enum.GetValues<RecoveryMethod>()],
             RegistrationRequired = true,

@@ -35,8 +35,7 @@ public sealed partial class PasswordVerifier(
     {
         ArgumentNullException.ThrowIfNull(userNameOrEmail);
         var name = userNameOrEmail.Trim();
-        var user = await users.FindByNameAsync(name)
-            ?? (name.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(name) : null);
+        var user = await users.FindByNameOrEmailAsync(name);
         var subject = user?.Id ?? await counters.UnknownSubjectAsync(name, cancellationToken);
         return await VerifyAsync(context, user, subject, password, cancellationToken);
     }

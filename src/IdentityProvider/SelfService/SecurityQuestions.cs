@@ -13,7 +13,7 @@ namespace IdentityProvider.SelfService;
 /// answers are normalised (case, accents kept, runs of spaces folded) and hashed with the password hasher, so they
 /// are never readable; they are registered and replaced as a set. At a reset, N are picked at random.
 /// </summary>
-public sealed class SecurityQuestions(ApplicationDbContext db, IPasswordHasher<ApplicationUser> hasher, Microsoft.Extensions.Options.IOptions<SsprOptions> options, TimeProvider time)
+public sealed class SecurityQuestions(ApplicationDbContext db, IPasswordHasher<ApplicationUser> hasher, Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options, TimeProvider time)
 {
     public const int MinimumAnswerLength = 3;
     public const int MaximumAnswerLength = 40;
@@ -33,7 +33,7 @@ public sealed class SecurityQuestions(ApplicationDbContext db, IPasswordHasher<A
     };
 
     /// <summary>
-    /// Every question users may choose: the built-in ones and the organisation's own (<see cref="SsprOptions.CustomQuestions"/>),
+    /// Every question users may choose: the built-in ones and the organisation's own (<see cref="SelfServiceOptions.CustomQuestions"/>),
     /// whose ids are <c>custom:</c> and a hash of their text, so reordering the list keeps answers attached.
     /// </summary>
     public IReadOnlyDictionary<string, string> Available

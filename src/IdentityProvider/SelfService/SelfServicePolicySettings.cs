@@ -9,18 +9,18 @@ namespace IdentityProvider.SelfService;
 /// <summary>
 /// Who may reset their own password and how, and the registration rules: the self-service policy, declared once (see
 /// <see cref="PolicySettings"/>). Section <c>SelfService</c> gives its starting values; after the first read the stored
-/// policy (table <c>SsprPolicy</c>, edited on <c>/admin/policies/self-service</c> and <c>/api/v1/policies/self-service</c>)
-/// is what counts. Settings that are configuration only are in <see cref="SsprOptions"/>.
+/// policy (table <c>SelfServicePolicy</c>, edited on <c>/admin/policies/self-service</c> and <c>/api/v1/policies/self-service</c>)
+/// is what counts. Settings that are configuration only are in <see cref="SelfServiceOptions"/>.
 /// </summary>
 public sealed class SelfServicePolicySettings : PolicySettings, IValidatableObject
 {
     /// <summary><c>None</c>, <c>Selected</c> (members of <see cref="Groups"/>, nested groups included) or <c>All</c>. Default <c>None</c>.</summary>
-    [EnumDataType(typeof(SsprScope), ErrorMessage = "Choose who may reset.")]
-    public SsprScope Scope { get; set; } = SsprScope.None;
+    [EnumDataType(typeof(SelfServiceScope), ErrorMessage = "Choose who may reset.")]
+    public SelfServiceScope Scope { get; set; } = SelfServiceScope.None;
 
     /// <summary>
     /// The ids of the groups enabled when <see cref="Scope"/> is <c>Selected</c>. Configuration names them instead
-    /// (<c>SelfService:Groups</c>, <see cref="SsprOptions.Groups"/>), resolved when the policy is first stored.
+    /// (<c>SelfService:Groups</c>, <see cref="SelfServiceOptions.Groups"/>), resolved when the policy is first stored.
     /// </summary>
     [Microsoft.Extensions.Configuration.ConfigurationKeyName("GroupIds")]
     public List<Guid> Groups { get; set; } = [];
@@ -48,7 +48,7 @@ public sealed class SelfServicePolicySettings : PolicySettings, IValidatableObje
     public bool PrivateOutcomes { get; set; }
 
     /// <summary>
-    /// Where "contact an administrator" goes: empty (default) emails the holders of <see cref="SsprOptions.HelpdeskRole"/>
+    /// Where "contact an administrator" goes: empty (default) emails the holders of the helpdesk role (<see cref="StaffRoles.Helpdesk"/>)
     /// (at most 100); an email address sends the request there; an <c>https://</c> URL sends the user to that page instead.
     /// At most 500 characters.
     /// </summary>
@@ -94,7 +94,7 @@ public sealed class SelfServicePolicySettings : PolicySettings, IValidatableObje
         ArgumentNullException.ThrowIfNull(validationContext);
         if (validationContext.GetService(typeof(ApplicationDbContext)) is ApplicationDbContext db)
         {
-            if (Scope == SsprScope.Selected && Groups.Count == 0)
+            if (Scope == SelfServiceScope.Selected && Groups.Count == 0)
             {
                 yield return new("Choose at least one group, or another scope.", [nameof(Groups)]);
             }
@@ -110,7 +110,7 @@ public sealed class SelfServicePolicySettings : PolicySettings, IValidatableObje
         {
             yield return new("Allow at least one method.", [nameof(Methods)]);
         }
-        else if (Methods.Select(SsprEligibilityEvaluator.MethodGroup).Distinct().Count() < MethodsRequired)
+        else if (Methods.Select(SelfServiceEligibilityEvaluator.MethodGroup).Distinct().Count() < MethodsRequired)
         {
             yield return new($"Allow at least {MethodsRequired} different methods (text and call to a mobile count as one).", [nameof(Methods)]);
         }
@@ -124,7 +124,7 @@ public sealed class SelfServicePolicySettings : PolicySettings, IValidatableObje
 }
 
 /// <summary>Resolves the group names of <c>SelfService:Groups</c> to ids when the policy is first stored.</summary>
-internal sealed class SelfServicePolicySeeding(ApplicationDbContext db, Microsoft.Extensions.Options.IOptions<SsprOptions> options)
+internal sealed class SelfServicePolicySeeding(ApplicationDbContext db, Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options)
     : IPolicySeeding<SelfServicePolicySettings>
 {
     public async Task SeedAsync(SelfServicePolicySettings policy, CancellationToken cancellationToken)
@@ -141,7 +141,7 @@ internal sealed class SelfServicePolicySettingsConfiguration : IEntityTypeConfig
 {
     public void Configure(EntityTypeBuilder<SelfServicePolicySettings> builder)
     {
-        builder.ToTable("SsprPolicy");
+        builder.ToTable("SelfServicePolicy");
         builder.Property(p => p.Id).ValueGeneratedNever();
         builder.PrimitiveCollection(p => p.Groups).HasColumnName("SelectedGroupIds");
         builder.PrimitiveCollection(p => p.Methods);

@@ -383,7 +383,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         Assert.Contains($"The group {child} is created.", admin.Alert, StringComparison.Ordinal);
 
         // Self-service enabled for the parent group reaches a member of the nested group.
-        await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.Groups) = (IdentityProvider.SelfService.SsprScope.Selected, [Guid.Parse(parentId)]));
+        await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.Groups) = (IdentityProvider.SelfService.SelfServiceScope.Selected, [Guid.Parse(parentId)]));
         try
         {
             var user = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = "member@home.example");
@@ -407,7 +407,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         }
         finally
         {
-            await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.Groups) = (IdentityProvider.SelfService.SsprScope.All, []));
+            await RecoveryData.SetPolicyAsync(Idp, p => (p.Scope, p.Groups) = (IdentityProvider.SelfService.SelfServiceScope.All, []));
         }
     }
 

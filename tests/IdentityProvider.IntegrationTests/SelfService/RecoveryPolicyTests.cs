@@ -33,7 +33,7 @@ public sealed class RecoveryPolicyTests(RecoveryFixture fixture) : IClassFixture
         var group = "Enabled-" + Guid.NewGuid().ToString("N")[..6];
         var member = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = "m@home.example", group: group);
         var outsider = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = "o@home.example");
-        await PolicyAsync(scope: SsprScope.Selected, group: group);
+        await PolicyAsync(scope: SelfServiceScope.Selected, group: group);
 
         using var outside = await new RecoveryBrowser(Idp).StartAsync(outsider.UserName!);
         using var inside = await new RecoveryBrowser(Idp).StartAsync(member.UserName!);
@@ -57,7 +57,7 @@ public sealed class RecoveryPolicyTests(RecoveryFixture fixture) : IClassFixture
     public async Task PrivateOutcomes_ShowOneGenericPage_ForAllThreeCases()
     {
         var group = "Private-" + Guid.NewGuid().ToString("N")[..6];
-        await PolicyAsync(scope: SsprScope.Selected, group: group, privateOutcomes: true);
+        await PolicyAsync(scope: SelfServiceScope.Selected, group: group, privateOutcomes: true);
         var external = await RecoveryData.CreateUserAsync(Idp, u => u.PasswordManagedExternally = true, group: group);
         var notEnabled = await RecoveryData.CreateUserAsync(Idp, u => u.AlternateEmail = "n@home.example");
         var unregistered = await RecoveryData.CreateUserAsync(Idp, group: group);
@@ -77,7 +77,7 @@ public sealed class RecoveryPolicyTests(RecoveryFixture fixture) : IClassFixture
     [Fact]
     public async Task SelfServiceSwitchedOff_SaysSoOnTheStartPage()
     {
-        await PolicyAsync(scope: SsprScope.None);
+        await PolicyAsync(scope: SelfServiceScope.None);
 
         using var browser = await new RecoveryBrowser(Idp).OpenAsync("recover");
 
@@ -251,7 +251,7 @@ public sealed class RecoveryPolicyTests(RecoveryFixture fixture) : IClassFixture
     }
 
     private async Task PolicyAsync(
-        SsprScope scope = SsprScope.All,
+        SelfServiceScope scope = SelfServiceScope.All,
         string? group = null,
         int required = 1,
         bool privateOutcomes = false,

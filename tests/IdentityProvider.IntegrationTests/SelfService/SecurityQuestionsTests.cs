@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityProvider.IntegrationTests.SelfService;
 
-public sealed class SecurityQuestionsTests(SsprFixture fixture) : IClassFixture<SsprFixture>
+public sealed class SecurityQuestionsTests(EligibilityFixture fixture) : IClassFixture<EligibilityFixture>
 {
     private static readonly (string, string)[] Answers = [("first-pet", "Rex"), ("first-school", "Hillside Primary"), ("first-car", "Mini Cooper")];
 
@@ -54,10 +54,10 @@ public sealed class SecurityQuestionsTests(SsprFixture fixture) : IClassFixture<
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
         db.Add(new GroupMembership { GroupId = fixture.Staff, UserId = user.Id });
         await db.SaveChangesAsync();
-        var evaluator = scope.ServiceProvider.GetRequiredService<SsprEligibilityEvaluator>();
+        var evaluator = scope.ServiceProvider.GetRequiredService<SelfServiceEligibilityEvaluator>();
 
         var asUser = await evaluator.EvaluateAsync(user);
-        Assert.Equal(SsprOutcome.Eligible, asUser.Outcome);
+        Assert.Equal(EligibilityOutcome.Eligible, asUser.Outcome);
         Assert.Equal([RecoveryMethod.SecurityQuestions], asUser.Usable);
 
         var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
@@ -69,7 +69,7 @@ public sealed class SecurityQuestionsTests(SsprFixture fixture) : IClassFixture<
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>();
         await users.AddToRoleAsync((await users.FindByIdAsync(user.Id))!, StaffRoles.Administrator);
         var asAdmin = await evaluator.EvaluateAsync(user);
-        Assert.Equal(SsprOutcome.NotEnoughMethods, asAdmin.Outcome);
+        Assert.Equal(EligibilityOutcome.NotEnoughMethods, asAdmin.Outcome);
         Assert.Empty(asAdmin.Usable);
     }
 

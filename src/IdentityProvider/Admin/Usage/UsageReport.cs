@@ -73,13 +73,13 @@ public sealed class UsageReport(ApplicationDbContext db, StoredPolicy<SelfServic
     {
         switch (policy.Scope)
         {
-            case SsprScope.All:
+            case SelfServiceScope.All:
                 return null;
-            case SsprScope.None:
+            case SelfServiceScope.None:
                 return [];
         }
 
-        var enabled = await SsprEligibilityEvaluator.EnabledGroupIdsAsync(db, policy, cancellationToken);
+        var enabled = await SelfServiceEligibilityEvaluator.EnabledGroupIdsAsync(db, policy, cancellationToken);
         var ids = enabled.ToList();
         return (await db.Set<GroupMembership>().Where(m => ids.Contains(m.GroupId)).Select(m => m.UserId).ToListAsync(cancellationToken)).ToHashSet();
     }

@@ -20,7 +20,7 @@ public sealed class DetailsModel(
     ApplicationDbContext db,
     AdminActionGuard guard,
     SecurityQuestions questions,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     IdentityProvider.Audit.AuditLog audit,
     TimeProvider time) : PageModel
 {
@@ -35,7 +35,7 @@ public sealed class DetailsModel(
 
     public int Questions { get; private set; }
 
-    public SsprEligibility Eligibility { get; private set; } = null!;
+    public SelfServiceEligibility Eligibility { get; private set; } = null!;
 
     /// <summary>This viewer may see the account's details.</summary>
     public bool MayView { get; private set; }

@@ -17,7 +17,6 @@ public sealed partial class ContactModel(
     RecoveryJourneys journeys,
     StoredPolicy<SelfServicePolicySettings> policies,
     UserManager<ApplicationUser> users,
-    IOptions<SsprOptions> options,
     Outbox outbox,
     MessageTemplates templates,
     Helpdesk.HelpdeskRequests helpdesk,
@@ -68,7 +67,7 @@ public sealed partial class ContactModel(
             var request = templates.HelpdeskRequest(user.UserName ?? user.Id, RecoveryTexts.ForStaffEmail(situation), time.GetUtcNow(), CultureInfo.CurrentUICulture);
             var recipients = policy.ContactEmail is { } address
                 ? [address]
-                : (await users.GetUsersInRoleAsync(options.Value.HelpdeskRole)).Where(h => h.IsEnabled && !string.IsNullOrEmpty(h.Email))
+                : (await users.GetUsersInRoleAsync(StaffRoles.Helpdesk)).Where(h => h.IsEnabled && !string.IsNullOrEmpty(h.Email))
                     .Select(h => h.Email!).Distinct(StringComparer.OrdinalIgnoreCase).Take(MaximumRecipients).ToList();
             foreach (var recipient in recipients)
             {

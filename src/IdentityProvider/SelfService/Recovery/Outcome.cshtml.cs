@@ -11,7 +11,7 @@ public sealed class OutcomeModel(RecoveryJourneys journeys, StoredPolicy<SelfSer
 {
     protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep> { RecoveryStep.Outcome };
 
-    public SsprOutcome Outcome { get; private set; }
+    public EligibilityOutcome Outcome { get; private set; }
 
     public bool Private { get; private set; }
 

@@ -41,7 +41,7 @@ public enum RecoveryStep
 /// <summary>
 /// One reset or unlock journey, from the start page to the done page. It lives in the database so any node can carry
 /// on what another began; the browser holds only a random token whose SHA-256 is <see cref="TokenHash"/>. It ends
-/// <see cref="SsprOptions.JourneyLifetime"/> after it started. <see cref="Version"/> guards concurrent updates.
+/// <see cref="SelfServiceOptions.JourneyLifetime"/> after it started. <see cref="Version"/> guards concurrent updates.
 /// </summary>
 public sealed class RecoveryJourney
 {
@@ -52,7 +52,7 @@ public sealed class RecoveryJourney
     /// <summary>The account, or null when the user ID matched no account (the journey then ends at the outcome page).</summary>
     public string? UserId { get; set; }
 
-    public SsprOutcome Outcome { get; set; }
+    public EligibilityOutcome Outcome { get; set; }
 
     /// <summary>Where the user goes back to afterwards, already validated.</summary>
     public string ReturnUrl { get; set; } = "/";
@@ -97,7 +97,7 @@ public sealed class RecoveryJourney
     public IReadOnlyList<RecoveryMethod> Passed =>
         [.. PassedMethods.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<RecoveryMethod>)];
 
-    public bool GatesPassed => Passed.Select(SsprEligibilityEvaluator.MethodGroup).Distinct().Count() >= Required;
+    public bool GatesPassed => Passed.Select(SelfServiceEligibilityEvaluator.MethodGroup).Distinct().Count() >= Required;
 
     public IReadOnlyList<string> PendingQuestionIds => PendingQuestions.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
@@ -108,7 +108,7 @@ public sealed class RecoveryJourney
     /// <param name="unlockWithoutReset">The policy lets an unlock happen without a new password (<see cref="SelfServicePolicySettings.AllowUnlockWithoutReset"/>).</param>
     public RecoveryStep NextStep(bool unlockWithoutReset) =>
         EndedAt is not null ? RecoveryStep.Done
-        : UserId is null || Outcome != SsprOutcome.Eligible ? RecoveryStep.Outcome
+        : UserId is null || Outcome != EligibilityOutcome.Eligible ? RecoveryStep.Outcome
         : Reason is null ? RecoveryStep.Reason
         : !GatesPassed ? RecoveryStep.Verify
         : Reason == RecoveryReason.Unlock && unlockWithoutReset ? RecoveryStep.Unlock

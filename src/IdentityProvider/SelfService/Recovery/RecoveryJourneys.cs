@@ -28,7 +28,7 @@ public sealed record JourneyLookup(JourneyState State, RecoveryJourney? Journey)
 /// Starts, finds and saves reset journeys. The browser keeps a random 256-bit token in a cookie scoped to
 /// <c>/recover</c>; the database keeps its SHA-256, so a database reader cannot take over a journey.
 /// </summary>
-public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptions> options, AuditLog audit, Hosting.CookieNames cookieNames, TimeProvider time)
+public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SelfServiceOptions> options, AuditLog audit, Hosting.CookieNames cookieNames, TimeProvider time)
 {
     public const string CookieName = "idp.recovery";
     public const string CookiePath = "/recover";
@@ -39,7 +39,7 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SsprOptio
     /// <summary>Ended because the account's credentials changed (or all its sessions were ended) while it was open.</summary>
     public const string SupersededMark = "superseded";
 
-    public async Task<RecoveryJourney> StartAsync(HttpContext http, string? userId, SsprEligibility eligibility, string returnUrl, CancellationToken cancellationToken = default)
+    public async Task<RecoveryJourney> StartAsync(HttpContext http, string? userId, SelfServiceEligibility eligibility, string returnUrl, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(eligibility);

@@ -1,7 +1,7 @@
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>
-/// The one mapping from what the account checks found (<see cref="SsprOutcome"/>) and from the situation codes stored
+/// The one mapping from what the account checks found (<see cref="EligibilityOutcome"/>) and from the situation codes stored
 /// with help requests and audit events to the words people read: the user on the outcome page, staff in the help
 /// request email and list. Kept together so the wording, and later its translations, is decided in one place.
 /// </summary>
@@ -11,16 +11,16 @@ public static class RecoveryTexts
     public const string VerificationFailed = "verification-failed";
 
     /// <summary>The stable code of an outcome, for audit events and help requests.</summary>
-    public static string Code(SsprOutcome outcome) => outcome switch
+    public static string Code(EligibilityOutcome outcome) => outcome switch
     {
-        SsprOutcome.ManagedExternally => "managed-externally",
-        SsprOutcome.NotEnabled => "not-enabled",
-        SsprOutcome.NotEnoughMethods => "not-enough-methods",
+        EligibilityOutcome.ManagedExternally => "managed-externally",
+        EligibilityOutcome.NotEnabled => "not-enabled",
+        EligibilityOutcome.NotEnoughMethods => "not-enough-methods",
         _ => "eligible",
     };
 
     /// <summary>Why a user asks for help: the outcome's code, or <see cref="VerificationFailed"/> for an eligible account.</summary>
-    public static string Situation(SsprOutcome outcome) => outcome == SsprOutcome.Eligible ? VerificationFailed : Code(outcome);
+    public static string Situation(EligibilityOutcome outcome) => outcome == EligibilityOutcome.Eligible ? VerificationFailed : Code(outcome);
 
     /// <summary>What staff read about a situation code in the help request list and details.</summary>
     public static string ForStaff(string situation) => situation switch
@@ -41,12 +41,12 @@ public static class RecoveryTexts
     };
 
     /// <summary>The outcome page's heading and text. With private outcomes one answer stands for every outcome.</summary>
-    public static (string Title, string Text) ForUser(SsprOutcome outcome, bool privateOutcomes) => privateOutcomes
+    public static (string Title, string Text) ForUser(EligibilityOutcome outcome, bool privateOutcomes) => privateOutcomes
         ? ("We can't reset your password here", "Self-service password reset can't help with this account. Your administrator can reset your password or unlock your account for you.")
         : outcome switch
         {
-            SsprOutcome.ManagedExternally => ("We can't reset your password here", "The password of this account is managed in another directory, so it can't be reset on this site. Contact your administrator: they can reset it where it is kept."),
-            SsprOutcome.NotEnabled => ("Self-service reset is not enabled for you", "Your organisation has not turned on self-service password reset for your account. Contact your administrator to reset your password or unlock your account."),
+            EligibilityOutcome.ManagedExternally => ("We can't reset your password here", "The password of this account is managed in another directory, so it can't be reset on this site. Contact your administrator: they can reset it where it is kept."),
+            EligibilityOutcome.NotEnabled => ("Self-service reset is not enabled for you", "Your organisation has not turned on self-service password reset for your account. Contact your administrator to reset your password or unlock your account."),
             _ => ("We could not verify your account", "We can't check that it is you with the recovery methods on this account. Contact your administrator to reset your password or unlock your account."),
         };
 }

@@ -22,7 +22,7 @@ public sealed class RecoveryThrottle(
     AuditLog audit,
     Lockout.FamiliarDevices devices,
     IHttpContextAccessor http,
-    IOptions<SsprOptions> options,
+    IOptions<SelfServiceOptions> options,
     TimeProvider time)
 {
     /// <summary>The subject prefix of the counts and blocks of an account's familiar browsers.</summary>
@@ -125,7 +125,7 @@ public sealed class RecoveryThrottle(
         {
             FailedProof => (limits.FailedProofsPerDay, TimeSpan.FromHours(24), true),
             Email => (limits.EmailsPerTenMinutes, TimeSpan.FromMinutes(10), false),
-            Start => (limits.ResetsPerHour, TimeSpan.FromHours(1), false),
+            Start => (limits.JourneysStartedPerHour, TimeSpan.FromHours(1), false),
             _ => (limits.GateAttemptsPerHour, TimeSpan.FromHours(1), false),
         };
     }

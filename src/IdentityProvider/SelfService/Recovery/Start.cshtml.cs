@@ -18,13 +18,13 @@ public sealed partial class StartModel(
     UserManager<ApplicationUser> users,
     CaptchaService captcha,
     StoredPolicy<SelfServicePolicySettings> policies,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     RecoveryJourneys journeys,
     RecoveryThrottle throttle,
     IdentityProvider.Account.ReturnUrls returnUrls,
     RequestThrottle requestThrottle,
     AuditLog audit,
-    Microsoft.Extensions.Options.IOptions<SsprOptions> options,
+    Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options,
     ILogger<StartModel> logger) : PageModel
 {
     [BindProperty]
@@ -61,7 +61,7 @@ public sealed partial class StartModel(
     public async Task<IActionResult> OnGetAsync()
     {
         ReturnUrl = await returnUrls.ValidateAsync(ReturnUrl, HttpContext.RequestAborted);
-        if ((await policies.GetAsync(HttpContext.RequestAborted)).Scope == SsprScope.None)
+        if ((await policies.GetAsync(HttpContext.RequestAborted)).Scope == SelfServiceScope.None)
         {
             Unavailable = true;
             return Page();
@@ -81,7 +81,7 @@ public sealed partial class StartModel(
         var cancellationToken = HttpContext.RequestAborted;
         ReturnUrl = await returnUrls.ValidateAsync(ReturnUrl, cancellationToken);
         CaptchaMode = Input.CaptchaKind == CaptchaKind.Question ? "question" : null;
-        if ((await policies.GetAsync(cancellationToken)).Scope == SsprScope.None)
+        if ((await policies.GetAsync(cancellationToken)).Scope == SelfServiceScope.None)
         {
             Unavailable = true;
             return Page();
@@ -112,7 +112,7 @@ public sealed partial class StartModel(
         // From here on the answer depends on whether the account exists: answer no sooner than the floor.
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var userId = Input.UserId.Trim();
-        var user = await users.FindByNameAsync(userId) ?? (userId.Contains('@', StringComparison.Ordinal) ? await users.FindByEmailAsync(userId) : null);
+        var user = await users.FindByNameOrEmailAsync(userId);
         var subject = user?.Id ?? await throttle.UnknownSubjectAsync(userId, cancellationToken);
         var blocked = await throttle.BlockedUntilAsync(subject, cancellationToken)
             ?? await throttle.RecordAsync(subject, RecoveryThrottle.Start, user?.Id, cancellationToken);
@@ -125,15 +125,15 @@ public sealed partial class StartModel(
 
         var result = await eligibility.EvaluateAsync(user, cancellationToken);
         audit.Add(AuditEventTypes.RecoveryStarted, user?.Id, AuditLog.Success, user is null ? "unknown-user" : null);
-        audit.Add(AuditEventTypes.RecoveryOutcome, user?.Id, result.Outcome == SsprOutcome.Eligible ? AuditLog.Success : AuditLog.Failure,
+        audit.Add(AuditEventTypes.RecoveryOutcome, user?.Id, result.Outcome == EligibilityOutcome.Eligible ? AuditLog.Success : AuditLog.Failure,
             user is null ? "unknown-user" : RecoveryTexts.Code(result.Outcome));
         await journeys.StartAsync(HttpContext, user?.Id, result, ReturnUrl, cancellationToken);
         LogStarted(logger, user?.Id ?? "(unknown)", result.Outcome);
         await FloorAsync(started);
-        return LocalRedirect(result.Outcome == SsprOutcome.Eligible ? RecoveryPageModel.ReasonPath : RecoveryPageModel.OutcomePath);
+        return LocalRedirect(result.Outcome == EligibilityOutcome.Eligible ? RecoveryPageModel.ReasonPath : RecoveryPageModel.OutcomePath);
     }
 
-    /// <summary>Waits out the rest of <see cref="SsprOptions.StartMinimumDuration"/> (wall-clock time, whatever the app's clock).</summary>
+    /// <summary>Waits out the rest of <see cref="SelfServiceOptions.StartMinimumDuration"/> (wall-clock time, whatever the app's clock).</summary>
     private async Task FloorAsync(long started)
     {
         var remaining = options.Value.StartMinimumDuration - System.Diagnostics.Stopwatch.GetElapsedTime(started);
@@ -167,7 +167,7 @@ public sealed partial class StartModel(
     }
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Self-service journey started for {UserId}: {Outcome}.")]
-    private static partial void LogStarted(ILogger logger, string userId, SsprOutcome outcome);
+    private static partial void LogStarted(ILogger logger, string userId, EligibilityOutcome outcome);
 }
 
 public sealed class StartInput

@@ -16,7 +16,7 @@ public sealed class VerifyModel(
     RecoveryGates gates,
     RecoveryThrottle throttle,
     RecoveryCompletion completion,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     StoredPolicy<SelfServicePolicySettings> policies,
     SecurityQuestions securityQuestions,
     UserManager<ApplicationUser> users) : RecoveryPageModel(journeys, policies)
@@ -262,8 +262,8 @@ public sealed class VerifyModel(
         }
 
         var usable = (await eligibility.EvaluateAsync(user, cancellationToken)).Usable;
-        var passedGroups = Journey.Passed.Select(SsprEligibilityEvaluator.MethodGroup).ToHashSet(StringComparer.Ordinal);
-        Choices = usable.Where(m => !passedGroups.Contains(SsprEligibilityEvaluator.MethodGroup(m)))
+        var passedGroups = Journey.Passed.Select(SelfServiceEligibilityEvaluator.MethodGroup).ToHashSet(StringComparer.Ordinal);
+        Choices = usable.Where(m => !passedGroups.Contains(SelfServiceEligibilityEvaluator.MethodGroup(m)))
             .Select(m => new MethodChoice(m, Label(m), Hint(m))).ToList();
         if (Pending is { } pending && !Choices.Any(c => c.Method == pending))
         {

@@ -20,7 +20,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 public sealed class AuthenticatorModel(
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
     PendingChanges pending,

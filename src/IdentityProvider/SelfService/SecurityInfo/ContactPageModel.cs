@@ -12,7 +12,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 public abstract class ContactPageModel(
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
     PendingChanges pending) : SecurityInfoPageModel(users, policies, eligibility, sessions)

@@ -12,7 +12,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 public sealed class EmailModel(
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
     PendingChanges pending) : ContactPageModel(users, policies, eligibility, sessions, changes, pending)

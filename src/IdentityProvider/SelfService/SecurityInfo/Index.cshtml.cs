@@ -18,7 +18,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 public sealed class IndexModel(
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
     SecurityQuestions questions,

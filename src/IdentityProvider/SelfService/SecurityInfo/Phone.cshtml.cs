@@ -13,7 +13,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 public sealed class PhoneModel(
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
     PendingChanges pending) : ContactPageModel(users, policies, eligibility, sessions, changes, pending)
@@ -41,7 +41,7 @@ public sealed class PhoneModel(
         .OrderBy(r => r.Item2, StringComparer.Ordinal).ToList();
 
     /// <summary>A new mobile number may be checked by text message (not for administrators, unless configured).</summary>
-    public static async Task<bool> TextOfferedAsync(SsprEligibilityEvaluator eligibility, ApplicationUser user)
+    public static async Task<bool> TextOfferedAsync(SelfServiceEligibilityEvaluator eligibility, ApplicationUser user)
     {
         ArgumentNullException.ThrowIfNull(eligibility);
         return !await eligibility.IsAdministratorAsync(user) || eligibility.AllowedForAdministrators(RecoveryMethod.MobileText);

@@ -10,7 +10,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 public sealed class QuestionsModel(
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
-    SsprEligibilityEvaluator eligibility,
+    SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
     SecurityQuestions questions) : SecurityInfoPageModel(users, policies, eligibility, sessions)

@@ -14,7 +14,7 @@ public enum SecurityInfoStep
 }
 
 /// <summary>Decides, at sign-in, whether the user is asked to register recovery methods or to confirm them again.</summary>
-public sealed class RegistrationCheck(StoredPolicy<SelfServicePolicySettings> policies, SsprEligibilityEvaluator eligibility, TimeProvider time)
+public sealed class RegistrationCheck(StoredPolicy<SelfServicePolicySettings> policies, SelfServiceEligibilityEvaluator eligibility, TimeProvider time)
 {
     /// <summary>
     /// True when the policy requires registration without a way to skip it and the user has too few methods. Cheap
@@ -31,7 +31,7 @@ public sealed class RegistrationCheck(StoredPolicy<SelfServicePolicySettings> po
     {
         ArgumentNullException.ThrowIfNull(user);
         var policy = await policies.GetAsync(cancellationToken);
-        if (!policy.RegistrationRequired || policy.Scope == SsprScope.None)
+        if (!policy.RegistrationRequired || policy.Scope == SelfServiceScope.None)
         {
             return (SecurityInfoStep.None, true);
         }
@@ -39,9 +39,9 @@ public sealed class RegistrationCheck(StoredPolicy<SelfServicePolicySettings> po
         var result = await eligibility.EvaluateAsync(user, cancellationToken);
         switch (result.Outcome)
         {
-            case SsprOutcome.ManagedExternally or SsprOutcome.NotEnabled:
+            case EligibilityOutcome.ManagedExternally or EligibilityOutcome.NotEnabled:
                 return (SecurityInfoStep.None, true);
-            case SsprOutcome.NotEnoughMethods:
+            case EligibilityOutcome.NotEnoughMethods:
                 return (SecurityInfoStep.Register, policy.RegistrationSkippable);
         }
 

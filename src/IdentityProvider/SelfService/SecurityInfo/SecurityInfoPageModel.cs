@@ -22,7 +22,7 @@ public abstract class SecurityInfoPageModel : PageModel
     private readonly StoredPolicy<SelfServicePolicySettings> policies;
     private readonly Account.Sessions.UserSessions sessions;
 
-    protected SecurityInfoPageModel(UserManager<ApplicationUser> users, StoredPolicy<SelfServicePolicySettings> policies, SsprEligibilityEvaluator eligibility, Account.Sessions.UserSessions sessions)
+    protected SecurityInfoPageModel(UserManager<ApplicationUser> users, StoredPolicy<SelfServicePolicySettings> policies, SelfServiceEligibilityEvaluator eligibility, Account.Sessions.UserSessions sessions)
     {
         Users = users;
         Evaluator = eligibility;
@@ -41,7 +41,7 @@ public abstract class SecurityInfoPageModel : PageModel
 
     public SelfServicePolicySettings Policy { get; private set; } = null!;
 
-    public SsprEligibility Eligibility { get; private set; } = null!;
+    public SelfServiceEligibility Eligibility { get; private set; } = null!;
 
     /// <summary>The overview, keeping the sign-in step and return URL.</summary>
     public string Overview => IndexModel.Path + IndexModel.QueryString(Step, ReturnUrl);
@@ -50,7 +50,7 @@ public abstract class SecurityInfoPageModel : PageModel
 
     protected UserManager<ApplicationUser> Users { get; }
 
-    protected SsprEligibilityEvaluator Evaluator { get; }
+    protected SelfServiceEligibilityEvaluator Evaluator { get; }
 
     /// <summary>The address a form posts to: a security-info page's handler, keeping the sign-in step and return URL.</summary>
     public string HandlerUrl(string path, string handler) =>

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace IdentityProvider.SelfService;
 
 /// <summary>What the start page may tell, decided in the specified order.</summary>
-public enum SsprOutcome
+public enum EligibilityOutcome
 {
     /// <summary>The password lives in another directory.</summary>
     ManagedExternally,
@@ -19,21 +19,21 @@ public enum SsprOutcome
     Eligible,
 }
 
-public sealed record SsprEligibility(SsprOutcome Outcome, int Required, IReadOnlyList<RecoveryMethod> Usable);
+public sealed record SelfServiceEligibility(EligibilityOutcome Outcome, int Required, IReadOnlyList<RecoveryMethod> Usable);
 
 /// <summary>
 /// Applies the SSPR policy to one user, in order: managed externally → not enabled (scope None / Selected groups,
 /// nested groups included / All) → enough usable methods. Administrators always need two methods, never use security
-/// questions and use text messages only when <see cref="SsprOptions.AdministratorTextMessages"/> allows it. An unknown
+/// questions and use text messages only when <see cref="SelfServiceOptions.AdministratorTextMessages"/> allows it. An unknown
 /// user gets the same outcome as one without enough methods. Usable methods are listed strongest first
 /// (<see cref="DisplayOrder"/>: the authenticator app before codes sent by email, text or call).
 /// </summary>
-public sealed class SsprEligibilityEvaluator(
+public sealed class SelfServiceEligibilityEvaluator(
     ApplicationDbContext db,
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
     SecurityQuestions questions,
-    Microsoft.Extensions.Options.IOptions<SsprOptions> options)
+    Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options)
 {
     private static readonly List<RecoveryMethod> Order =
     [
@@ -44,7 +44,7 @@ public sealed class SsprEligibilityEvaluator(
     /// <summary>The order methods are offered in, everywhere: the authenticator app first, security questions last.</summary>
     public static IReadOnlyList<RecoveryMethod> DisplayOrder => Order;
 
-    public async Task<SsprEligibility> EvaluateAsync(ApplicationUser? user, CancellationToken cancellationToken = default)
+    public async Task<SelfServiceEligibility> EvaluateAsync(ApplicationUser? user, CancellationToken cancellationToken = default)
     {
         var policy = await policies.GetAsync(cancellationToken);
 
@@ -53,13 +53,13 @@ public sealed class SsprEligibilityEvaluator(
         var subject = user ?? new ApplicationUser { Id = Guid.NewGuid().ToString() };
         if (subject.PasswordManagedExternally)
         {
-            return new SsprEligibility(SsprOutcome.ManagedExternally, policy.MethodsRequired, []);
+            return new SelfServiceEligibility(EligibilityOutcome.ManagedExternally, policy.MethodsRequired, []);
         }
 
         var inScope = await IsInScopeAsync(subject, policy, cancellationToken);
         if (!inScope && user is not null)
         {
-            return new SsprEligibility(SsprOutcome.NotEnabled, policy.MethodsRequired, []);
+            return new SelfServiceEligibility(EligibilityOutcome.NotEnabled, policy.MethodsRequired, []);
         }
 
         var isAdministrator = await IsAdministratorAsync(subject);
@@ -69,8 +69,8 @@ public sealed class SsprEligibilityEvaluator(
         var usable = allowed.Where(method => method == RecoveryMethod.SecurityQuestions ? answered >= policy.QuestionsToReset : HasDataFor(subject, method)).OrderBy(Position).ToList();
         var distinct = usable.Select(MethodGroup).Distinct().Count();
         return user is not null && distinct >= required
-            ? new SsprEligibility(SsprOutcome.Eligible, required, usable)
-            : new SsprEligibility(SsprOutcome.NotEnoughMethods, required, usable);
+            ? new SelfServiceEligibility(EligibilityOutcome.Eligible, required, usable)
+            : new SelfServiceEligibility(EligibilityOutcome.NotEnoughMethods, required, usable);
     }
 
     public Task<bool> IsAdministratorAsync(ApplicationUser user) => users.IsInRoleAsync(user, StaffRoles.Administrator);
@@ -98,9 +98,9 @@ public sealed class SsprEligibilityEvaluator(
     {
         switch (policy.Scope)
         {
-            case SsprScope.All:
+            case SelfServiceScope.All:
                 return true;
-            case SsprScope.None:
+            case SelfServiceScope.None:
                 return false;
         }
 

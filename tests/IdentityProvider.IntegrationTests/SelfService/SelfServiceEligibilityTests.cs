@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace IdentityProvider.IntegrationTests.SelfService;
 
 /// <summary>SSPR enabled for the "Staff" group (and the groups nested in it), 1 method required, seeded from configuration.</summary>
-public sealed class SsprFixture : TestServerFixture
+public sealed class EligibilityFixture : TestServerFixture
 {
     public Guid Staff { get; private set; }
 
@@ -41,7 +41,7 @@ public sealed class SsprFixture : TestServerFixture
     }
 }
 
-public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<SsprFixture>
+public sealed class SelfServiceEligibilityTests(EligibilityFixture fixture) : IClassFixture<EligibilityFixture>
 {
     [Fact]
     public async Task MemberOfANestedGroup_WithAnAlternateEmail_IsEligible()
@@ -50,7 +50,7 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
 
         var result = await EvaluateAsync(user);
 
-        Assert.Equal(SsprOutcome.Eligible, result.Outcome);
+        Assert.Equal(EligibilityOutcome.Eligible, result.Outcome);
         Assert.Equal([RecoveryMethod.AlternateEmail], result.Usable);
     }
 
@@ -59,7 +59,7 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
     {
         var user = await UserAsync(fixture.Contractors, u => u.AlternateEmail = "me@home.example");
 
-        Assert.Equal(SsprOutcome.NotEnabled, (await EvaluateAsync(user)).Outcome);
+        Assert.Equal(EligibilityOutcome.NotEnabled, (await EvaluateAsync(user)).Outcome);
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
     {
         var user = await UserAsync(fixture.Contractors, u => u.PasswordManagedExternally = true);
 
-        Assert.Equal(SsprOutcome.ManagedExternally, (await EvaluateAsync(user)).Outcome);
+        Assert.Equal(EligibilityOutcome.ManagedExternally, (await EvaluateAsync(user)).Outcome);
     }
 
     [Fact]
@@ -75,8 +75,8 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
     {
         var user = await UserAsync(fixture.Staff, _ => { });
 
-        Assert.Equal(SsprOutcome.NotEnoughMethods, (await EvaluateAsync(user)).Outcome);
-        Assert.Equal(SsprOutcome.NotEnoughMethods, (await EvaluateAsync(null)).Outcome);
+        Assert.Equal(EligibilityOutcome.NotEnoughMethods, (await EvaluateAsync(user)).Outcome);
+        Assert.Equal(EligibilityOutcome.NotEnoughMethods, (await EvaluateAsync(null)).Outcome);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
     {
         var admin = await UserAsync(fixture.Staff, u => u.MobilePhone = "+14155550123", StaffRoles.Administrator);
         var phoneOnly = await EvaluateAsync(admin);
-        Assert.Equal(SsprOutcome.NotEnoughMethods, phoneOnly.Outcome);
+        Assert.Equal(EligibilityOutcome.NotEnoughMethods, phoneOnly.Outcome);
         Assert.Equal(2, phoneOnly.Required);
         Assert.Equal([RecoveryMethod.MobileCall], phoneOnly.Usable);
 
@@ -93,7 +93,7 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
             stored.AlternateEmail = "admin@home.example";
             return users.UpdateAsync(stored);
         });
-        Assert.Equal(SsprOutcome.Eligible, (await EvaluateAsync(admin)).Outcome);
+        Assert.Equal(EligibilityOutcome.Eligible, (await EvaluateAsync(admin)).Outcome);
     }
 
     private async Task<ApplicationUser> UserAsync(Guid group, Action<ApplicationUser> setup, string? role = null)
@@ -121,10 +121,10 @@ public sealed class SsprEligibilityTests(SsprFixture fixture) : IClassFixture<Ss
         return stored;
     }
 
-    private async Task<SsprEligibility> EvaluateAsync(ApplicationUser? user)
+    private async Task<SelfServiceEligibility> EvaluateAsync(ApplicationUser? user)
     {
         await using var scope = fixture.Idp.CreateScope();
         var fresh = user is null ? null : await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == user.Id);
-        return await scope.ServiceProvider.GetRequiredService<SsprEligibilityEvaluator>().EvaluateAsync(fresh);
+        return await scope.ServiceProvider.GetRequiredService<SelfServiceEligibilityEvaluator>().EvaluateAsync(fresh);
     }
 }

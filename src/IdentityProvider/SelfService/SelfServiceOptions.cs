@@ -6,7 +6,7 @@ namespace IdentityProvider.SelfService;
 /// The self-service module's configuration-only settings. Section <c>SelfService</c>, which also gives the starting values of
 /// the stored policy administrators edit (<see cref="SelfServicePolicySettings"/>).
 /// </summary>
-public sealed class SsprOptions
+public sealed class SelfServiceOptions
 {
     public const string SectionName = "SelfService";
 
@@ -23,10 +23,6 @@ public sealed class SsprOptions
     /// </summary>
     public bool AdministratorTextMessages { get; set; }
 
-    /// <summary>The role whose holders receive "contact an administrator" requests. Default <c>Helpdesk</c>.</summary>
-    [Required]
-    public string HelpdeskRole { get; set; } = "Helpdesk";
-
     /// <summary>The organisation's own security questions (at most 20, 3–200 characters each), offered beside the built-in ones.</summary>
     public List<string> CustomQuestions { get; set; } = [];
 
@@ -42,11 +38,11 @@ public sealed class SsprOptions
     public TimeSpan JourneyLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>The limits that block self-service for an account (all nodes share them).</summary>
-    public SsprThrottleOptions Throttles { get; set; } = new();
+    public RecoveryThrottleOptions Throttles { get; set; } = new();
 }
 
 /// <summary>Per-account limits of the reset journey. Passing a limit blocks self-service for <see cref="BlockDuration"/>.</summary>
-public sealed class SsprThrottleOptions
+public sealed class RecoveryThrottleOptions
 {
     /// <summary>Wrong codes, answers or phone numbers per 24 hours before the block. Default 5.</summary>
     [Range(1, 100)]
@@ -62,14 +58,14 @@ public sealed class SsprThrottleOptions
 
     /// <summary>Journeys started for one account per hour. Default 5.</summary>
     [Range(1, 100)]
-    public int ResetsPerHour { get; set; } = 5;
+    public int JourneysStartedPerHour { get; set; } = 5;
 
     /// <summary>How long a block lasts from the attempt that caused it. Default 24 hours.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan BlockDuration { get; set; } = TimeSpan.FromHours(24);
 }
 
-public enum SsprScope
+public enum SelfServiceScope
 {
     None,
     Selected,

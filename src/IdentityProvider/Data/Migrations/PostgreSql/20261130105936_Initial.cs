@@ -362,19 +362,7 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                 });
 
             migrationBuilder.CreateTable(
-                name: "ServerSecrets",
-                columns: table => new
-                {
-                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    ProtectedValue = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_ServerSecrets", x => x.Name);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "SsprPolicy",
+                name: "SelfServicePolicy",
                 columns: table => new
                 {
                     Id = table.Column<int>(type: "integer", nullable: false),
@@ -396,7 +384,19 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_SsprPolicy", x => x.Id);
+                    table.PrimaryKey("PK_SelfServicePolicy", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ServerSecrets",
+                columns: table => new
+                {
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    ProtectedValue = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ServerSecrets", x => x.Name);
                 });
 
             migrationBuilder.CreateTable(
@@ -957,10 +957,10 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                 name: "SecurityAnswers");
 
             migrationBuilder.DropTable(
-                name: "ServerSecrets");
+                name: "SelfServicePolicy");
 
             migrationBuilder.DropTable(
-                name: "SsprPolicy");
+                name: "ServerSecrets");
 
             migrationBuilder.DropTable(
                 name: "ThrottleCounters");

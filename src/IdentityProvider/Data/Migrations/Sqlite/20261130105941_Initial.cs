@@ -360,19 +360,7 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
-                name: "ServerSecrets",
-                columns: table => new
-                {
-                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    ProtectedValue = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_ServerSecrets", x => x.Name);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "SsprPolicy",
+                name: "SelfServicePolicy",
                 columns: table => new
                 {
                     Id = table.Column<int>(type: "INTEGER", nullable: false),
@@ -394,7 +382,19 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_SsprPolicy", x => x.Id);
+                    table.PrimaryKey("PK_SelfServicePolicy", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ServerSecrets",
+                columns: table => new
+                {
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    ProtectedValue = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ServerSecrets", x => x.Name);
                 });
 
             migrationBuilder.CreateTable(
@@ -955,10 +955,10 @@ namespace IdentityProvider.Data.Migrations.Sqlite
                 name: "SecurityAnswers");
 
             migrationBuilder.DropTable(
-                name: "ServerSecrets");
+                name: "SelfServicePolicy");
 
             migrationBuilder.DropTable(
-                name: "SsprPolicy");
+                name: "ServerSecrets");
 
             migrationBuilder.DropTable(
                 name: "ThrottleCounters");
