@@ -1,9 +1,9 @@
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>
-/// The one mapping from what the account checks found (<see cref="EligibilityOutcome"/>) and from the situation codes stored
-/// with help requests and audit events to the words people read: the user on the outcome page, staff in the help
-/// request email and list. Kept together so the wording, and later its translations, is decided in one place.
+/// The one mapping from what the account checks found (<see cref="EligibilityOutcome"/>), the situation codes stored
+/// with help requests and audit events, and the verification methods to the words people read: the user on the
+/// outcome and verify pages, staff in the help request email and list. Kept together so the wording, and later its translations, is decided in one place.
 /// </summary>
 public static class RecoveryTexts
 {
@@ -49,4 +49,23 @@ public static class RecoveryTexts
             EligibilityOutcome.NotEnabled => ("Self-service reset is not enabled for you", "Your organisation has not turned on self-service password reset for your account. Contact your administrator to reset your password or unlock your account."),
             _ => ("We could not verify your account", "We can't check that it is you with the recovery methods on this account. Contact your administrator to reset your password or unlock your account."),
         };
+
+    /// <summary>The choice of a method on the verify page.</summary>
+    public static string MethodChoice(RecoveryMethod method) => method switch
+    {
+        RecoveryMethod.AlternateEmail => "Email me a code",
+        RecoveryMethod.MobileText => "Text me a code",
+        RecoveryMethod.MobileCall => "Call my mobile phone",
+        RecoveryMethod.OfficeCall => "Call my office phone",
+        RecoveryMethod.SecurityQuestions => "Answer my security questions",
+        _ => "Enter a code from my authenticator app",
+    };
+
+    /// <summary>Where the code for <paramref name="method"/> went, given its masked <paramref name="hint"/>.</summary>
+    public static string CodeSent(RecoveryMethod method, string hint) => method switch
+    {
+        RecoveryMethod.AlternateEmail => $"We emailed a code to {hint}.",
+        RecoveryMethod.MobileText => $"We texted a code to {hint}.",
+        _ => $"We are calling {hint}. Answer, and listen for the code.",
+    };
 }

@@ -264,7 +264,7 @@ public sealed class VerifyModel(
         var usable = (await eligibility.EvaluateAsync(user, cancellationToken)).Usable;
         var passedGroups = Journey.Passed.Select(SelfServiceEligibilityEvaluator.MethodGroup).ToHashSet(StringComparer.Ordinal);
         Choices = usable.Where(m => !passedGroups.Contains(SelfServiceEligibilityEvaluator.MethodGroup(m)))
-            .Select(m => new MethodChoice(m, Label(m), Hint(m))).ToList();
+            .Select(m => new MethodChoice(m, RecoveryTexts.MethodChoice(m), Hint(m))).ToList();
         if (Pending is { } pending && !Choices.Any(c => c.Method == pending))
         {
             // The method is no longer allowed or registered: choose again.
@@ -272,7 +272,7 @@ public sealed class VerifyModel(
         }
 
         Questions = PickedQuestions();
-        Notice = Journey.PendingCodeSentAt is not null && AwaitingCode ? SentNotice() : null;
+        Notice = Journey.PendingCodeSentAt is not null && AwaitingCode ? RecoveryTexts.CodeSent(Pending!.Value, PendingHint) : null;
         return null;
     }
 
@@ -282,23 +282,6 @@ public sealed class VerifyModel(
         var available = securityQuestions.Available;
         return [.. Journey.PendingQuestionIds.Select(id => (id, available.TryGetValue(id, out var text) ? text : id))];
     }
-
-    private string SentNotice() => Pending switch
-    {
-        RecoveryMethod.AlternateEmail => $"We emailed a code to {Hint(RecoveryMethod.AlternateEmail)}.",
-        RecoveryMethod.MobileText => $"We texted a code to {Hint(RecoveryMethod.MobileText)}.",
-        _ => $"We are calling {PendingHint}. Answer, and listen for the code.",
-    };
-
-    private static string Label(RecoveryMethod method) => method switch
-    {
-        RecoveryMethod.AlternateEmail => "Email me a code",
-        RecoveryMethod.MobileText => "Text me a code",
-        RecoveryMethod.MobileCall => "Call my mobile phone",
-        RecoveryMethod.OfficeCall => "Call my office phone",
-        RecoveryMethod.SecurityQuestions => "Answer my security questions",
-        _ => "Enter a code from my authenticator app",
-    };
 
     private string Hint(RecoveryMethod method) => method switch
     {
