@@ -3,7 +3,8 @@ namespace IdentityProvider.SelfService.Recovery;
 /// <summary>
 /// The one mapping from what the account checks found (<see cref="EligibilityOutcome"/>), the situation codes stored
 /// with help requests and audit events, and the verification methods to the words people read: the user on the
-/// outcome and verify pages, staff in the help request email and list. Kept together so the wording, and later its translations, is decided in one place.
+/// outcome and verify pages, staff in the help request email and list. Kept together so the wording, and later its
+/// translations, is decided in one place.
 /// </summary>
 public static class RecoveryTexts
 {
