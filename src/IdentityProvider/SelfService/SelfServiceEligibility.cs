@@ -56,8 +56,9 @@ public sealed class SelfServiceEligibilityEvaluator(
             return new SelfServiceEligibility(EligibilityOutcome.ManagedExternally, policy.MethodsRequired, []);
         }
 
+        // A disabled account is not the user's to take back: an administrator disabled it and must enable it again.
         var inScope = await IsInScopeAsync(subject, policy, cancellationToken);
-        if (!inScope && user is not null)
+        if ((!inScope || !subject.IsEnabled) && user is not null)
         {
             return new SelfServiceEligibility(EligibilityOutcome.NotEnabled, policy.MethodsRequired, []);
         }

@@ -28,6 +28,20 @@ public sealed class RecoveryPolicyTests(RecoveryFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task ADisabledAccount_GetsTheNotEnabledPage_AndCannotResetItsPassword()
+    {
+        await PolicyAsync();
+        var user = await RecoveryData.CreateUserAsync(Idp, u => (u.IsEnabled, u.AlternateEmail) = (false, "d@home.example"));
+
+        using var browser = await new RecoveryBrowser(Idp).StartAsync(user.UserName!);
+        Assert.Equal("Self-service reset is not enabled for you", browser.Heading);
+        await browser.OpenAsync("recover/password");
+
+        Assert.Equal("/recover/outcome", browser.Path);
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.RecoveryOutcome && e.Reason == "not-enabled");
+    }
+
+    [Fact]
     public async Task AUserOutsideTheEnabledGroups_GetsTheNotEnabledPage()
     {
         var group = "Enabled-" + Guid.NewGuid().ToString("N")[..6];
