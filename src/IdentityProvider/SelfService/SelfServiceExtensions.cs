@@ -27,6 +27,7 @@ internal static class SelfServiceExtensions
         builder.Services.AddScoped<Recovery.RecoveryThrottle>();
         builder.Services.AddScoped<Recovery.RecoveryGates>();
         builder.Services.AddScoped<Recovery.RecoveryCompletion>();
+        builder.Services.AddScoped<Recovery.ResetNotices>();
         builder.Services.AddHostedService<Recovery.RecoverySweeper>();
         builder.Services.AddScoped<Account.Sessions.ISessionsEndedHandler, SelfServiceSessionsEnded>();
         builder.Services.AddScoped<SecurityInfo.SecurityInfoChanges>();

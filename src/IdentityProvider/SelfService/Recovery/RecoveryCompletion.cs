@@ -1,9 +1,7 @@
-using System.Globalization;
 using IdentityProvider.Account.Sessions;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Lockout;
-using IdentityProvider.Messaging;
 using IdentityProvider.Passwords;
 using Microsoft.AspNetCore.Identity;
 
@@ -25,10 +23,8 @@ public sealed partial class RecoveryCompletion(
     LockoutCounters lockout,
     StoredPolicy<SelfServicePolicySettings> policies,
     ApplicationDbContext db,
-    Outbox outbox,
-    MessageTemplates templates,
+    ResetNotices notices,
     AuditLog audit,
-    TimeProvider time,
     ILogger<RecoveryCompletion> logger)
 {
     /// <summary>The error code of a reset refused because a parallel submission already finished the journey.</summary>
@@ -58,7 +54,7 @@ public sealed partial class RecoveryCompletion(
         await lockout.ClearAllAsync(user.Id, cancellationToken);
         await throttle.ClearAsync(user.Id, cancellationToken);
         await sessions.EndAllAsync(user, keepSessionId: null, cancellationToken);
-        await QueueNoticesAsync(user, policy, isAdministrator);
+        await notices.QueueAsync(user, policy, isAdministrator);
         audit.Add(AuditEventTypes.RecoveryPasswordReset, user.Id, AuditLog.Success, journey.Reason == RecoveryReason.Unlock ? "unlock-with-reset" : "forgot-password");
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -85,29 +81,6 @@ public sealed partial class RecoveryCompletion(
         await transaction.CommitAsync(cancellationToken);
         LogUnlocked(logger, userId);
         return true;
-    }
-
-    /// <summary>The user's addresses (if the policy says so) and, for an administrator's reset, the other administrators.</summary>
-    private async Task QueueNoticesAsync(ApplicationUser user, SelfServicePolicySettings policy, bool isAdministrator)
-    {
-        var now = time.GetUtcNow();
-        var culture = CultureInfo.CurrentUICulture;
-        if (policy.NotifyUserOnReset)
-        {
-            foreach (var address in new[] { user.Email, user.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
-            {
-                outbox.Email(address!, templates.PasswordReset(user.UserName ?? user.Id, now, culture), "password-reset");
-            }
-        }
-
-        if (isAdministrator && policy.NotifyAdministratorsOnAdminReset)
-        {
-            foreach (var other in (await users.GetUsersInRoleAsync(StaffRoles.Administrator))
-                .Where(a => a.Id != user.Id && !string.IsNullOrEmpty(a.Email)).Take(100))
-            {
-                outbox.Email(other.Email!, templates.AdministratorPasswordReset(user.UserName ?? user.Id, now, culture), "admin-password-reset");
-            }
-        }
     }
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "User {UserId} reset their password with self-service.")]
