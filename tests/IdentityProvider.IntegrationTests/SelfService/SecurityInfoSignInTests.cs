@@ -94,6 +94,29 @@ public sealed class SecurityInfoSignInTests(RecoveryClockFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task ARequiredRegistration_HoldsBackTheCode_AndPromptNoneAnswersInteractionRequired()
+    {
+        var user = await RecoveryData.CreateUserAsync(Idp);
+        var clientId = "si-none-" + Guid.NewGuid().ToString("N")[..6];
+        var redirect = new Uri("https://app.example/callback");
+        await TestData.RegisterClientAsync(Idp, clientId, redirect);
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, user.UserName!, TestData.Password);
+        await PolicyAsync(required: true, skippable: false);
+        using var noRedirects = Idp.CreateClient(followRedirects: false, cookies: browser.Cookies);
+        var (_, challenge) = AuthorizationCodeClient.NewPkce();
+        var authorize = AuthorizationCodeClient.Request(clientId, redirect, challenge);
+
+        using var interactive = await noRedirects.GetAsync(new Uri(QueryHelpers.AddQueryString("connect/authorize", authorize), UriKind.Relative));
+        authorize["prompt"] = "none";
+        using var silent = await noRedirects.GetAsync(new Uri(QueryHelpers.AddQueryString("connect/authorize", authorize), UriKind.Relative));
+
+        // The signed-in user has too few methods and the policy lets nobody skip: no code, whichever way the app asks.
+        Assert.StartsWith(redirect + "?error=interaction_required", silent.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.Equal("/Account/SecurityInfo", interactive.Headers.Location!.OriginalString.Split('?')[0]);
+    }
+
+    [Fact]
     public async Task ASkippableRegistration_CanBeSkipped_AndIsAskedAgainNextTime()
     {
         await PolicyAsync(required: true, skippable: true);
