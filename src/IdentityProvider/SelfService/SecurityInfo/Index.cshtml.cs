@@ -30,7 +30,7 @@ public sealed class IndexModel(
     public RecoveryMethod? Method { get; set; }
 
     /// <summary>IT staff need an authenticator app for the admin step-up, whatever self-service allows.</summary>
-    public bool IsStaff => User.IsInRole(StaffRoles.Administrator) || User.IsInRole(StaffRoles.Helpdesk) || User.IsInRole(StaffRoles.Auditor);
+    public bool IsStaff => StaffRoles.All.Any(User.IsInRole);
 
     public int AnsweredQuestions { get; private set; }
 
