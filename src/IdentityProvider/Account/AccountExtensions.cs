@@ -63,6 +63,7 @@ internal static class AccountExtensions
         });
         builder.Services.AddScoped<PasswordChanger>();
         builder.Services.AddScoped<SignInSteps>();
+        builder.Services.AddScoped<SignInCompletion>();
         builder.Services.AddScoped<ISignInStep, ForcedChangeStep>();
         builder.Services.AddScoped<ISignInStep, PasswordExpiryWarningStep>();
         builder.Services.AddScoped<ReturnUrls>();

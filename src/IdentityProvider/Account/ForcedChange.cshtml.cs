@@ -14,7 +14,7 @@ namespace IdentityProvider.Account;
 /// password is set.
 /// </summary>
 public sealed class ForcedChangeModel(
-    UserManager<ApplicationUser> users, SignInManager<ApplicationUser> signIn, PasswordChanger changer, TemporaryPasswords temporaryPasswords) : PageModel
+    UserManager<ApplicationUser> users, SignInCompletion completion, PasswordChanger changer, TemporaryPasswords temporaryPasswords) : PageModel
 {
     [BindProperty]
     public Passwords.NewPasswordInput Input { get; set; } = new();
@@ -23,6 +23,9 @@ public sealed class ForcedChangeModel(
     public string? ReturnUrl { get; set; }
 
     public bool Expired { get; private set; }
+
+    /// <summary>The methods proven before the change was required (the password, and a second factor if one was asked).</summary>
+    private List<string> Methods { get; set; } = [];
 
     public Passwords.NewPasswordFields PasswordFields { get; } = new("Input.NewPassword", "Input.ConfirmPassword");
 
@@ -54,8 +57,7 @@ public sealed class ForcedChangeModel(
         }
 
         await HttpContext.SignOutAsync(PendingPasswordChange.Scheme);
-        await signIn.SignInWithClaimsAsync(user, new AuthenticationProperties { IsPersistent = rememberMe }, [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
-        return LocalRedirect(ReturnUrls.Sanitize(ReturnUrl));
+        return LocalRedirect(await completion.ContinueAsync(HttpContext, user, rememberMe, Methods, ReturnUrls.Sanitize(ReturnUrl)));
     }
 
     private async Task<(ApplicationUser User, bool RememberMe)?> PendingUserAsync()
@@ -73,6 +75,7 @@ public sealed class ForcedChangeModel(
         }
 
         Expired = result.Principal!.FindFirst(PendingPasswordChange.ReasonClaim)?.Value == PendingPasswordChange.ReasonExpired;
+        Methods = [.. result.Principal!.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value)];
         return (user, result.Principal!.FindFirst(PendingPasswordChange.RememberMeClaim)?.Value == "true");
     }
 

@@ -14,14 +14,12 @@ namespace IdentityProvider.Account;
 /// Username-or-email and password sign-in. Every failure shows the same message whether or not the account
 /// exists; unknown accounts pay for a password hash too, so timing does not tell them apart.
 /// </summary>
-public sealed partial class LoginModel(
-    SignInManager<ApplicationUser> signIn,
+public sealed class LoginModel(
     PasswordVerifier verifier,
     RequestThrottle throttle,
-    SignInSteps steps,
+    SignInCompletion completion,
     TemporaryPasswords temporaryPasswords,
-    Audit.AuditLog audit,
-    ILogger<LoginModel> logger) : PageModel
+    Audit.AuditLog audit) : PageModel
 {
     internal const string GenericFailure = "That username or password is not right. Check them and try again.";
 
@@ -72,19 +70,7 @@ public sealed partial class LoginModel(
                 return Page();
 
             case PasswordVerificationStatus.Succeeded:
-                var step = new SignInStepContext(HttpContext, result.User!, ReturnUrl, Input.RememberMe, SignInMoment.SignInPage);
-                if (await steps.NextAsync(SignInStage.BeforeSession, step, HttpContext.RequestAborted) is { } pending)
-                {
-                    // No session and no token until this step is done.
-                    return LocalRedirect(pending.Url);
-                }
-
-                await signIn.SignInWithClaimsAsync(
-                    result.User!,
-                    new AuthenticationProperties { IsPersistent = Input.RememberMe },
-                    [new Claim(Claims.AuthenticationMethodReference, "pwd")]);
-                LogSignedIn(logger, result.User!.Id);
-                return LocalRedirect((await steps.NextAsync(SignInStage.AfterSession, step, HttpContext.RequestAborted))?.Url ?? ReturnUrl);
+                return LocalRedirect(await completion.ContinueAsync(HttpContext, result.User!, Input.RememberMe, [SignInMethods.Password], ReturnUrl));
 
             case PasswordVerificationStatus.Paused:
                 // Right or wrong, known or not: the same answer, and no password was checked.
@@ -98,9 +84,6 @@ public sealed partial class LoginModel(
                 return Page();
         }
     }
-
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "User {UserId} signed in with a password.")]
-    private static partial void LogSignedIn(ILogger logger, string userId);
 }
 
 public sealed class LoginInput

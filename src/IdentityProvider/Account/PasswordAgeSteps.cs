@@ -36,6 +36,7 @@ internal sealed class ForcedChangeStep(StoredPolicy<PasswordPolicySettings> poli
                 new Claim(PendingPasswordChange.RememberMeClaim, context.RememberMe ? "true" : "false"),
                 new Claim(PendingPasswordChange.ReasonClaim, reason),
                 new Claim(PendingPasswordChange.StampClaim, user.SecurityStamp ?? string.Empty),
+                .. context.MethodsProven.Select(method => new Claim(Claims.AuthenticationMethodReference, method)),
             ],
             PendingPasswordChange.Scheme)));
         return new("/Account/ForcedChange?returnUrl=" + Uri.EscapeDataString(context.ReturnUrl), "The user must change their password interactively.");

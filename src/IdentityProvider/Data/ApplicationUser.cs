@@ -47,6 +47,12 @@ public sealed class ApplicationUser : IdentityUser
     /// <summary>The last TOTP time step accepted for this user (a step is never accepted twice).</summary>
     public long? AuthenticatorLastStep { get; set; }
 
+    /// <summary>
+    /// When a sign-in first found that this user must prove a second factor but has no method to prove it with: the
+    /// multi-factor policy's grace period counts from here. Cleared when a method is registered.
+    /// </summary>
+    public DateTimeOffset? MultiFactorGraceStartedAt { get; set; }
+
     /// <summary>When the user last confirmed (or changed) their recovery methods.</summary>
     public DateTimeOffset? SecurityInfoConfirmedAt { get; set; }
 

@@ -18,6 +18,7 @@ internal static class SelfServiceExtensions
             .ValidateOnStart();
         builder.Services.AddStoredPolicy<SelfServicePolicySettings>(SelfServiceOptions.SectionName);
         builder.Services.AddScoped<IPolicySeeding<SelfServicePolicySettings>, SelfServicePolicySeeding>();
+        builder.Services.AddStoredPolicy<MultiFactor.MultiFactorPolicySettings>(MultiFactor.MultiFactorPolicySettings.SectionName);
         builder.Services.AddScoped<SelfServiceEligibilityEvaluator>();
         builder.Services.AddScoped<Verification.VerificationCodes>();
         builder.Services.AddScoped<SecurityQuestions>();

@@ -51,7 +51,7 @@ public sealed class UserSessions(
     private static readonly TimeSpan LastSeenResolution = TimeSpan.FromMinutes(1);
 
     /// <summary>Methods that are a factor other than the password (<c>amr</c> values of RFC 8176).</summary>
-    public static readonly IReadOnlySet<string> SecondFactors = new HashSet<string>(StringComparer.Ordinal) { "otp", "hwk", "swk", "sms", "mfa" };
+    public static IReadOnlySet<string> SecondFactors => SignInMethods.SecondFactors;
 
     public UserSessionOptions Options => options.Value;
 
@@ -73,11 +73,18 @@ public sealed class UserSessions(
     {
         ArgumentNullException.ThrowIfNull(http);
         var now = time.GetUtcNow();
+        var proven = Merge(string.Empty, methods);
+        var secondFactorAt = SignInMethods.IncludeSecondFactor(proven.Split(' ')) ? now : (DateTimeOffset?)null;
         if (Current(http) is { } current && current.UserId == userId)
         {
+            // Authenticated afresh: amr and acr describe this authentication, not an earlier one.
             await db.Set<UserSession>().Where(s => s.Id == current.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.AuthenticatedAt, now).SetProperty(x => x.LastSeenAt, now)
-                    .SetProperty(x => x.Persistent, persistent).SetProperty(x => x.Methods, Merge(current.Methods, methods)), cancellationToken);
+                    .SetProperty(x => x.Persistent, persistent).SetProperty(x => x.Methods, proven)
+                    .SetProperty(x => x.SecondFactorAt, x => secondFactorAt ?? x.SecondFactorAt), cancellationToken);
+            current.AuthenticatedAt = now;
+            current.Methods = proven;
+            current.SecondFactorAt = secondFactorAt ?? current.SecondFactorAt;
             return current.Id;
         }
 
@@ -97,7 +104,8 @@ public sealed class UserSessions(
             LastSeenAt = now,
             ExpiresAt = now + options.Value.AbsoluteLifetime,
             Persistent = persistent,
-            Methods = Merge(string.Empty, methods),
+            Methods = proven,
+            SecondFactorAt = secondFactorAt,
             UserAgent = userAgent.Length == 0 ? null : userAgent[..Math.Min(userAgent.Length, 256)],
             ClientIp = http.Connection.RemoteIpAddress?.ToString(),
         };
