@@ -55,6 +55,20 @@ public static class AuditEventTypes
     public const string SessionEnded = "session.ended";
     public const string SignedOut = "sign-out";
 
+    // Multi-factor sign-in and passkeys: the event's method names the SignInMethod (e.g. "AuthenticatorApp").
+    public const string SecondFactorRequested = "mfa.requested";
+    public const string SecondFactorPassed = "mfa.passed";
+    public const string SecondFactorFailed = "mfa.failed";
+    public const string SecondFactorCodeSent = "mfa.code-sent";
+    public const string SecondFactorSkippedRememberedBrowser = "mfa.remembered-browser";
+    public const string SecondFactorRegistrationDeferred = "mfa.registration-deferred";
+    public const string PasskeySignIn = "passkey.sign-in";
+    public const string PasskeySignInFailed = "passkey.sign-in-failed";
+    public const string PasskeyRegistered = "passkey.registered";
+    public const string PasskeyRemoved = "passkey.removed";
+    public const string BackupCodesGenerated = "mfa.backup-codes-generated";
+    public const string AdminSecondFactorChanged = "admin.mfa-changed";
+
     // Denials: a signed-in person refused a page, an API caller refused (401/403).
     public const string AccessDenied = "access.denied";
     public const string ApiDenied = "api.denied";
