@@ -18,7 +18,11 @@ public sealed class AuthorizationCodeClient(IdentityProviderHost host)
 
     public HttpClient NoRedirects => host.CreateClient(followRedirects: false, cookies);
 
-    public async Task SignInAsync(string userName, string password)
+    /// <summary>
+    /// Signs in on the sign-in page; when the second step asks for a second factor, answers it with
+    /// <paramref name="secondFactorCode"/> (without one, the sign-in stays pending and no session exists).
+    /// </summary>
+    public async Task SignInAsync(string userName, string password, string? secondFactorCode = null)
     {
         using var browser = Browser;
         using var page = await browser.GetAsync(new Uri("Account/Login", UriKind.Relative));
@@ -26,6 +30,15 @@ public sealed class AuthorizationCodeClient(IdentityProviderHost host)
         if (!result.IsSuccessStatusCode || result.RequestMessage!.RequestUri!.AbsolutePath.Contains("Login", StringComparison.Ordinal))
         {
             throw new InvalidOperationException("Sign-in failed: " + await result.Content.ReadAsStringAsync());
+        }
+
+        if (secondFactorCode is not null && result.RequestMessage.RequestUri.AbsolutePath == "/Account/SecondFactor")
+        {
+            using var verified = await HtmlForms.SubmitAsync(browser, result, new Dictionary<string, string> { ["Code"] = secondFactorCode }, "form[action*='handler=Verify']");
+            if (verified.RequestMessage!.RequestUri!.AbsolutePath == "/Account/SecondFactor")
+            {
+                throw new InvalidOperationException("The second factor failed: " + await verified.Content.ReadAsStringAsync());
+            }
         }
     }
 

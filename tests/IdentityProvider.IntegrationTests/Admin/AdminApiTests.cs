@@ -308,13 +308,16 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
         {
             var person = await RecoveryData.CreateUserAsync(Idp, role: role, authenticator: true);
             var browser = new AuthorizationCodeClient(Idp);
-            await browser.SignInAsync(person.UserName!, TestData.Password);
-            if (stepUp && role is not null)
+            await browser.SignInAsync(person.UserName!, TestData.Password, stepUp ? RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) : null);
+            var (verifier, challenge) = AuthorizationCodeClient.NewPkce();
+            if (!stepUp)
             {
-                await browser.StepUpAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
+                // Staff prove a second factor at sign-in: the password alone left no session, so no code is issued.
+                using var refused = await browser.AuthorizeAsync(AuthorizationCodeClient.Request(clientId, redirect, challenge, "openid admin.audit"));
+                Assert.Contains("/Account/Login", refused.Headers.Location!.ToString(), StringComparison.Ordinal);
+                return HttpStatusCode.Forbidden;
             }
 
-            var (verifier, challenge) = AuthorizationCodeClient.NewPkce();
             var code = await browser.GetCodeAsync(clientId, redirect, challenge, "openid admin.audit");
             using var tokens = new HttpClient();
             var token = await tokens.RequestAuthorizationCodeTokenAsync(new AuthorizationCodeTokenRequest

@@ -173,7 +173,7 @@ public sealed class AdminClientTests(RecoveryFixture fixture) : IClassFixture<Re
     {
         var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
         await browser.OpenAsync("admin/verify");
         await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         return browser;

@@ -31,7 +31,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
     {
         var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
 
         await browser.OpenAsync("admin/users");
         Assert.Equal("/admin/verify", browser.Path);
@@ -49,7 +49,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
     {
         var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
         using var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
 
         await browser.OpenAsync("admin/users");
         Assert.Equal("/admin/verify", browser.Path);
@@ -79,7 +79,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         // otherwise add their own app and pass the step-up with it.
         var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator");
         using var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
         var antiforgery = await AntiforgeryTokenAsync(browser);
         await browser.OpenAsync("Account/SecurityInfo");
 
@@ -120,7 +120,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
     {
         var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
         await browser.OpenAsync("admin/verify");
         for (var i = 0; i < 10; i++)
         {
@@ -231,7 +231,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
         }
 
         using var self = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(self.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, self, admin);
         await self.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fusers%2F" + admin.Id);
         await self.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         await self.SubmitAsync([], "Disable");
@@ -346,7 +346,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
 
         var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
         await browser.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fpolicies%2Fself-service");
         await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         Assert.Equal("/admin/policies/self-service", browser.Path);
@@ -450,7 +450,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
     {
         var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
         await browser.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fpolicies%2Fpasswords");
         await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
 
@@ -561,7 +561,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
     {
         var staff = await RecoveryData.CreateUserAsync(Idp, role: role, authenticator: true);
         var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, staff.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, staff);
         await browser.OpenAsync("admin/verify");
         await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         return browser;

@@ -34,7 +34,7 @@ public sealed class PolicyDeclaredOnceTests(RecoveryFixture fixture) : IClassFix
         // The page.
         var admin = await RecoveryData.CreateUserAsync(Idp, role: "Administrator", authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
         await browser.OpenAsync("admin/verify?returnUrl=%2Fadmin%2Fpolicies%2Fpasswords");
         await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         await browser.SubmitAsync(new() { ["Lockout.FirstLockoutSeconds"] = "60", ["Lockout.MaximumLockoutSeconds"] = "10" }, "Lockout");

@@ -38,8 +38,9 @@ public sealed class SecureCookieTests
 
         // Sign-in: antiforgery, session, familiar device.
         await PostFormAsync(http, "Account/Login", new() { ["Input.UserName"] = admin.UserName!, ["Input.Password"] = TestData.Password });
-        // The admin step-up (kept in the server-side session) and TempData (a new user's password shown once).
-        await PostFormAsync(http, "admin/verify", new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
+        // The second factor staff always prove (the pending cookie until then; it passes the admin step-up too) and
+        // TempData (a new user's password shown once).
+        await PostFormAsync(http, "Account/SecondFactor?returnUrl=%2Fadmin", new() { ["Code"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         var created = await PostFormAsync(http, "admin/users/new", new() { ["Input.UserName"] = "cookie" + Guid.NewGuid().ToString("N")[..8], ["Input.Email"] = $"c{Guid.NewGuid():N}@example.org" });
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         // A pending forced change, and a recovery journey (path /recover).
@@ -53,7 +54,7 @@ public sealed class SecureCookieTests
         Assert.Superset(
             new HashSet<string>(StringComparer.Ordinal)
             {
-                "__Host-idp.antiforgery", "__Host-idp.session", "__Host-idp.device", "__Host-idp.pending",
+                "__Host-idp.antiforgery", "__Host-idp.session", "__Host-idp.device", "__Host-idp.pending", "__Host-idp.pending-mfa",
                 "__Host-idp.tempdata", "__Secure-idp.recovery",
             },
             names);

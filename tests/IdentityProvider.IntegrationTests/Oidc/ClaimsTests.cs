@@ -182,7 +182,7 @@ public sealed class ClaimsTests(OidcFixture fixture) : IClassFixture<OidcFixture
         Assert.True(disco.TryGetBoolean("claims_parameter_supported"));
         Assert.True(disco.TryGetBoolean("backchannel_logout_supported"));
         Assert.True(disco.TryGetBoolean("backchannel_logout_session_supported"));
-        Assert.Equal(["1", "2"], disco.TryGetStringArray("acr_values_supported"));
+        Assert.Equal(["1", "2", "mfa"], disco.TryGetStringArray("acr_values_supported"));
     }
 
     private static async Task<long> UpdatedAtAsync(ConformanceClient client, string? userName)

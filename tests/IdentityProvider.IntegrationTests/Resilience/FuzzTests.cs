@@ -403,9 +403,9 @@ public sealed class FuzzTests(FuzzFixture fixture) : IClassFixture<FuzzFixture>
                 // A fresh administrator each time: the hostile passwords may have locked the last one out.
                 var admin = await RecoveryData.CreateUserAsync(idp, role: "Administrator", authenticator: true);
                 using var browser = new RecoveryBrowser(idp, cookies);
-                await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
-                await browser.OpenAsync("admin/verify");
-                await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
+                await browser.OpenAsync("Account/Login?returnUrl=%2Fadmin");
+                await browser.SubmitAsync(new() { ["Input.UserName"] = admin.UserName!, ["Input.Password"] = TestData.Password });
+                await browser.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
                 Assert.Equal("/admin", browser.Path);
                 Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await ApiTokenAsync());
             }

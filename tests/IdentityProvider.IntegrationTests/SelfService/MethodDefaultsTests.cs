@@ -1,3 +1,4 @@
+using IdentityProvider.IntegrationTests.Admin;
 using IdentityProvider.Messaging;
 using IdentityProvider.Testing;
 
@@ -40,7 +41,7 @@ public sealed class MethodDefaultsTests(RecoveryFixture fixture) : IClassFixture
         }
 
         using var browser = new RecoveryBrowser(Idp);
-        await HtmlForms.SignInAsync(browser.Client, admin.UserName!, TestData.Password);
+        await StaffSession.SignInAsync(Idp, browser, admin);
         await browser.OpenAsync("Account/SecurityInfo");
         Assert.Null(HtmlForms.Parse(browser.Html).QuerySelector("input[name=Channel][value=text]"));
         // Even asked for a text, the number is checked by a call.

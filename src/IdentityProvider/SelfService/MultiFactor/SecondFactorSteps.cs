@@ -52,8 +52,9 @@ internal sealed class SecondFactorStep(MultiFactorRequirement requirement, Remem
 /// <item>an app demands one (<c>acr_values</c>, an essential <c>acr</c>) that the session lacks, or proved longer ago
 /// than its <c>max_age</c>: the step-up on the second-factor page, then back to the same request;</item>
 /// <item>the policy covers a session without one (signed in before the policy changed) and the browser is not remembered: the same;</item>
-/// <item>the user has no method: within the grace period they are asked to register one (and may put it off) on the
-/// sign-in page; after it, registering holds back every code.</item>
+/// <item>the user has no method: if the policy covers them, within the grace period they are asked to register one (and
+/// may put it off) on the sign-in page, and after it registering holds back every code; an app's demand alone gets
+/// what the sign-in reached (an essential <c>acr</c> then fails at the authorization endpoint).</item>
 /// </list>
 /// </summary>
 internal sealed class SecondFactorSessionStep(
@@ -92,9 +93,10 @@ internal sealed class SecondFactorSessionStep(
         var register = new SignInStepRedirect(
             SecurityInfo.IndexModel.Path + SecurityInfo.IndexModel.QueryString(RegistrationStep, context.ReturnUrl),
             "The user must register a second factor interactively.");
-        if (demanded)
+        if (demanded && !await requirement.AppliesAsync(user, cancellationToken))
         {
-            return register;
+            // Nothing to prove it with: an essential acr fails at the authorization endpoint, a voluntary one gets what was reached.
+            return null;
         }
 
         var graceEnds = await requirement.GraceEndsAsync(user, cancellationToken);

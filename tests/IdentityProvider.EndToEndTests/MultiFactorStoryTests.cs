@@ -1,0 +1,66 @@
+using IdentityProvider.Data;
+using IdentityProvider.SelfService.MultiFactor;
+using IdentityProvider.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace IdentityProvider.EndToEndTests;
+
+/// <summary>The second step of sign-in in a real browser: the authenticator app, "use another way", backup codes.</summary>
+public sealed class MultiFactorStoryTests(BrowserFixture fixture)
+{
+    [Fact]
+    public async Task ASecondFactor_IsAskedAfterThePassword_AndBackupCodesAreShownOnceAndWork()
+    {
+        var user = await UserInScopeAsync();
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/Account/Login?returnUrl=%2FAccount");
+        await new Pages.LoginPage(page).SignInAsync(user.UserName!, TestData.Password);
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Verify it's you" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Enter a code from your authenticator app" })).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+        await UserStories.ScreenshotAsync(page, "second-factor");
+
+        // "Use another way" lists the other methods; a wrong code says so and keeps the user on the page.
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Text a code to your mobile" })).ToBeVisibleAsync();
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync("000000");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("That code is not right");
+        await UserStories.AssertAccessibleAsync(page);
+
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your account" })).ToBeVisibleAsync();
+
+        await page.GotoAsync("/Account/SecurityInfo/BackupCodes");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Backup codes" })).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Get backup codes" }).ClickAsync();
+        var codes = await page.GetByRole(AriaRole.List, new() { Name = "Backup codes" }).Locator("code").AllInnerTextsAsync();
+        Assert.Equal(10, codes.Count);
+        await UserStories.AssertAccessibleAsync(page);
+        await UserStories.ScreenshotAsync(page, "backup-codes");
+
+        // Signed out, the user signs in again with a backup code instead of the app.
+        await page.GotoAsync("/Account/Logout");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.GotoAsync("/Account/Login?returnUrl=%2FAccount");
+        await new Pages.LoginPage(page).SignInAsync(user.UserName!, TestData.Password);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Enter a backup code" }).ClickAsync();
+        await page.GetByLabel("Backup code").FillAsync(codes[0]);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your account" })).ToBeVisibleAsync();
+    }
+
+    private async Task<ApplicationUser> UserInScopeAsync()
+    {
+        var group = "mfa-e2e-" + Guid.NewGuid().ToString("N")[..8];
+        var user = await RecoveryData.CreateUserAsync(fixture.Idp, u => u.MobilePhone = "+15557" + Random.Shared.Next(100000, 999999), group: group, authenticator: true);
+        await using var scope = fixture.Idp.CreateScope();
+        var groupId = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<Group>().Where(g => g.Name == group).Select(g => g.Id).SingleAsync();
+        await RecoveryData.SetPolicyAsync<MultiFactorPolicySettings>(fixture.Idp, p => (p.Scope, p.Groups) = (MultiFactorScope.Selected, [.. p.Groups, groupId]));
+        return user;
+    }
+}
