@@ -109,6 +109,7 @@ public sealed class MultiFactorAdminTests(RecoveryFixture fixture) : IClassFixtu
         // A method that does not exist never reaches the policy: 400, not 500.
         using var unknown = await api.PutAsJsonAsync("api/v1/policies/multi-factor", Body(policy, methods: ["Carrier pigeon"]));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
 
         // The OpenAPI document describes it.
         using var anonymous = new HttpClient { BaseAddress = Idp.BaseAddress };
