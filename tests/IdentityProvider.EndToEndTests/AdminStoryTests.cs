@@ -144,6 +144,7 @@ public sealed class AdminStoryTests(BrowserFixture fixture)
         foreach (var (path, heading) in new[]
         {
             ("/admin/policies/self-service", "Self-service password reset policy"), ("/admin/policies/passwords", "Password and lockout policy"),
+            ("/admin/policies/multi-factor", "Multi-factor sign-in policy"),
             ("/admin/groups", "Groups"), ("/admin/clients", "Relying apps"), ("/admin/clients/edit", "Register an app"), ("/admin/outbox", "Outgoing messages"),
             ("/admin/requests", "Help requests"),
         })

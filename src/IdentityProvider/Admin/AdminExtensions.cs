@@ -68,6 +68,10 @@ internal static class AdminExtensions
         builder.Services.AddScoped<Users.Actions.UnlockAction>();
         builder.Services.AddScoped<Users.Actions.RevokeSessionsAction>();
         builder.Services.AddScoped<Users.Actions.RemoveAuthenticatorAction>();
+        builder.Services.AddScoped<Users.Actions.SecondFactorNotice>();
+        builder.Services.AddScoped<Users.Actions.RemovePasskeyAction>();
+        builder.Services.AddScoped<Users.Actions.ResetBackupCodesAction>();
+        builder.Services.AddScoped<Users.Actions.RequireSecondFactorRegistrationAction>();
         builder.Services.AddScoped<Users.Actions.SetEnabledAction>();
         builder.Services.AddScoped<Users.Actions.SetManagedExternallyAction>();
         builder.Services.AddScoped<Users.Actions.SetRolesAction>();

@@ -111,11 +111,13 @@ internal sealed partial class DemoSeeder(
 
     /// <summary>
     /// Users for every self-service case, the Staff group self-service is enabled for, and the policy: every method
-    /// allowed, one required (two for administrators), registration asked for at sign-in.
+    /// allowed, one required (two for administrators), registration asked for at sign-in. The multi-factor policy keeps
+    /// its configured start (staff only): requiring it for the Staff group is the one-click button of its admin page.
     /// </summary>
     private async Task SeedSelfServiceAsync(DemoOptions demo, CancellationToken cancellationToken)
     {
         var staff = await db.Set<Group>().FirstOrDefaultAsync(g => g.Name == StaffGroup, cancellationToken);
+        var staffGroupCreated = staff is null;
         if (staff is null)
         {
             staff = new Group { Name = StaffGroup };
@@ -156,6 +158,11 @@ internal sealed partial class DemoSeeder(
             await db.SaveChangesAsync(cancellationToken);
         }
 
+        else
+        {
+            await EnsureRileyAuthenticatorAsync(cancellationToken);
+        }
+
         // Outside the Staff group: self-service is not enabled for them.
         await EnsureUserAsync("nora", "nora@example.org", "Nora", "Outside", RecoveryUsersPassword, role: null, group: null, user => user.AlternateEmail = "nora@home.example.net");
 
@@ -172,6 +179,42 @@ internal sealed partial class DemoSeeder(
         // The helpdesk: receives "contact an administrator" requests.
         await EnsureUserAsync("hugo", "helpdesk@example.org", "Hugo", "Helpdesk", RecoveryUsersPassword, StaffRoles.Helpdesk, group: null,
             user => user.AuthenticatorSecretProtected = authenticator.Protect(StaffAuthenticatorSecret));
+
+        if (staffGroupCreated)
+        {
+            // The group was missing (deleted, or a database seeded before it existed): its members join it again.
+            await EnsureMembersAsync(staff, ["admin", "demo", "riley", "eli", "sam"], cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// <c>riley</c> shows multi-factor sign-in with the published authenticator key: an app removed (say, while trying
+    /// "remove lost authenticator app" in the admin pages) is registered again at the next start; one in place is kept.
+    /// </summary>
+    private async Task EnsureRileyAuthenticatorAsync(CancellationToken cancellationToken)
+    {
+        if (await users.FindByNameAsync("riley") is { AuthenticatorSecretProtected: null } riley)
+        {
+            (riley.AuthenticatorSecretProtected, riley.AuthenticatorRegisteredAt, riley.AuthenticatorLastStep) =
+                (authenticator.Protect(RileyAuthenticatorSecret), time.GetUtcNow(), null);
+            riley.MultiFactorGraceStartedAt = null;
+            Check(await users.UpdateAsync(riley));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    private async Task EnsureMembersAsync(Group group, IEnumerable<string> userNames, CancellationToken cancellationToken)
+    {
+        foreach (var userName in userNames)
+        {
+            if (await users.FindByNameAsync(userName) is { } user
+                && !await db.Set<GroupMembership>().AnyAsync(m => m.GroupId == group.Id && m.UserId == user.Id, cancellationToken))
+            {
+                db.Add(new GroupMembership { GroupId = group.Id, UserId = user.Id });
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private async Task<ApplicationUser?> EnsureUserAsync(

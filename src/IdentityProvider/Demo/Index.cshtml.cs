@@ -14,5 +14,14 @@ public sealed class DemoPageModel(IOptions<DemoOptions> demo, IOptions<Organizat
 
     public string OrganizationName => organization.Value.Name;
 
+    /// <summary>The password of <c>riley</c>, the demo user with every method (published, as the seeder's are).</summary>
+    public string RileyPassword => DemoSeeder.RecoveryUsersPassword;
+
+    /// <summary>The authenticator key of <c>riley</c>, to add to an authenticator app.</summary>
+    public string RileyAuthenticatorSecret => DemoSeeder.RileyAuthenticatorSecret;
+
+    /// <summary>The group the multi-factor policy page's one-click button requires a second factor for.</summary>
+    public string StaffGroup => DemoSeeder.StaffGroup;
+
     public IActionResult OnGet() => demo.Value.EnableDemoPage ? Page() : NotFound();
 }

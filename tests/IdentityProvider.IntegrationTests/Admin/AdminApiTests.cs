@@ -369,7 +369,7 @@ public sealed class AdminApiTests(RecoveryFixture fixture) : IClassFixture<Recov
         var stored = await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(user.Id);
         Assert.Null(stored!.AuthenticatorSecretProtected);
         Assert.NotEmpty(await RecoveryData.MessagesToAsync(Idp, user.Email!));
-        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.AdminUserUpdated && e.Reason!.Contains("authenticator app removed", StringComparison.Ordinal));
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.AdminSecondFactorChanged && e.Reason!.Contains("authenticator app removed", StringComparison.Ordinal));
     }
 
     private Task<HttpClient> ClientAsync(string scope) => AdminApiClient.CreateAsync(Idp, scope);

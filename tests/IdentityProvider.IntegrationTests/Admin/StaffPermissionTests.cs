@@ -37,6 +37,7 @@ public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixtur
             [
                 AccountAction.View, AccountAction.Create, AccountAction.EditProfile, AccountAction.ResetPassword,
                 AccountAction.Unlock, AccountAction.RevokeSessions, AccountAction.SetEnabled, AccountAction.RemoveAuthenticator,
+                AccountAction.ManageSignInMethods,
             ],
             [StaffRoles.Auditor] = [],
             [StaffRoles.Helpdesk] = [],
@@ -94,6 +95,7 @@ public sealed class StaffPermissionTests(RecoveryFixture fixture) : IClassFixtur
             AccountAction.RevokeSessions => await Action<RevokeSessionsAction>().RunAsync(actor, account) == AdminActionResult.Done,
             AccountAction.SetEnabled => await Action<SetEnabledAction>().RunAsync(actor, account, enabled: false) == AdminActionResult.Done,
             AccountAction.RemoveAuthenticator => await Action<RemoveAuthenticatorAction>().RunAsync(actor, account) == AdminActionResult.Done,
+            AccountAction.ManageSignInMethods => await Action<RequireSecondFactorRegistrationAction>().RunAsync(actor, account) == AdminActionResult.Done,
             AccountAction.SetRoles => await Action<SetRolesAction>().RunAsync(actor, account, [.. await users.GetRolesAsync(account), StaffRoles.Auditor]) == AdminActionResult.Done,
             AccountAction.SetGroups => await Action<SetGroupAction>().RunAsync(actor, account, await GroupAsync(), member: true) == AdminActionResult.Done,
             AccountAction.SetPasswordManagedExternally => await Action<SetManagedExternallyAction>().RunAsync(actor, account, external: true) == AdminActionResult.Done,

@@ -4,6 +4,7 @@ using IdentityProvider.Data;
 using IdentityProvider.Lockout;
 using IdentityProvider.Passwords;
 using IdentityProvider.SelfService;
+using IdentityProvider.SelfService.MultiFactor;
 
 namespace IdentityProvider.Admin.Policies;
 
@@ -23,6 +24,9 @@ internal static class PoliciesApi
             "The password policy, with the organisation's banned terms (one per line).",
             "Replace the password policy; each change is audited.");
         MapPolicy<LockoutPolicySettings>(policies, "/lockout", "The lockout policy.", "Replace the lockout policy; each change is audited.");
+        MapPolicy<MultiFactorPolicySettings>(policies, "/multi-factor",
+            "The multi-factor sign-in policy: who must use a second factor (staff always do), with which methods, remembered browsers and the grace period.",
+            "Replace the multi-factor sign-in policy; each changed setting is audited with its old and new value.");
     }
 
     private static void MapPolicy<T>(RouteGroupBuilder policies, string path, string read, string replace)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityProvider.Admin.Usage;
 
-/// <summary>Who can reset on their own, and what self-service did over the last 24 hours, 7 days or 30 days.</summary>
+/// <summary>Who can reset on their own, what self-service did, and the sign-ins with a second factor by method, over the last 24 hours, 7 days or 30 days.</summary>
 [Authorize(Policy = AdminPolicies.AuditPolicy)]
 public sealed class IndexModel(UsageReport report) : PageModel
 {

@@ -10,5 +10,5 @@ internal static class UsageApi
                 "7d" => Results.Ok(await report.BuildAsync(TimeSpan.FromDays(7), ct)),
                 "30d" => Results.Ok(await report.BuildAsync(TimeSpan.FromDays(30), ct)),
                 _ => AdminApi.Invalid("period", "Period is 24h, 7d or 30d."),
-            }).WithSummary("Who can reset on their own, and what self-service did over the period.");
+            }).WithSummary("Who can reset on their own, what self-service did over the period, and sign-ins with a second factor by method (secondFactorSignIns).");
 }

@@ -1,6 +1,7 @@
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.SelfService;
+using IdentityProvider.SelfService.MultiFactor;
 using Microsoft.EntityFrameworkCore;
 
 namespace IdentityProvider.Admin.Usage;
@@ -9,11 +10,13 @@ public sealed record Bar(string Label, int Value);
 
 public sealed record UsageFigures(
     int Users, int Enabled, int Capable, IReadOnlyList<Bar> Registered, IReadOnlyList<Bar> Resets, IReadOnlyList<Bar> Unlocks,
-    IReadOnlyList<Bar> Passed, IReadOnlyList<Bar> Failed, IReadOnlyList<Bar> FailureReasons);
+    IReadOnlyList<Bar> Passed, IReadOnlyList<Bar> Failed, IReadOnlyList<Bar> FailureReasons, IReadOnlyList<Bar> SecondFactorSignIns);
 
 /// <summary>
 /// The figures of the usage page: how many users can reset on their own under the current policy (the same rules as
-/// the eligibility check, computed for everyone at once), and what self-service did over a period.
+/// the eligibility check, computed for everyone at once), what self-service did over a period, and the sign-ins that
+/// proved a second factor, by method (<see cref="AuditEventTypes.SecondFactorPassed"/> by its method, and passwordless
+/// passkey sign-ins, <see cref="AuditEventTypes.PasskeySignIn"/>).
 /// </summary>
 public sealed class UsageReport(ApplicationDbContext db, StoredPolicy<SelfServicePolicySettings> policies, TimeProvider time)
 {
@@ -53,6 +56,12 @@ public sealed class UsageReport(ApplicationDbContext db, StoredPolicy<SelfServic
         var buckets = Buckets(period);
         IReadOnlyList<Bar> OverTime(string type) => [.. buckets.Select(b => new Bar(b.Label, events.Count(e => e.EventType == type && e.Time >= b.From && e.Time < b.To)))];
 
+        var secondFactors = await db.Set<AuditEvent>().AsNoTracking()
+            .Where(e => e.Time >= since && e.Outcome == AuditLog.Success
+                && (e.EventType == AuditEventTypes.SecondFactorPassed || e.EventType == AuditEventTypes.PasskeySignIn))
+            .GroupBy(e => new { e.EventType, e.Method }).Select(g => new { g.Key.EventType, g.Key.Method, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+
         return new UsageFigures(
             users.Count,
             users.Count(u => u.IsEnabled),
@@ -65,8 +74,24 @@ public sealed class UsageReport(ApplicationDbContext db, StoredPolicy<SelfServic
             OverTime(AuditEventTypes.RecoveryUnlocked),
             [.. events.Where(e => e.EventType == AuditEventTypes.RecoveryGatePassed).GroupBy(e => e.Method ?? "unknown").Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value)],
             [.. events.Where(e => e.EventType == AuditEventTypes.RecoveryGateFailed).GroupBy(e => e.Method ?? "unknown").Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value)],
-            [.. events.Where(e => e.Outcome == AuditLog.Failure).GroupBy(e => e.Reason ?? e.EventType).Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value).Take(10)]);
+            [.. events.Where(e => e.Outcome == AuditLog.Failure).GroupBy(e => e.Reason ?? e.EventType).Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value).Take(10)],
+            [.. secondFactors.GroupBy(e => SecondFactorLabel(e.EventType, e.Method)).Select(g => new Bar(g.Key, g.Sum(e => e.Count))).OrderByDescending(b => b.Value).ThenBy(b => b.Label, StringComparer.Ordinal)]);
     }
+
+    /// <summary>How a sign-in with a second factor reads on the page and in the API: the method, or a passwordless passkey.</summary>
+    internal static string SecondFactorLabel(string eventType, string? method) => eventType == AuditEventTypes.PasskeySignIn
+        ? "Passkey, without a password"
+        : method switch
+        {
+            nameof(SignInMethod.Passkey) => "Passkey",
+            nameof(SignInMethod.AuthenticatorApp) => "Authenticator app",
+            nameof(SignInMethod.MobileText) => "Text message",
+            nameof(SignInMethod.MobileCall) => "Phone call",
+            nameof(SignInMethod.AlternateEmail) => "Alternate email",
+            nameof(SignInMethod.BackupCode) => "Backup code",
+            null or "" => "Unknown",
+            _ => method,
+        };
 
     /// <summary>Ids of the users self-service is enabled for, or null when it is enabled for everyone.</summary>
     private async Task<HashSet<string>?> InScopeAsync(SelfServicePolicySettings policy, CancellationToken cancellationToken)

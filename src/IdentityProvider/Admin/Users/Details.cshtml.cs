@@ -46,6 +46,15 @@ public sealed class DetailsModel(
     /// <summary>This viewer may change roles, groups and where the password is managed.</summary>
     public bool MayAdminister { get; private set; }
 
+    /// <summary>This viewer may remove a lost device, reset backup codes and require re-registration.</summary>
+    public bool MayManageSignInMethods { get; private set; }
+
+    /// <summary>The user's second-factor methods.</summary>
+    public SignInMethodsView SignInMethods { get; private set; } = null!;
+
+    [BindProperty]
+    public Guid PasskeyId { get; set; }
+
     public bool IsAdministrator { get; private set; }
 
     public string? TemporaryPassword { get; private set; }
@@ -137,6 +146,18 @@ public sealed class DetailsModel(
         (await removeAuthenticator.RunAsync(actor, target, HttpContext.RequestAborted),
             "The authenticator app was removed and the user was told by email. They can set up a new one on their security info page."));
 
+    public Task<IActionResult> OnPostRemovePasskeyAsync([FromServices] RemovePasskeyAction removePasskey) => ActAsync(async (actor, target) =>
+        (await removePasskey.RunAsync(actor, target, PasskeyId, HttpContext.RequestAborted),
+            "The passkey was removed and the user was told by email. It no longer signs in."));
+
+    public Task<IActionResult> OnPostResetBackupCodesAsync([FromServices] ResetBackupCodesAction resetBackupCodes) => ActAsync(async (actor, target) =>
+        (await resetBackupCodes.RunAsync(actor, target, HttpContext.RequestAborted),
+            "The backup codes were deleted and the user was told by email. They can generate new ones on their security info page."));
+
+    public Task<IActionResult> OnPostRequireRegistrationAsync([FromServices] RequireSecondFactorRegistrationAction requireRegistration) => ActAsync(async (actor, target) =>
+        (await requireRegistration.RunAsync(actor, target, HttpContext.RequestAborted),
+            "The authenticator app, passkeys and backup codes were removed and the user was told by email. Their next sign-in asks them to set up a second factor."));
+
     public Task<IActionResult> OnPostDisableAsync([FromServices] SetEnabledAction setEnabled) => ActAsync(async (actor, target) =>
         (await setEnabled.RunAsync(actor, target, enabled: false, HttpContext.RequestAborted), "The account is disabled."));
 
@@ -209,6 +230,8 @@ public sealed class DetailsModel(
         MayView = StaffPermissions.Allows(actor, kind, AccountAction.View);
         MayAct = StaffPermissions.Allows(actor, kind, AccountAction.EditProfile);
         MayAdminister = StaffPermissions.Allows(actor, kind, AccountAction.SetRoles);
+        MayManageSignInMethods = StaffPermissions.Allows(actor, kind, AccountAction.ManageSignInMethods);
+        SignInMethods = await SignInMethodsView.LoadAsync(db, found, HttpContext.RequestAborted);
         return null;
     }
 

@@ -24,6 +24,12 @@ public enum AccountAction
     /// <summary>Remove a lost authenticator app, so the user can set up a new one (the user is told by email).</summary>
     RemoveAuthenticator,
 
+    /// <summary>
+    /// Remove a lost passkey, delete the backup codes, or require the second factor to be registered again (the user is
+    /// told by email).
+    /// </summary>
+    ManageSignInMethods,
+
     SetRoles,
     SetGroups,
     SetPasswordManagedExternally,
@@ -42,6 +48,7 @@ public static class StaffPermissions
     [
         AccountAction.View, AccountAction.Create, AccountAction.EditProfile, AccountAction.ResetPassword,
         AccountAction.Unlock, AccountAction.RevokeSessions, AccountAction.SetEnabled, AccountAction.RemoveAuthenticator,
+        AccountAction.ManageSignInMethods,
     ];
 
     /// <summary>Whether <paramref name="actor"/> may do <paramref name="action"/> to an account of kind <paramref name="target"/>.</summary>

@@ -45,6 +45,16 @@ internal static class UsersApi
         users.MapDelete("/{id}/authenticator", (string id, HttpContext http, UserManager<ApplicationUser> all, RemoveAuthenticatorAction removeAuthenticator, CancellationToken ct) =>
             ActAsync(id, all, async user => (await removeAuthenticator.RunAsync(http.Actor(), user, ct), null)))
             .WithSummary("Remove the user's authenticator app (a lost device); the user is told by email.");
+        users.MapGet("/{id}/sign-in-methods", SignInMethodsAsync)
+            .WithSummary("The user's second-factor methods: authenticator app, passkeys, backup codes (how many left), verified mobile and alternate email; registered and last used.");
+        users.MapDelete("/{id}/sign-in-methods/passkeys/{passkeyId:guid}", RemovePasskeyAsync)
+            .WithSummary("Remove one of the user's passkeys (a lost device); the user is told by email.");
+        users.MapDelete("/{id}/sign-in-methods/backup-codes", (string id, HttpContext http, UserManager<ApplicationUser> all, ResetBackupCodesAction resetBackupCodes, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await resetBackupCodes.RunAsync(http.Actor(), user, ct), null)))
+            .WithSummary("Delete all of the user's backup codes; they can generate new ones; the user is told by email.");
+        users.MapPost("/{id}/sign-in-methods/require-registration", (string id, HttpContext http, UserManager<ApplicationUser> all, RequireSecondFactorRegistrationAction requireRegistration, CancellationToken ct) =>
+            ActAsync(id, all, async user => (await requireRegistration.RunAsync(http.Actor(), user, ct), null)))
+            .WithSummary("Remove the user's authenticator app, passkeys and backup codes, and have their next sign-in ask them to set up a second factor; the user is told by email.");
         users.MapPut("/{id}/roles", (string id, string[] roles, HttpContext http, UserManager<ApplicationUser> all, SetRolesAction setRoles, CancellationToken ct) =>
             ActAsync(id, all, async user => (await setRoles.RunAsync(http.Actor(), user, roles, ct), null)))
             .WithSummary("Replace the user's staff roles (Administrator, Helpdesk, Auditor); administrators only; the last administrator keeps the role.");
@@ -92,6 +102,37 @@ internal static class UsersApi
 
         await audit.WriteAsync(IdentityProvider.Audit.AuditEventTypes.AdminUserViewed, user.Id, IdentityProvider.Audit.AuditLog.Success, "api", cancellationToken);
         return Results.Ok(await ViewAsync(user, users, questions, cancellationToken));
+    }
+
+    /// <summary>A user's second-factor methods: allowed and audited as opening the user's details is.</summary>
+    private static async Task<IResult> SignInMethodsAsync(
+        string id, HttpContext http, UserManager<ApplicationUser> users, AdminActionGuard guard, ApplicationDbContext db, IdentityProvider.Audit.AuditLog audit,
+        CancellationToken cancellationToken)
+    {
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return AdminApi.NotFound("user");
+        }
+
+        if (!await guard.MayActOnAsync(http.Actor(), user, AccountAction.View))
+        {
+            return NotAllowed();
+        }
+
+        await audit.WriteAsync(IdentityProvider.Audit.AuditEventTypes.AdminUserViewed, user.Id, IdentityProvider.Audit.AuditLog.Success, "api sign-in-methods", cancellationToken);
+        return Results.Ok(await SignInMethodsView.LoadAsync(db, user, cancellationToken));
+    }
+
+    private static async Task<IResult> RemovePasskeyAsync(
+        string id, Guid passkeyId, HttpContext http, UserManager<ApplicationUser> users, RemovePasskeyAction removePasskey, CancellationToken cancellationToken)
+    {
+        if (await users.FindByIdAsync(id) is not { } user)
+        {
+            return AdminApi.NotFound("user");
+        }
+
+        var result = await removePasskey.RunAsync(http.Actor(), user, passkeyId, cancellationToken);
+        return result == AdminActionResult.Invalid ? AdminApi.NotFound("passkey of this user") : Answer(result, null);
     }
 
     private static IResult NotAllowed() => Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: DetailsModel.NotAllowedMessage);
@@ -153,6 +194,11 @@ internal static class UsersApi
         }
 
         var (result, body) = await action(user);
+        return Answer(result, body);
+    }
+
+    private static IResult Answer(AdminActionResult result, object? body)
+    {
         return result switch
         {
             AdminActionResult.Done => body is null ? Results.NoContent() : Results.Ok(body),

@@ -1,6 +1,7 @@
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.SelfService;
+using IdentityProvider.SelfService.MultiFactor;
 using IdentityProvider.SelfService.SecurityInfo;
 
 namespace IdentityProvider.Admin.Users.Actions;
@@ -25,7 +26,7 @@ public sealed class RemoveAuthenticatorAction(AdminActionGuard guard, SecurityIn
             return AdminActionResult.Done;
         }
 
-        audit.Add(AuditEventTypes.AdminUserUpdated, target.Id, AuditLog.Success, $"by {actor.Id}: authenticator app removed");
+        audit.Add(AuditEventTypes.AdminSecondFactorChanged, target.Id, AuditLog.Success, $"by {actor.Id}: authenticator app removed", nameof(SignInMethod.AuthenticatorApp));
         await securityInfo.RemoveAsync(target, RecoveryMethod.AuthenticatorApp, cancellationToken);
         return AdminActionResult.Done;
     }
