@@ -41,13 +41,14 @@ internal static class AuthenticationContext
     /// <summary>The <c>amr</c> values for the methods used: the methods themselves, and <c>mfa</c> when they are two kinds of factor.</summary>
     public static IReadOnlyList<string> Amr(IEnumerable<string> methods)
     {
-        var used = methods.Where(m => m != MultipleFactors).Distinct(StringComparer.Ordinal).ToList();
+        var proven = methods.ToList();
+        var used = proven.Where(m => m != MultipleFactors).Distinct(StringComparer.Ordinal).ToList();
         if (used.Count == 0)
         {
             used.Add(Password);
         }
 
-        if (Kinds(used) >= 2)
+        if (Kinds(used) >= 2 || Kinds(proven) >= 2)
         {
             used.Add(MultipleFactors);
         }
@@ -62,6 +63,14 @@ internal static class AuthenticationContext
     public static bool Satisfies(string reached, string wanted) =>
         AcrValues.Contains(wanted) && string.CompareOrdinal(reached, wanted) >= 0;
 
-    private static int Kinds(IEnumerable<string> methods) =>
-        methods.Select(m => Factors.TryGetValue(m, out var factor) ? factor : (Factor?)null).OfType<Factor>().Distinct().Count();
+    /// <summary>
+    /// The kinds of factor proven. <c>mfa</c> recorded with a method stands for two: one method that proved two factors
+    /// (a passkey with user verification is something you have and something you know or are).
+    /// </summary>
+    private static int Kinds(IEnumerable<string> methods)
+    {
+        var list = methods.ToList();
+        var kinds = list.Select(m => Factors.TryGetValue(m, out var factor) ? factor : (Factor?)null).OfType<Factor>().Distinct().Count();
+        return list.Contains(MultipleFactors) && kinds >= 1 ? Math.Max(kinds, 2) : kinds;
+    }
 }

@@ -13,7 +13,7 @@ public sealed class LoginPage(IPage page)
 
     public ILocator KeepMeSignedIn => page.GetByLabel("Keep me signed in");
 
-    public ILocator SignInButton => page.GetByRole(AriaRole.Button, new() { Name = "Sign in" });
+    public ILocator SignInButton => page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true });
 
     public ILocator CantAccessAccount => page.GetByRole(AriaRole.Link, new() { Name = "Can't access your account?" });
 
