@@ -23,7 +23,9 @@ public sealed class RecoveryBrowser(IdentityProviderHost host, CookieContainer? 
 
     public async Task<RecoveryBrowser> OpenAsync(string url)
     {
-        await ShowAsync(await Client.GetAsync(new Uri(url.TrimStart('/'), UriKind.Relative)));
+        // A path on the identity provider, or an absolute address (a relying app's page).
+        var address = Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" ? absolute : new Uri(url.TrimStart('/'), UriKind.Relative);
+        await ShowAsync(await Client.GetAsync(address));
         return this;
     }
 
@@ -61,6 +63,10 @@ public sealed class RecoveryBrowser(IdentityProviderHost host, CookieContainer? 
     }
 
     public IReadOnlyList<string> QuestionIds => [.. HtmlForms.Parse(Html).QuerySelectorAll("input[name^='Answers[']").Select(i => i.GetAttribute("name")!["Answers[".Length..^1])];
+
+    /// <summary>Answers the second-factor page of sign-in with <paramref name="code"/> (from the app, sent, or a backup code).</summary>
+    public Task<RecoveryBrowser> EnterSecondFactorAsync(string code, bool rememberBrowser = false) =>
+        SubmitAsync(rememberBrowser ? new() { ["Code"] = code, ["RememberBrowser"] = "true" } : new() { ["Code"] = code }, "Verify");
 
     public Task<RecoveryBrowser> NewPasswordAsync(string password, string? confirm = null) =>
         SubmitAsync(new() { ["Input.NewPassword"] = password, ["Input.ConfirmPassword"] = confirm ?? password });

@@ -63,15 +63,19 @@ public static class RecoveryData
     }
 
     /// <summary>Changes the stored SSPR policy and drops the server's cached copy.</summary>
-    public static async Task SetPolicyAsync(IdentityProviderHost host, Action<SelfServicePolicySettings> change)
+    public static Task SetPolicyAsync(IdentityProviderHost host, Action<SelfServicePolicySettings> change) => SetPolicyAsync<SelfServicePolicySettings>(host, change);
+
+    /// <summary>Changes a stored policy and drops the server's cached copy.</summary>
+    public static async Task SetPolicyAsync<T>(IdentityProviderHost host, Action<T> change)
+        where T : PolicySettings
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(change);
         await using var scope = host.CreateScope();
-        var store = scope.ServiceProvider.GetRequiredService<StoredPolicy<SelfServicePolicySettings>>();
+        var store = scope.ServiceProvider.GetRequiredService<StoredPolicy<T>>();
         await store.GetAsync();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
-        var row = await db.Set<SelfServicePolicySettings>().SingleAsync();
+        var row = await db.Set<T>().SingleAsync();
         change(row);
         await db.SaveChangesAsync();
         store.Invalidate();

@@ -84,9 +84,12 @@ public sealed class RelyingPartyHost : IAsyncDisposable
                 options.TokenValidationParameters.NameClaimType = "name";
                 options.Events.OnRedirectToIdentityProvider = context =>
                 {
-                    if (context.Properties.Items.TryGetValue("action", out var action) && action is not null)
+                    foreach (var parameter in new[] { "action", "acr_values", "max_age", "prompt" })
                     {
-                        context.ProtocolMessage.SetParameter("action", action);
+                        if (context.Properties.Items.TryGetValue(parameter, out var value) && value is not null)
+                        {
+                            context.ProtocolMessage.SetParameter(parameter, value);
+                        }
                     }
 
                     return Task.CompletedTask;
@@ -104,7 +107,13 @@ public sealed class RelyingPartyHost : IAsyncDisposable
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGet("/", () => "relying party");
-        app.MapGet("/login", () => Results.Challenge(new AuthenticationProperties { RedirectUri = "/me" }));
+        // /login?acr_values=mfa&max_age=0&prompt=none: the request parameters an app adds to ask for more.
+        app.MapGet("/login", (string? acr_values, string? max_age, string? prompt) => Results.Challenge(new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            ["acr_values"] = acr_values,
+            ["max_age"] = max_age,
+            ["prompt"] = prompt,
+        }) { RedirectUri = "/me" }));
         app.MapGet("/change-password", () => Results.Challenge(new AuthenticationProperties(new Dictionary<string, string?> { ["action"] = "change_password" }) { RedirectUri = "/me" }));
         app.MapGet("/password-changed", (string? result, string? state) => $"result={result} state={state}");
         app.MapGet("/me", (Func<HttpContext, Task<IResult>>)(async context => Results.Json(new RelyingPartySession(

@@ -21,6 +21,39 @@ public sealed class GroupMembership
     public string UserId { get; set; } = string.Empty;
 }
 
+/// <summary>Group membership with nesting taken into account.</summary>
+public static class GroupTree
+{
+    /// <summary>The groups <paramref name="selected"/> and every group nested below them, at any depth.</summary>
+    public static async Task<HashSet<Guid>> WithNestedAsync(ApplicationDbContext db, IEnumerable<Guid> selected, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var groups = await db.Set<Group>().AsNoTracking().Select(g => new { g.Id, g.ParentGroupId }).ToListAsync(cancellationToken);
+        var children = groups.Where(g => g.ParentGroupId is not null).ToLookup(g => g.ParentGroupId!.Value, g => g.Id);
+        var found = new HashSet<Guid>();
+        var pending = new Queue<Guid>(selected);
+        while (pending.TryDequeue(out var id))
+        {
+            if (found.Add(id))
+            {
+                foreach (var child in children[id])
+                {
+                    pending.Enqueue(child);
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Whether the user is a member of one of <paramref name="selected"/> or of a group nested below them.</summary>
+    public static async Task<bool> IsMemberAsync(ApplicationDbContext db, string userId, IEnumerable<Guid> selected, CancellationToken cancellationToken = default)
+    {
+        var ids = (await WithNestedAsync(db, selected, cancellationToken)).ToList();
+        return ids.Count > 0 && await db.Set<GroupMembership>().AnyAsync(m => m.UserId == userId && ids.Contains(m.GroupId), cancellationToken);
+    }
+}
+
 internal sealed class GroupConfigurations : IEntityTypeConfiguration<Group>, IEntityTypeConfiguration<GroupMembership>
 {
     public void Configure(EntityTypeBuilder<Group> builder)

@@ -13,8 +13,11 @@ internal static class AuthenticationContext
     public const string Password = "pwd";
     public const string MultipleFactors = "mfa";
 
+    /// <summary>The name apps may use for the multi-factor level in <c>acr_values</c> (and get back in <c>acr</c> when they do).</summary>
+    public const string MultiFactorAlias = "mfa";
+
     /// <summary>The <c>acr</c> values this server issues, weakest first (advertised in discovery).</summary>
-    public static IReadOnlyList<string> AcrValues { get; } = [SingleFactor, MultiFactor];
+    public static IReadOnlyList<string> AcrValues { get; } = [SingleFactor, MultiFactor, MultiFactorAlias];
 
     private enum Factor
     {
@@ -41,14 +44,15 @@ internal static class AuthenticationContext
     /// <summary>The <c>amr</c> values for the methods used: the methods themselves, and <c>mfa</c> when they are two kinds of factor.</summary>
     public static IReadOnlyList<string> Amr(IEnumerable<string> methods)
     {
-        var proven = methods.ToList();
-        var used = proven.Where(m => m != MultipleFactors).Distinct(StringComparer.Ordinal).ToList();
+        var given = methods.ToList();
+        var used = given.Where(m => m != MultipleFactors).Distinct(StringComparer.Ordinal).ToList();
         if (used.Count == 0)
         {
             used.Add(Password);
         }
 
-        if (Kinds(used) >= 2 || Kinds(proven) >= 2)
+        // A method that proved two factors by itself (a passkey with user verification) is recorded with "mfa".
+        if (Kinds(used) >= 2 || given.Contains(MultipleFactors))
         {
             used.Add(MultipleFactors);
         }
@@ -57,20 +61,47 @@ internal static class AuthenticationContext
     }
 
     /// <summary>The <c>acr</c> value the methods used reach.</summary>
-    public static string Acr(IEnumerable<string> methods) => Kinds(methods) >= 2 ? MultiFactor : SingleFactor;
+    public static string Acr(IEnumerable<string> methods)
+    {
+        var given = methods.ToList();
+        return Kinds(given) >= 2 || given.Contains(MultipleFactors) ? MultiFactor : SingleFactor;
+    }
 
     /// <summary>Whether <paramref name="reached"/> is at least <paramref name="wanted"/> (unknown values are never reached).</summary>
     public static bool Satisfies(string reached, string wanted) =>
-        AcrValues.Contains(wanted) && string.CompareOrdinal(reached, wanted) >= 0;
+        Level(wanted) is { } level && Level(reached) >= level;
+
+    /// <summary>Whether reaching <paramref name="wanted"/> takes a second factor.</summary>
+    public static bool NeedsMultipleFactors(string wanted) => Level(wanted) >= 2;
 
     /// <summary>
-    /// The kinds of factor proven. <c>mfa</c> recorded with a method stands for two: one method that proved two factors
-    /// (a passkey with user verification is something you have and something you know or are).
+    /// The <c>acr</c> values an authorization request asked for, preferred first: an essential <c>acr</c> claim's values,
+    /// else the <c>acr_values</c> parameter (OpenID Connect Core 3.1.2.1, 5.5.1.1), else the voluntary claim's values.
     /// </summary>
-    private static int Kinds(IEnumerable<string> methods)
+    public static IReadOnlyList<string> Requested(string? acrValues, ClaimsRequest claims)
     {
-        var list = methods.ToList();
-        var kinds = list.Select(m => Factors.TryGetValue(m, out var factor) ? factor : (Factor?)null).OfType<Factor>().Distinct().Count();
-        return list.Contains(MultipleFactors) && kinds >= 1 ? Math.Max(kinds, 2) : kinds;
+        ArgumentNullException.ThrowIfNull(claims);
+        var claimed = claims.Find(OpenIddict.Abstractions.OpenIddictConstants.Claims.AuthenticationContextReference).ToList();
+        if (claimed.Where(c => c.Claim.Essential).SelectMany(c => c.Claim.Values).ToList() is { Count: > 0 } essential)
+        {
+            return essential;
+        }
+
+        var parameter = (acrValues ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parameter.Length > 0 ? parameter : [.. claimed.SelectMany(c => c.Claim.Values)];
     }
+
+    /// <summary>The <c>acr</c> to issue: the first requested value the sign-in reached, else the level it reached.</summary>
+    public static string Answer(string reached, IReadOnlyList<string> requested) =>
+        requested?.FirstOrDefault(wanted => Satisfies(reached, wanted)) ?? reached;
+
+    private static int? Level(string value) => value switch
+    {
+        SingleFactor => 1,
+        MultiFactor or MultiFactorAlias => 2,
+        _ => null,
+    };
+
+    private static int Kinds(IEnumerable<string> methods) =>
+        methods.Select(m => Factors.TryGetValue(m, out var factor) ? factor : (Factor?)null).OfType<Factor>().Distinct().Count();
 }

@@ -167,7 +167,9 @@ internal sealed class AuthorizeEndpoint(
     /// </summary>
     private async Task<IResult?> SignInStepsAsync(Authorization authorization)
     {
-        var context = new SignInStepContext(authorization.Http, authorization.User, authorization.Resume, RememberMe: false, SignInMoment.Authorization);
+        var context = new SignInStepContext(
+            authorization.Http, authorization.User, authorization.Resume, RememberMe: false, SignInMoment.Authorization,
+            authorization.Session.MethodList, Demand(authorization));
         if (await steps.NextAsync(SignInStage.AfterSession, context, authorization.Http.RequestAborted) is not { } step)
         {
             return null;
@@ -176,6 +178,18 @@ internal sealed class AuthorizeEndpoint(
         return authorization.Request.HasPromptValue(PromptValues.None)
             ? OidcEndpoints.Forbid(Errors.InteractionRequired, step.InteractionRequired)
             : Results.Redirect(step.Url);
+    }
+
+    /// <summary>
+    /// What the app asked of the authentication: a second factor when <c>acr_values</c> or an essential <c>acr</c>
+    /// claim names only multi-factor levels (<c>2</c> or <c>mfa</c>); <c>max_age</c> then bounds how old it may be.
+    /// </summary>
+    private static AuthenticationDemand? Demand(Authorization authorization)
+    {
+        var wanted = AuthenticationContext.Requested(authorization.Request.AcrValues, authorization.ClaimsRequest);
+        var multiFactor = wanted.Count > 0 && wanted.All(AuthenticationContext.NeedsMultipleFactors);
+        var maxAge = authorization.Request.MaxAge is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        return multiFactor || maxAge is not null ? new AuthenticationDemand(multiFactor, maxAge) : null;
     }
 
     /// <summary>Explicit (and systematic) consent: ask once, remember the answer as a permanent authorization.</summary>
@@ -237,9 +251,10 @@ internal sealed class AuthorizeEndpoint(
     {
         var (request, user, session) = (authorization.Request, authorization.User, authorization.Session);
         var methods = AuthenticationContext.Amr(session.MethodList);
+        var acr = AuthenticationContext.Acr(methods);
         var extra = new List<Claim>
         {
-            new(Claims.AuthenticationContextReference, AuthenticationContext.Acr(methods)),
+            new(Claims.AuthenticationContextReference, AuthenticationContext.Answer(acr, AuthenticationContext.Requested(request.AcrValues, authorization.ClaimsRequest))),
             new(Claims.AuthenticationTime, session.AuthenticatedAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
             new(CustomClaims.SessionId, session.Id),
         };

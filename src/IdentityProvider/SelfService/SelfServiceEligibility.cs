@@ -121,28 +121,10 @@ public sealed class SelfServiceEligibilityEvaluator(
                 return false;
         }
 
-        var ids = (await EnabledGroupIdsAsync(db, policy, cancellationToken)).ToList();
-        return ids.Count > 0 && await db.Set<GroupMembership>().AnyAsync(m => m.UserId == user.Id && ids.Contains(m.GroupId), cancellationToken);
+        return await GroupTree.IsMemberAsync(db, user.Id, policy.Groups, cancellationToken);
     }
 
     /// <summary>The selected groups and every group nested below them.</summary>
-    internal static async Task<HashSet<Guid>> EnabledGroupIdsAsync(ApplicationDbContext db, SelfServicePolicySettings policy, CancellationToken cancellationToken)
-    {
-        var groups = await db.Set<Group>().AsNoTracking().Select(g => new { g.Id, g.ParentGroupId }).ToListAsync(cancellationToken);
-        var children = groups.Where(g => g.ParentGroupId is not null).ToLookup(g => g.ParentGroupId!.Value, g => g.Id);
-        var enabled = new HashSet<Guid>();
-        var pending = new Queue<Guid>(policy.Groups);
-        while (pending.TryDequeue(out var id))
-        {
-            if (enabled.Add(id))
-            {
-                foreach (var child in children[id])
-                {
-                    pending.Enqueue(child);
-                }
-            }
-        }
-
-        return enabled;
-    }
+    internal static Task<HashSet<Guid>> EnabledGroupIdsAsync(ApplicationDbContext db, SelfServicePolicySettings policy, CancellationToken cancellationToken) =>
+        GroupTree.WithNestedAsync(db, policy.Groups, cancellationToken);
 }

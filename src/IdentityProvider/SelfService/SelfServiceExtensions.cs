@@ -37,6 +37,7 @@ internal static class SelfServiceExtensions
         builder.Services.AddScoped<SecurityInfo.RegistrationCheck>();
         builder.Services.AddScoped<Account.ISignInStep, SecurityInfo.RegistrationStep>();
         builder.Services.AddScoped<Helpdesk.HelpdeskRequests>();
+        MultiFactor.MultiFactorExtensions.AddMultiFactor(builder);
         builder.Services.AddRetentionRule(nameof(RetentionOptions.VerificationCodes), (db, settings, now, cancellationToken) =>
         {
             var before = (now - settings.VerificationCodes).ToUnixTimeMilliseconds();

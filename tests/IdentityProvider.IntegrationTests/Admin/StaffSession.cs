@@ -3,7 +3,10 @@ using IdentityProvider.Testing;
 
 namespace IdentityProvider.IntegrationTests.Admin;
 
-/// <summary>Staff members signed in and past the admin step-up, proved with their authenticator app.</summary>
+/// <summary>
+/// Staff members signed in with their password and their authenticator app (staff always prove a second factor at
+/// sign-in, which also passes the admin step-up for its window).
+/// </summary>
 internal static class StaffSession
 {
     /// <summary>A new member of <paramref name="role"/> (none: no staff role) with an authenticator app, signed in and stepped up.</summary>
@@ -11,14 +14,19 @@ internal static class StaffSession
     {
         var staff = await RecoveryData.CreateUserAsync(idp, role: role, authenticator: true);
         var browser = new RecoveryBrowser(idp);
-        await HtmlForms.SignInAsync(browser.Client, staff.UserName!, TestData.Password);
+        await browser.OpenAsync("Account/Login");
+        await browser.SubmitAsync(new() { ["Input.UserName"] = staff.UserName!, ["Input.Password"] = TestData.Password });
         if (role is not null)
         {
-            await browser.OpenAsync("admin/verify");
-            await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
-            if (browser.Path == "/admin/verify")
+            if (browser.Path != "/Account/SecondFactor")
             {
-                throw new InvalidOperationException("The admin step-up did not pass: " + browser.Alert);
+                throw new InvalidOperationException("Sign-in did not ask a staff member for a second factor: " + browser.Path);
+            }
+
+            await browser.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
+            if (browser.Path == "/Account/SecondFactor")
+            {
+                throw new InvalidOperationException("The second factor did not pass: " + browser.Alert);
             }
         }
 

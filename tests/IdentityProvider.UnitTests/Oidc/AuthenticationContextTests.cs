@@ -42,13 +42,6 @@ public sealed class AuthenticationContextTests
     }
 
     [Fact]
-    public void MfaAlone_WithoutAMethod_ProvesNothingMore()
-    {
-        Assert.Equal(["pwd"], AuthenticationContext.Amr(["mfa"]));
-        Assert.Equal("1", AuthenticationContext.Acr(["mfa"]));
-    }
-
-    [Fact]
     public void TwoFactorsOfTheSameKind_AreStillOneFactor()
     {
         Assert.Equal("1", AuthenticationContext.Acr(["pwd", "kba"]));

@@ -15,6 +15,7 @@ internal static class PasskeysExtensions
     public static IEndpointRouteBuilder MapPasskeys(this IEndpointRouteBuilder app)
     {
         app.MapPasskeySignIn();
+        app.MapPasskeySecondFactor();
         return app;
     }
 }

@@ -22,6 +22,9 @@ public sealed class IndexModel(
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
     SecurityQuestions questions,
+    MultiFactor.MultiFactorRequirement multiFactor,
+    MultiFactor.BackupCodes backupCodes,
+    TimeProvider time,
     Passkeys.PasskeyCredentials passkeys,
     StoredPolicy<MultiFactor.MultiFactorPolicySettings> multiFactorPolicies,
     AuditLog audit) : SecurityInfoPageModel(users, policies, eligibility, sessions)
@@ -48,7 +51,27 @@ public sealed class IndexModel(
     /// <summary>A new mobile number may be checked by text message (not for administrators, unless configured).</summary>
     public bool TextOffered { get; private set; }
 
-    public string? Skippable => Step == "register" && Policy.RegistrationSkippable ? ReturnUrls.Sanitize(ReturnUrl) : null;
+    public string? Skippable =>
+        (Step == "register" && Policy.RegistrationSkippable) || (Step == MultiFactorStep && SecondFactorDeferrable)
+            ? ReturnUrls.Sanitize(ReturnUrl)
+            : null;
+
+    /// <summary>The sign-in step that asks for a second factor to be registered.</summary>
+    public const string MultiFactorStep = "mfa";
+
+    /// <summary>The second-factor methods the user has that sign-in counts (empty when none).</summary>
+    public IReadOnlyList<MultiFactor.SignInMethod> SecondFactors { get; private set; } = [];
+
+    /// <summary>Whether sign-in asks this user for a second factor.</summary>
+    public bool SecondFactorRequired { get; private set; }
+
+    /// <summary>When the grace period for registering a second factor ends, for a user who must and has none.</summary>
+    public DateTimeOffset? SecondFactorGraceEnds { get; private set; }
+
+    /// <summary>The grace period has not ended: registering a second factor may be put off.</summary>
+    public bool SecondFactorDeferrable { get; private set; }
+
+    public int BackupCodesLeft { get; private set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -89,7 +112,7 @@ public sealed class IndexModel(
     public async Task<IActionResult> OnPostSkipAsync()
     {
         await LoadAsync();
-        if (Skippable is null && Step == "register")
+        if (Skippable is null && Step is "register" or MultiFactorStep)
         {
             return Retry("Your organisation asks you to register before you go on.");
         }
@@ -124,5 +147,12 @@ public sealed class IndexModel(
         PasskeysOffered = PasskeyList.Count > 0 || Policy.Methods.Contains(RecoveryMethod.Passkey)
             || (await multiFactorPolicies.GetAsync(HttpContext.RequestAborted)).Methods.Contains(MultiFactor.SignInMethod.Passkey);
         TextOffered = await PhoneModel.TextOfferedAsync(Evaluator, Profile);
+        SecondFactors = await multiFactor.MethodsAsync(Profile, HttpContext.RequestAborted);
+        SecondFactorRequired = await multiFactor.AppliesAsync(Profile, HttpContext.RequestAborted);
+        SecondFactorGraceEnds = Step == MultiFactorStep && SecondFactorRequired && SecondFactors.Count == 0
+            ? await multiFactor.GraceEndsAsync(Profile, HttpContext.RequestAborted)
+            : null;
+        SecondFactorDeferrable = SecondFactorGraceEnds > time.GetUtcNow();
+        BackupCodesLeft = await backupCodes.RemainingAsync(Profile.Id, HttpContext.RequestAborted);
     }
 }

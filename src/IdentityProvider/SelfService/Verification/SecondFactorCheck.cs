@@ -19,8 +19,8 @@ public enum SecondFactorResult
 }
 
 /// <summary>
-/// A signed-in user proves their second factor (today the authenticator app): the admin step-up, and replacing or
-/// removing the factor itself. Wrong codes are counted and locked like passwords, on a counter of their own
+/// A user proves a second factor: at sign-in (any method, see <c>MultiFactor/</c>), at the admin step-up, and when
+/// replacing or removing the authenticator app itself. Wrong codes are counted and locked like passwords, on a counter of their own
 /// (<c>step-up:{id}</c>): the attempt reserves its place before the code is checked, so parallel guesses check at most
 /// the threshold.
 /// </summary>
@@ -35,28 +35,37 @@ public sealed class SecondFactorCheck(AuthenticatorCodes authenticator, LockoutC
     public async Task<SecondFactorResult> VerifyAsync(ApplicationUser user, string? code, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (user.AuthenticatorSecretProtected is null)
-        {
-            return SecondFactorResult.None;
-        }
+        return user.AuthenticatorSecretProtected is null
+            ? SecondFactorResult.None
+            : await VerifyAsync(user, familiar: false, ct => authenticator.VerifyAsync(user, code, ct), cancellationToken);
+    }
 
+    /// <summary>
+    /// Checks a second factor with <paramref name="verify"/> under the user's second-factor counter (shared by sign-in
+    /// and the admin step-up, apart from the password's). <paramref name="familiar"/>: the browser holds the user's
+    /// familiar-device cookie, so its failures count apart from strangers' and cannot lock the user out of it.
+    /// </summary>
+    public async Task<SecondFactorResult> VerifyAsync(ApplicationUser user, bool familiar, Func<CancellationToken, Task<bool>> verify, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(verify);
         var policy = await policies.GetAsync(cancellationToken);
         var subject = LockoutCounters.StepUpSubject(user.Id);
-        PausedUntil = counters.PausedUntil(await counters.GetAsync(subject, familiar: false, cancellationToken), policy);
-        var place = PausedUntil is null ? await counters.ReserveAsync(subject, familiar: false, policy, cancellationToken) : null;
+        PausedUntil = counters.PausedUntil(await counters.GetAsync(subject, familiar, cancellationToken), policy);
+        var place = PausedUntil is null ? await counters.ReserveAsync(subject, familiar, policy, cancellationToken) : null;
         if (place is null)
         {
-            PausedUntil ??= counters.PausedUntil(await counters.GetAsync(subject, familiar: false, cancellationToken), policy);
+            PausedUntil ??= counters.PausedUntil(await counters.GetAsync(subject, familiar, cancellationToken), policy);
             return SecondFactorResult.Paused;
         }
 
-        if (await authenticator.VerifyAsync(user, code, cancellationToken))
+        if (await verify(cancellationToken))
         {
-            await counters.ResetAsync(subject, familiar: false, cancellationToken);
+            await counters.ResetAsync(subject, familiar, cancellationToken);
             return SecondFactorResult.Passed;
         }
 
-        LockedNow = await counters.RecordWrongAsync(subject, familiar: false, place, string.Empty, remembered: 0, policy, cancellationToken) is not null;
+        LockedNow = await counters.RecordWrongAsync(subject, familiar, place, string.Empty, remembered: 0, policy, cancellationToken) is not null;
         return SecondFactorResult.Wrong;
     }
 }

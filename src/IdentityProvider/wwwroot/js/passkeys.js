@@ -8,6 +8,11 @@
 // title is shown in the form's alert.
 (() => {
     "use strict";
+    // Pages may include this script besides the layout: wire the buttons once.
+    if (window.passkeysWired) {
+        return;
+    }
+    window.passkeysWired = true;
 
     const supported = typeof window.PublicKeyCredential === "function" && !!navigator.credentials;
 
@@ -186,7 +191,7 @@
     const secondFactor = document.getElementById("passkey-second-factor");
     if (secondFactor) {
         const form = secondFactor.closest("form");
-        let errorBox = document.getElementById("passkey-second-factor-error");
+        let errorBox = document.getElementById("passkey-error") ?? document.getElementById("passkey-second-factor-error");
         if (!errorBox) {
             errorBox = document.createElement("p");
             errorBox.id = "passkey-second-factor-error";
