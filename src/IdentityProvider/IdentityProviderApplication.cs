@@ -10,6 +10,7 @@ using IdentityProvider.Passwords;
 using IdentityProvider.Hosting;
 using IdentityProvider.Resilience;
 using IdentityProvider.SelfService;
+using IdentityProvider.SelfService.Passkeys;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider;
@@ -53,6 +54,7 @@ public static partial class IdentityProviderApplication
         app.MapHealth();
         app.MapOidcEndpoints();
         app.MapPasswordEndpoints();
+        app.MapPasskeys();
         app.MapDevMailbox();
         app.MapRazorPages();
         app.MapAdmin();

@@ -32,16 +32,17 @@ public sealed class SelfServiceEligibilityEvaluator(
     ApplicationDbContext db,
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
+    StoredPolicy<MultiFactor.MultiFactorPolicySettings> multiFactorPolicies,
     SecurityQuestions questions,
     Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options)
 {
     private static readonly List<RecoveryMethod> Order =
     [
-        RecoveryMethod.AuthenticatorApp, RecoveryMethod.AlternateEmail, RecoveryMethod.MobileText, RecoveryMethod.MobileCall,
+        RecoveryMethod.Passkey, RecoveryMethod.AuthenticatorApp, RecoveryMethod.AlternateEmail, RecoveryMethod.MobileText, RecoveryMethod.MobileCall,
         RecoveryMethod.OfficeCall, RecoveryMethod.SecurityQuestions,
     ];
 
-    /// <summary>The order methods are offered in, everywhere: the authenticator app first, security questions last.</summary>
+    /// <summary>The order methods are offered in, everywhere: a passkey and the authenticator app first, security questions last.</summary>
     public static IReadOnlyList<RecoveryMethod> DisplayOrder => Order;
 
     public async Task<SelfServiceEligibility> EvaluateAsync(ApplicationUser? user, CancellationToken cancellationToken = default)
@@ -67,14 +68,29 @@ public sealed class SelfServiceEligibilityEvaluator(
         var required = isAdministrator ? 2 : policy.MethodsRequired;
         var allowed = policy.Methods.Where(m => !isAdministrator || AllowedForAdministrators(m));
         var answered = await questions.CountAsync(subject.Id, cancellationToken);
-        var usable = allowed.Where(method => method == RecoveryMethod.SecurityQuestions ? answered >= policy.QuestionsToReset : HasDataFor(subject, method)).OrderBy(Position).ToList();
+        var hasPasskey = await db.Set<Passkeys.PasskeyCredential>().AnyAsync(p => p.UserId == subject.Id, cancellationToken);
+        var usable = allowed.Where(method => method switch
+        {
+            RecoveryMethod.SecurityQuestions => answered >= policy.QuestionsToReset,
+            RecoveryMethod.Passkey => hasPasskey,
+            _ => HasDataFor(subject, method),
+        }).OrderBy(Position).ToList();
         var distinct = usable.Select(MethodGroup).Distinct().Count();
+        if (isAdministrator && usable.Contains(RecoveryMethod.Passkey) && await PasskeyCountsTwiceAsync(cancellationToken))
+        {
+            // A passkey that verifies the user stands for both of an administrator's methods (see RecoveryGates).
+            distinct++;
+        }
         return user is not null && distinct >= required
             ? new SelfServiceEligibility(EligibilityOutcome.Eligible, required, usable)
             : new SelfServiceEligibility(EligibilityOutcome.NotEnoughMethods, required, usable);
     }
 
     public Task<bool> IsAdministratorAsync(ApplicationUser user) => users.IsInRoleAsync(user, StaffRoles.Administrator);
+
+    /// <summary>Whether the multi-factor policy lets a passkey with user verification stand for both of an administrator's two methods.</summary>
+    public async Task<bool> PasskeyCountsTwiceAsync(CancellationToken cancellationToken = default) =>
+        (await multiFactorPolicies.GetAsync(cancellationToken)).PasskeyCountsTwiceForAdministrators;
 
     /// <summary>Administrators never use security questions, and text messages only when the configuration allows it.</summary>
     public bool AllowedForAdministrators(RecoveryMethod method) =>

@@ -1,6 +1,7 @@
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.SelfService.Captcha;
+using IdentityProvider.SelfService.Passkeys;
 using Microsoft.EntityFrameworkCore;
 
 namespace IdentityProvider.SelfService;
@@ -48,6 +49,7 @@ internal static class SelfServiceExtensions
             return db.Set<Helpdesk.HelpdeskRequest>().Where(r => r.Status == Helpdesk.HelpdeskRequestStatus.Resolved && r.ResolvedAt < before)
                 .ExecuteDeleteAsync(cancellationToken);
         });
+        builder.Services.AddPasskeys();
         builder.AddCaptcha();
         return builder;
     }

@@ -81,4 +81,7 @@ public enum RecoveryMethod
     OfficeCall,
     SecurityQuestions,
     AuthenticatorApp,
+
+    /// <summary>A passkey the user registered (WebAuthn, user verification preferred). Appended last: values are stored.</summary>
+    Passkey,
 }

@@ -30,6 +30,17 @@ public sealed class AuthenticationContextTests
         Assert.Equal("2", AuthenticationContext.Acr(amr));
     }
 
+    [Theory]
+    [InlineData("hwk")]
+    [InlineData("swk")]
+    public void APasskeyWithUserVerification_RecordedWithMfa_IsTwoFactors(string key)
+    {
+        var amr = AuthenticationContext.Amr([key, "mfa"]);
+
+        Assert.Equal([key, "mfa"], amr);
+        Assert.Equal("2", AuthenticationContext.Acr(amr));
+    }
+
     [Fact]
     public void TwoFactorsOfTheSameKind_AreStillOneFactor()
     {

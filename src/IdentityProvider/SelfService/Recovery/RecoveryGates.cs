@@ -48,6 +48,7 @@ public sealed class RecoveryGates(
     AuthenticatorCodes authenticator,
     SecurityQuestions questions,
     StoredPolicy<SelfServicePolicySettings> policies,
+    SelfServiceEligibilityEvaluator eligibility,
     Outbox outbox,
     MessageTemplates templates,
     AuditLog audit,
@@ -146,6 +147,37 @@ public sealed class RecoveryGates(
         return await authenticator.VerifyAsync(user, code, cancellationToken)
             ? await PassAsync(journey, user, cancellationToken)
             : await FailAsync(journey, user, "wrong-app-code", cancellationToken);
+    }
+
+    /// <summary>
+    /// The passkey gate: counted against the gate's limit first, then <paramref name="check"/> verifies the browser's
+    /// assertion for one of the user's passkeys. For an administrator, when the multi-factor policy says so, a passkey
+    /// that verified the user (PIN or biometrics) stands for both required methods: the journey then needs one gate.
+    /// </summary>
+    public async Task<GateResult> VerifyPasskeyAsync(
+        RecoveryJourney journey, ApplicationUser user, Func<CancellationToken, Task<Passkeys.PasskeyCheck>> check, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(check);
+        if (await throttle.RecordAsync(user.Id, RecoveryThrottle.Gate(RecoveryMethod.Passkey), user.Id, cancellationToken) is { } blocked)
+        {
+            return new GateResult(GateStatus.Blocked, blocked);
+        }
+
+        var result = await check(cancellationToken);
+        if (result.Credential is null)
+        {
+            return await FailAsync(journey, user, "wrong-passkey", cancellationToken);
+        }
+
+        if (result.UserVerified && journey.Required > 1 && await eligibility.IsAdministratorAsync(user) && await eligibility.PasskeyCountsTwiceAsync(cancellationToken))
+        {
+            journey.Required = 1;
+            audit.Add(AuditEventTypes.RecoveryGatePassed, user.Id, AuditLog.Success, Reason(journey) + ",counts-twice", RecoveryMethod.Passkey.ToString());
+        }
+
+        return await PassAsync(journey, user, cancellationToken);
     }
 
     /// <summary>All picked questions must be answered rightly; any wrong answer means a fresh random pick.</summary>

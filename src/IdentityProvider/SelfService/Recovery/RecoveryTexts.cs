@@ -59,6 +59,7 @@ public static class RecoveryTexts
         RecoveryMethod.MobileCall => "Call my mobile phone",
         RecoveryMethod.OfficeCall => "Call my office phone",
         RecoveryMethod.SecurityQuestions => "Answer my security questions",
+        RecoveryMethod.Passkey => "Use a passkey",
         _ => "Enter a code from my authenticator app",
     };
 

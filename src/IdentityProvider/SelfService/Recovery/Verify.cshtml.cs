@@ -19,7 +19,9 @@ public sealed class VerifyModel(
     SelfServiceEligibilityEvaluator eligibility,
     StoredPolicy<SelfServicePolicySettings> policies,
     SecurityQuestions securityQuestions,
-    UserManager<ApplicationUser> users) : RecoveryPageModel(journeys, policies)
+    UserManager<ApplicationUser> users,
+    Passkeys.PasskeyCredentials passkeys,
+    Passkeys.PasskeyCeremonies ceremonies) : RecoveryPageModel(journeys, policies)
 {
     protected override IReadOnlySet<RecoveryStep> Steps { get; } = new HashSet<RecoveryStep> { RecoveryStep.Verify, RecoveryStep.Unlock };
 
@@ -50,6 +52,9 @@ public sealed class VerifyModel(
         || (Pending == RecoveryMethod.MobileText && Journey.MobileNumberConfirmed);
 
     public IReadOnlyList<(string Id, string Text)> Questions { get; private set; } = [];
+
+    /// <summary>The ceremony of the passkey gate.</summary>
+    public const string PasskeyPurpose = "recovery";
 
     /// <summary>Which gate this is (1-based) and how many there are.</summary>
     public (int Number, int Of) Gate => (Journey.Passed.Count + 1, Journey.Required);
@@ -168,6 +173,58 @@ public sealed class VerifyModel(
 
         return await AfterAsync(await gates.VerifyAnswersAsync(Journey, user, Answers, HttpContext.RequestAborted),
             "At least one answer is not right. Answer these questions instead.");
+    }
+
+    /// <summary>The passkey gate's options: the user's passkeys, user verification preferred (JSON for the script).</summary>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync()
+    {
+        if (await LoadAsync() is not null || BlockedUntil is not null || Pending != RecoveryMethod.Passkey)
+        {
+            return new JsonResult(new Passkeys.PasskeyRedirect(VerifyPath));
+        }
+
+        var mine = await passkeys.ListAsync(user.Id, HttpContext.RequestAborted);
+        var options = passkeys.AssertionOptions(HttpContext, mine, Fido2NetLib.Objects.UserVerificationRequirement.Preferred).ToJson();
+        ceremonies.Begin(HttpContext, PasskeyPurpose, user.Id, options);
+        return Content(options, "application/json");
+    }
+
+    /// <summary>The browser's answer to the passkey gate (JSON): passed, the journey goes on; wrong, the user may try again.</summary>
+    public async Task<IActionResult> OnPostPasskeyAsync()
+    {
+        if (await LoadAsync() is not null || BlockedUntil is not null || Pending != RecoveryMethod.Passkey)
+        {
+            return new JsonResult(new Passkeys.PasskeyRedirect(VerifyPath));
+        }
+
+        var cancellationToken = HttpContext.RequestAborted;
+        if (await Passkeys.PasskeyRequests.ReadAsync(Request, cancellationToken) is not { } body || Passkeys.PasskeyRequests.Credential(body) is not { } answer)
+        {
+            return Passkeys.PasskeyRequests.ProblemResult(Passkeys.PasskeyRequests.Malformed);
+        }
+
+        if (await ceremonies.TakeAsync(HttpContext, PasskeyPurpose, user.Id, cancellationToken) is not { } ceremony)
+        {
+            return Passkeys.PasskeyRequests.ProblemResult("That took too long, or the page was used twice. Try again.");
+        }
+
+        var result = await gates.VerifyPasskeyAsync(Journey, user, token => passkeys.VerifyAsync(HttpContext, ceremony.Options, answer, user.Id, token), cancellationToken);
+        switch (result.Status)
+        {
+            case GateStatus.Wrong:
+                return Passkeys.PasskeyRequests.ProblemResult("That passkey did not work. Try again, or use a different method.");
+            case GateStatus.Passed when Journey.GatesPassed:
+                var next = await NextStepAsync(Journey);
+                if (next == RecoveryStep.Unlock)
+                {
+                    await completion.UnlockAsync(Journey, cancellationToken);
+                    return new JsonResult(new Passkeys.PasskeyRedirect(DonePath));
+                }
+
+                return new JsonResult(new Passkeys.PasskeyRedirect(PathOf(next)));
+            default:
+                return new JsonResult(new Passkeys.PasskeyRedirect(VerifyPath));
+        }
     }
 
     /// <summary>"Use a different method": closes the open gate without passing it.</summary>
@@ -289,6 +346,7 @@ public sealed class VerifyModel(
         RecoveryMethod.MobileText or RecoveryMethod.MobileCall => Masking.Phone(user.MobilePhone ?? string.Empty),
         RecoveryMethod.OfficeCall => Masking.Phone(user.OfficePhone ?? string.Empty),
         RecoveryMethod.SecurityQuestions => "Questions you answered when you registered",
+        RecoveryMethod.Passkey => "Your fingerprint, face, screen lock or security key",
         _ => "The 6-digit code your app shows now",
     };
 }

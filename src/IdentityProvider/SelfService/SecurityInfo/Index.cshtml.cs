@@ -25,6 +25,8 @@ public sealed class IndexModel(
     MultiFactor.MultiFactorRequirement multiFactor,
     MultiFactor.BackupCodes backupCodes,
     TimeProvider time,
+    Passkeys.PasskeyCredentials passkeys,
+    StoredPolicy<MultiFactor.MultiFactorPolicySettings> multiFactorPolicies,
     AuditLog audit) : SecurityInfoPageModel(users, policies, eligibility, sessions)
 {
     public const string Path = "/Account/SecurityInfo";
@@ -36,6 +38,12 @@ public sealed class IndexModel(
     public bool IsStaff => StaffRoles.All.Any(User.IsInRole);
 
     public int AnsweredQuestions { get; private set; }
+
+    /// <summary>The user's passkeys (oldest first).</summary>
+    public IReadOnlyList<Passkeys.PasskeyCredential> PasskeyList { get; private set; } = [];
+
+    /// <summary>Passkeys are shown when either policy allows them or the user has one.</summary>
+    public bool PasskeysOffered { get; private set; }
 
     /// <summary>Where the user came from (e.g. the admin step-up), to go on once a method is set up.</summary>
     public string? ContinueUrl => Step is null && ReturnUrls.Sanitize(ReturnUrl) is var next && next != "/" ? next : null;
@@ -135,6 +143,9 @@ public sealed class IndexModel(
     {
         await base.LoadAsync();
         AnsweredQuestions = await questions.CountAsync(Profile.Id, HttpContext.RequestAborted);
+        PasskeyList = await passkeys.ListAsync(Profile.Id, HttpContext.RequestAborted);
+        PasskeysOffered = PasskeyList.Count > 0 || Policy.Methods.Contains(RecoveryMethod.Passkey)
+            || (await multiFactorPolicies.GetAsync(HttpContext.RequestAborted)).Methods.Contains(MultiFactor.SignInMethod.Passkey);
         TextOffered = await PhoneModel.TextOfferedAsync(Evaluator, Profile);
         SecondFactors = await multiFactor.MethodsAsync(Profile, HttpContext.RequestAborted);
         SecondFactorRequired = await multiFactor.AppliesAsync(Profile, HttpContext.RequestAborted);

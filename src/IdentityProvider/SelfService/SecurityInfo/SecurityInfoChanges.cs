@@ -189,6 +189,25 @@ public sealed class SecurityInfoChanges(
         return true;
     }
 
+    /// <summary>Saves a passkey whose attestation was checked, with the notice and audit events every change gets.</summary>
+    public async Task AddPasskeyAsync(ApplicationUser user, Passkeys.PasskeyCredential passkey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(passkey);
+        audit.Add(AuditEventTypes.PasskeyRegistered, user.Id, AuditLog.Success, passkey.BackupEligible ? "synced" : "device-bound", RecoveryMethod.Passkey.ToString());
+        await SaveAsync(user, RecoveryMethod.Passkey, "added", null, cancellationToken);
+    }
+
+    /// <summary>Removes one of the user's passkeys, with the notice and audit events every change gets.</summary>
+    public async Task RemovePasskeyAsync(ApplicationUser user, Passkeys.PasskeyCredential passkey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(passkey);
+        db.Remove(passkey);
+        audit.Add(AuditEventTypes.PasskeyRemoved, user.Id, AuditLog.Success, "by-user", RecoveryMethod.Passkey.ToString());
+        await SaveAsync(user, RecoveryMethod.Passkey, "removed", null, cancellationToken);
+    }
+
     /// <summary>"Still right": the user looked at their methods and confirmed them.</summary>
     public async Task ConfirmStillRightAsync(ApplicationUser user, CancellationToken cancellationToken = default)
     {
@@ -225,6 +244,7 @@ public sealed class SecurityInfoChanges(
         RecoveryMethod.MobileText or RecoveryMethod.MobileCall => "mobile phone number",
         RecoveryMethod.SecurityQuestions => "security questions",
         RecoveryMethod.AuthenticatorApp => "authenticator app",
+        RecoveryMethod.Passkey => "passkey",
         _ => "office phone",
     };
 }
