@@ -63,6 +63,18 @@ public static class RecoveryTexts
         _ => "Enter a code from my authenticator app",
     };
 
+    /// <summary>A method as administrators choose it on the self-service policy page.</summary>
+    public static string PolicyChoice(RecoveryMethod method) => method switch
+    {
+        RecoveryMethod.AlternateEmail => "Email a code to the alternate email",
+        RecoveryMethod.MobileText => "Text a code to the mobile phone",
+        RecoveryMethod.MobileCall => "Call the mobile phone",
+        RecoveryMethod.OfficeCall => "Call the office phone",
+        RecoveryMethod.SecurityQuestions => "Security questions",
+        RecoveryMethod.Passkey => "Passkey or security key",
+        _ => "Authenticator app code",
+    };
+
     /// <summary>Where the code for <paramref name="method"/> went, given its masked <paramref name="hint"/>.</summary>
     public static string CodeSent(RecoveryMethod method, string hint) => method switch
     {
