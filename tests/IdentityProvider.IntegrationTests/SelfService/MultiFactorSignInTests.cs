@@ -77,6 +77,24 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task PhoneCall_AsSecondFactor_RecordsTel()
+    {
+        var user = await UserInScopeAsync(configure: u => u.MobilePhone = "+15551" + Random.Shared.Next(100000, 999999));
+        using var browser = new RecoveryBrowser(Idp);
+        await SignInThroughAppAsync(browser, user, SignInMethod.MobileCall);
+        Assert.Equal("Call your mobile", HtmlForms.Parse(browser.Html).QuerySelector("#method-heading")!.TextContent.Trim());
+
+        await browser.SubmitAsync([], "Send");
+        var call = (await RecoveryData.MessagesToAsync(Idp, user.MobilePhone!)).First();
+        Assert.Equal(IdentityProvider.Messaging.MessageChannel.Voice, call.Channel);
+        await browser.EnterSecondFactorAsync(RecoveryData.CodeIn(call.TextBody));
+
+        var amr = IdToken(browser).Claims.Where(c => c.Type == "amr").Select(c => c.Value).ToList();
+        Assert.Contains("tel", amr);
+        Assert.Contains("mfa", amr);
+    }
+
+    [Fact]
     public async Task EmailCode_CountsOnlyWhenThePolicyAllowsIt()
     {
         var user = await UserInScopeAsync(configure: u => u.AlternateEmail = u.UserName + "@home.example");
