@@ -9,10 +9,11 @@ namespace IdentityProvider.Account;
 /// <summary>
 /// The one way a sign-in ends, whichever page proved the user (the password, a second factor, a passkey, a forced
 /// password change): the steps that must come before a session run first (each may send the user away and come back
-/// here with more proof), then the session starts with every method proven as its <c>amr</c>, and the first step
-/// that needs a session, if any, decides where the user goes.
+/// here with more proof), then the session starts with every method proven as its <c>amr</c>, the browser becomes
+/// familiar for the user (<see cref="Lockout.FamiliarDevices"/>), and the first step that needs a session, if any,
+/// decides where the user goes.
 /// </summary>
-public sealed partial class SignInCompletion(SignInManager<ApplicationUser> signIn, SignInSteps steps, ILogger<SignInCompletion> logger)
+public sealed partial class SignInCompletion(SignInManager<ApplicationUser> signIn, SignInSteps steps, Lockout.FamiliarDevices devices, ILogger<SignInCompletion> logger)
 {
     /// <summary>
     /// Goes on with a sign-in whose <paramref name="methods"/> were proven. Returns the local URL to send the user to:
@@ -38,6 +39,8 @@ public sealed partial class SignInCompletion(SignInManager<ApplicationUser> sign
             user,
             new AuthenticationProperties { IsPersistent = rememberMe },
             context.MethodsProven.Select(method => new Claim(Claims.AuthenticationMethodReference, method)));
+        // Only a finished sign-in makes this browser familiar: its failures then count apart from strangers'.
+        devices.Remember(http, user.Id);
         LogSignedIn(logger, user.Id, context.MethodsProven.Count);
         return (await steps.NextAsync(SignInStage.AfterSession, context, http.RequestAborted))?.Url ?? returnUrl;
     }

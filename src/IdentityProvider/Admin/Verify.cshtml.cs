@@ -19,6 +19,7 @@ public sealed partial class VerifyModel(
     UserManager<ApplicationUser> users,
     SecondFactorCheck secondFactor,
     UserSessions sessions,
+    Lockout.FamiliarDevices devices,
     AuditLog audit,
     ILogger<VerifyModel> logger) : PageModel
 {
@@ -71,7 +72,8 @@ public sealed partial class VerifyModel(
             return Page();
         }
 
-        var result = await secondFactor.VerifyAsync(user, Secret, cancellationToken);
+        // The staff member's own browser (familiar: it finished a sign-in) counts apart from a stranger's guesses.
+        var result = await secondFactor.VerifyAsync(user, Secret, devices.IsFamiliar(HttpContext, user.Id), cancellationToken);
         Secret = null;
         if (result == SecondFactorResult.Paused)
         {

@@ -93,9 +93,10 @@ public sealed partial class PasswordVerifier(
 
         if (correct)
         {
+            // The familiar-device cookie is set only once the whole sign-in is done (SignInCompletion): a password
+            // alone, while a second factor is still asked, must not make a stranger's browser count as the user's.
             await counters.ResetAsync(subject, familiar, cancellationToken);
-            devices.Remember(context, user!.Id);
-            await audit.WriteAsync(AuditEventTypes.SignInSucceeded, user.Id, AuditLog.Success, familiar ? "familiar-device" : "new-device", cancellationToken);
+            await audit.WriteAsync(AuditEventTypes.SignInSucceeded, user!.Id, AuditLog.Success, familiar ? "familiar-device" : "new-device", cancellationToken);
             return PasswordVerification.Succeeded(user);
         }
 

@@ -19,31 +19,40 @@ public sealed class RememberedBrowsers(IDataProtectionProvider protection, Hosti
     private readonly ITimeLimitedDataProtector protector =
         protection.CreateProtector("IdentityProvider.SelfService.RememberedBrowser").ToTimeLimitedDataProtector();
 
-    /// <summary>Whether this browser proved a second factor for <paramref name="user"/> within the remembered days, since their last credential change.</summary>
-    public bool IsRemembered(HttpContext http, ApplicationUser user)
+    /// <summary>
+    /// Whether this browser proved a second factor for <paramref name="user"/> within the last <paramref name="days"/>
+    /// days (the policy's current setting, so shortening it or turning it off applies to browsers remembered
+    /// before) and since their last credential change.
+    /// </summary>
+    public bool IsRemembered(HttpContext http, ApplicationUser user, int days)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var now = time.GetUtcNow().ToUnixTimeSeconds();
-        return Read(http).Any(entry => entry.UserId == user.Id && entry.Stamp == Digest(user) && entry.Until > now);
+        if (days <= 0)
+        {
+            return false;
+        }
+
+        var since = time.GetUtcNow().AddDays(-days).ToUnixTimeSeconds();
+        return Read(http).Any(entry => entry.UserId == user.Id && entry.Stamp == Digest(user) && entry.Issued > since);
     }
 
-    /// <summary>Remembers this browser for <paramref name="user"/> for <paramref name="days"/> days.</summary>
+    /// <summary>Remembers this browser for <paramref name="user"/>; the cookie lasts <paramref name="days"/> days.</summary>
     public void Remember(HttpContext http, ApplicationUser user, int days)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(user);
         var now = time.GetUtcNow();
-        var until = now.AddDays(days);
-        var entries = Read(http).Where(entry => entry.UserId != user.Id && entry.Until > now.ToUnixTimeSeconds())
-            .Prepend(new Entry(user.Id, Digest(user), until.ToUnixTimeSeconds())).Take(MaximumAccounts).ToList();
-        var longest = DateTimeOffset.FromUnixTimeSeconds(entries.Max(entry => entry.Until));
-        var value = protector.Protect(string.Join('\n', entries.Select(entry => $"{entry.UserId} {entry.Stamp} {entry.Until}")), longest);
+        var lifetime = TimeSpan.FromDays(days);
+        var oldest = (now - lifetime).ToUnixTimeSeconds();
+        var entries = Read(http).Where(entry => entry.UserId != user.Id && entry.Issued > oldest)
+            .Prepend(new Entry(user.Id, Digest(user), now.ToUnixTimeSeconds())).Take(MaximumAccounts).ToList();
+        var value = protector.Protect(string.Join('\n', entries.Select(entry => $"{entry.UserId} {entry.Stamp} {entry.Issued}")), now + lifetime);
         http.Response.Cookies.Append(cookieNames.For(CookieName), value, new CookieOptions
         {
             HttpOnly = true,
             Secure = http.Request.IsHttps,
             SameSite = SameSiteMode.Lax,
-            MaxAge = longest - now,
+            MaxAge = lifetime,
             IsEssential = true,
             Path = "/",
         });
@@ -73,5 +82,5 @@ public sealed class RememberedBrowsers(IDataProtectionProvider protection, Hosti
         }
     }
 
-    private sealed record Entry(string UserId, string Stamp, long Until);
+    private sealed record Entry(string UserId, string Stamp, long Issued);
 }

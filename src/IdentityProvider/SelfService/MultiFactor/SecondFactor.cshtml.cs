@@ -84,13 +84,12 @@ public sealed class SecondFactorModel(
             return LocalRedirect(LoginUrl);
         }
 
-        if (!SendsCode)
+        if (!SendsCode || Chosen is not { } method)
         {
             return Page();
         }
 
         var user = Pending!.User;
-        var method = Chosen!.Value;
         var kind = method == SignInMethod.AlternateEmail ? RecoveryThrottle.Email
             : RecoveryThrottle.Gate(method == SignInMethod.MobileText ? RecoveryMethod.MobileText : RecoveryMethod.MobileCall);
         if (await throttle.RecordAsync(user.Id, kind, user.Id, HttpContext.RequestAborted) is { } blocked)
@@ -122,8 +121,13 @@ public sealed class SecondFactorModel(
             return LocalRedirect(LoginUrl);
         }
 
+        if (Chosen is not { } method)
+        {
+            // No method left (removed meanwhile): the page says so.
+            return Status(StatusCodes.Status400BadRequest);
+        }
+
         var user = Pending!.User;
-        var method = Chosen!.Value;
         if (SendsCode && CodeId is not null)
         {
             SentTo = Destination(user, method);

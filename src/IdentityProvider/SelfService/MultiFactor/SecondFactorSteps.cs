@@ -1,6 +1,7 @@
 using IdentityProvider.Account;
 using IdentityProvider.Account.Sessions;
 using IdentityProvider.Audit;
+using IdentityProvider.Data;
 
 namespace IdentityProvider.SelfService.MultiFactor;
 
@@ -10,7 +11,8 @@ namespace IdentityProvider.SelfService.MultiFactor;
 /// remembered for them (and no app demanded a fresh one). Users without a method get a session and meet
 /// <see cref="SecondFactorSessionStep"/>.
 /// </summary>
-internal sealed class SecondFactorStep(MultiFactorRequirement requirement, RememberedBrowsers browsers, PendingSecondFactors pending, AuditLog audit) : ISignInStep
+internal sealed class SecondFactorStep(
+    MultiFactorRequirement requirement, RememberedBrowsers browsers, StoredPolicy<MultiFactorPolicySettings> policies, PendingSecondFactors pending, AuditLog audit) : ISignInStep
 {
     public SignInStage Stage => SignInStage.BeforeSession;
 
@@ -36,7 +38,7 @@ internal sealed class SecondFactorStep(MultiFactorRequirement requirement, Remem
             return null;
         }
 
-        if (!demanded && browsers.IsRemembered(context.Http, context.User))
+        if (!demanded && browsers.IsRemembered(context.Http, context.User, (await policies.GetAsync(cancellationToken)).RememberBrowserDays))
         {
             await audit.WriteAsync(AuditEventTypes.SecondFactorSkippedRememberedBrowser, context.User.Id, AuditLog.Success, cancellationToken: cancellationToken);
             return null;
@@ -60,6 +62,7 @@ internal sealed class SecondFactorStep(MultiFactorRequirement requirement, Remem
 internal sealed class SecondFactorSessionStep(
     MultiFactorRequirement requirement,
     RememberedBrowsers browsers,
+    StoredPolicy<MultiFactorPolicySettings> policies,
     TimeProvider time,
     AuditLog audit) : ISignInStep
 {
@@ -85,7 +88,7 @@ internal sealed class SecondFactorSessionStep(
 
         if ((await requirement.MethodsAsync(user, cancellationToken)).Count > 0)
         {
-            return !demanded && browsers.IsRemembered(http, user)
+            return !demanded && browsers.IsRemembered(http, user, (await policies.GetAsync(cancellationToken)).RememberBrowserDays)
                 ? null
                 : new(PendingSecondFactors.PageUrl(context.ReturnUrl), "The user must prove a second factor interactively.");
         }

@@ -25,6 +25,7 @@ public sealed class AuthenticatorModel(
     SecurityInfoChanges changes,
     PendingChanges pending,
     SecondFactorCheck secondFactor,
+    Lockout.FamiliarDevices devices,
     AuditLog audit,
     IOptions<OrganizationOptions> organization) : SecurityInfoPageModel(users, policies, eligibility, sessions)
 {
@@ -179,7 +180,7 @@ public sealed class AuthenticatorModel(
     /// <summary>Checks a code from the app already set up; null when it passed, otherwise the overview that says why not.</summary>
     private async Task<IActionResult?> ProveCurrentAppAsync()
     {
-        var result = await secondFactor.VerifyAsync(Profile, CurrentCode, HttpContext.RequestAborted);
+        var result = await secondFactor.VerifyAsync(Profile, CurrentCode, devices.IsFamiliar(HttpContext, Profile.Id), HttpContext.RequestAborted);
         CurrentCode = null;
         switch (result)
         {

@@ -32,12 +32,13 @@ public sealed class SecondFactorCheck(AuthenticatorCodes authenticator, LockoutC
     /// <summary>Set when the last wrong code locked the counter.</summary>
     public bool LockedNow { get; private set; }
 
-    public async Task<SecondFactorResult> VerifyAsync(ApplicationUser user, string? code, CancellationToken cancellationToken = default)
+    /// <summary>Checks a code from the user's authenticator app; <paramref name="familiar"/> as in the other overload.</summary>
+    public async Task<SecondFactorResult> VerifyAsync(ApplicationUser user, string? code, bool familiar, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         return user.AuthenticatorSecretProtected is null
             ? SecondFactorResult.None
-            : await VerifyAsync(user, familiar: false, ct => authenticator.VerifyAsync(user, code, ct), cancellationToken);
+            : await VerifyAsync(user, familiar, ct => authenticator.VerifyAsync(user, code, ct), cancellationToken);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using IdentityProvider.Account.Sessions;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Passwords;
@@ -11,10 +12,11 @@ namespace IdentityProvider.Admin.Users.Actions;
 /// Starts the user's second factor over (a phone and its passkeys lost together, or methods someone else may hold):
 /// removes the authenticator app, every passkey and every backup code, and marks the account as having to register a
 /// method, so the next sign-in asks for one (within the multi-factor policy's grace days, counted from now). The
-/// verified mobile and alternate email stay: they are contact data, changed in the profile. The user is told by email.
+/// verified mobile and alternate email stay: they are contact data, changed in the profile. Every session ends and
+/// every remembered browser is forgotten, so whoever holds the old methods is out. The user is told by email.
 /// </summary>
 public sealed class RequireSecondFactorRegistrationAction(
-    AdminActionGuard guard, ApplicationUserManager users, ApplicationDbContext db, SecondFactorNotice notice, AuditLog audit, TimeProvider time)
+    AdminActionGuard guard, ApplicationUserManager users, ApplicationDbContext db, UserSessions sessions, SecondFactorNotice notice, AuditLog audit, TimeProvider time)
 {
     public async Task<AdminActionResult> RunAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)
     {
@@ -25,6 +27,9 @@ public sealed class RequireSecondFactorRegistrationAction(
             return AdminActionResult.NotAllowed;
         }
 
+        // Whoever held the old methods is signed out everywhere and their remembered browsers are forgotten (a new stamp).
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await sessions.EndAllAsync(target, keepSessionId: null, cancellationToken);
         var passkeys = await db.Set<PasskeyCredential>().Where(p => p.UserId == target.Id).ToListAsync(cancellationToken);
         var codes = await db.Set<BackupCode>().Where(c => c.UserId == target.Id).ToListAsync(cancellationToken);
         var removed = new List<string>();
@@ -59,6 +64,7 @@ public sealed class RequireSecondFactorRegistrationAction(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return AdminActionResult.Done;
     }
 }
