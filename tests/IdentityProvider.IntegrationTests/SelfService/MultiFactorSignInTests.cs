@@ -60,6 +60,24 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task SignInAsSomeoneElse_DropsTheSignInWaitingForItsSecondFactor()
+    {
+        var user = await UserInScopeAsync(authenticator: true);
+        using var browser = new RecoveryBrowser(Idp);
+        await SignInThroughAppAsync(browser, user);
+        var verify = browser.FormAction("Verify");
+        using var answer = browser.FormContent(new() { ["Code"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) }, "Verify");
+
+        await browser.SubmitAsync([], "Cancel");
+        Assert.Equal("/Account/Login", browser.Path);
+
+        // The right code, posted afterwards to the page it was meant for, finds no sign-in to finish.
+        using var late = await browser.Client.PostAsync(verify, answer);
+        Assert.Equal("/Account/Login", late.RequestMessage!.RequestUri!.AbsolutePath);
+        Assert.DoesNotContain(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.SecondFactorPassed);
+    }
+
+    [Fact]
     public async Task TextMessageCode_AsSecondFactor_RecordsSms()
     {
         var user = await UserInScopeAsync(configure: u => u.MobilePhone = "+15550" + Random.Shared.Next(100000, 999999));

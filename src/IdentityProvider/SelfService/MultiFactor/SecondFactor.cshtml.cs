@@ -7,6 +7,7 @@ using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using IdentityProvider.SelfService.Recovery;
 using IdentityProvider.SelfService.Verification;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -75,6 +76,14 @@ public sealed class SecondFactorModel(
     public bool SendsCode => Chosen is SignInMethod.MobileText or SignInMethod.MobileCall or SignInMethod.AlternateEmail;
 
     public async Task<IActionResult> OnGetAsync() => await LoadAsync() ? Page() : LocalRedirect(LoginUrl);
+
+    /// <summary>"Sign in as someone else": the sign-in waiting here is dropped (a step-up keeps its session).</summary>
+    public async Task<IActionResult> OnPostCancelAsync()
+    {
+        ReturnUrl = ReturnUrls.Sanitize(ReturnUrl);
+        await HttpContext.SignOutAsync(PendingSecondFactors.Scheme);
+        return LocalRedirect(LoginUrl);
+    }
 
     /// <summary>Sends a code by text, call or email (counted by the self-service throttles).</summary>
     public async Task<IActionResult> OnPostSendAsync()
