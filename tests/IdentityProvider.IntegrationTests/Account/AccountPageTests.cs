@@ -20,6 +20,21 @@ public sealed class AccountPageTests(OidcFixture fixture) : IClassFixture<OidcFi
     }
 
     [Fact]
+    public async Task TheHomePagesSignOutButton_SignsOut()
+    {
+        var user = await TestData.CreateUserAsync(fixture.Idp);
+        using var browser = new RecoveryBrowser(fixture.Idp);
+        await browser.OpenAsync("Account/Login");
+        await browser.SubmitAsync(new() { ["Input.UserName"] = user.UserName!, ["Input.Password"] = TestData.Password });
+        await browser.OpenAsync("/");
+
+        await browser.SubmitAsync([]);
+        Assert.Equal(HttpStatusCode.OK, browser.Page.StatusCode);
+        await browser.OpenAsync("Account");
+        Assert.Equal("/Account/Login", browser.Path);
+    }
+
+    [Fact]
     public async Task SignOutEverywhere_RevokesRefreshTokens_AndOtherBrowsersGetNoNewCodes()
     {
         var user = await TestData.CreateUserAsync(fixture.Idp);

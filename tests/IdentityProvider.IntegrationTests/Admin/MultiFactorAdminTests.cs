@@ -24,6 +24,25 @@ public sealed class MultiFactorAdminTests(RecoveryFixture fixture) : IClassFixtu
     private IdentityProviderHost Idp => fixture.Idp;
 
     [Fact]
+    public async Task ThePolicyPage_WithNoMethodTicked_SaysSoAndKeepsThePolicy()
+    {
+        var before = await StoredPolicyAsync();
+        var (_, browser) = await StaffSession.StartAsync(Idp, StaffRoles.Administrator);
+        using var _ = browser;
+        await browser.OpenAsync("admin/policies/multi-factor");
+
+        // Every method unticked: the form posts no Input.Methods at all.
+        using var content = browser.FormContent(new() { ["Input.Scope"] = "None", ["Input.RememberBrowserDays"] = "30", ["Input.GraceDays"] = "14" });
+        using var response = await browser.Client.PostAsync(browser.FormAction(), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Allow at least one method.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("The multi-factor policy is saved.", html, StringComparison.Ordinal);
+        Assert.Equal(before.Methods, (await StoredPolicyAsync()).Methods);
+    }
+
+    [Fact]
     public async Task ThePolicyPage_SavesAndAuditsEachChangeOldToNew_AndRefusesBadValuesWith400()
     {
         var before = await StoredPolicyAsync();

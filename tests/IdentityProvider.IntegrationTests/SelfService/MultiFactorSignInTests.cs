@@ -160,6 +160,18 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task BackupCodesAlone_AreNotASecondFactor_TheUserIsAskedToRegisterOne()
+    {
+        var user = await UserInScopeAsync();
+        await GenerateBackupCodesAsync(user.Id);
+        using var browser = new RecoveryBrowser(Idp);
+        await SignInThroughAppAsync(browser, user);
+
+        Assert.Equal("/Account/SecurityInfo", browser.Path);
+        Assert.Contains("Add a second way to sign in", browser.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RememberedBrowser_SkipsTheStep_UntilAResetForgetsIt()
     {
         var user = await UserInScopeAsync(authenticator: true);

@@ -45,6 +45,13 @@ public sealed class MultiFactorModel(ApplicationDbContext db, StoredPolicy<Multi
 
     public async Task<IActionResult> OnPostAsync()
     {
+        if (!Request.HasFormContentType || !Request.Form.ContainsKey("Input.Methods"))
+        {
+            // Nothing ticked: the binder would otherwise keep the class's default list.
+            Input.Methods = [];
+            ModelState.AddModelError("Input.Methods", "Allow at least one method.");
+        }
+
         if (!ModelState.IsValid)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;

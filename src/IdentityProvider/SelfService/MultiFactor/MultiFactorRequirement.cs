@@ -38,7 +38,10 @@ public sealed class MultiFactorRequirement(ApplicationDbContext db, UserManager<
         return await GroupTree.IsMemberAsync(db, user.Id, policy.Groups, cancellationToken);
     }
 
-    /// <summary>The methods <paramref name="user"/> can prove now that the policy counts, strongest first.</summary>
+    /// <summary>
+    /// The methods <paramref name="user"/> can prove now that the policy counts, strongest first. Backup codes count
+    /// only beside another method.
+    /// </summary>
     public async Task<IReadOnlyList<SignInMethod>> MethodsAsync(ApplicationUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -47,7 +50,7 @@ public sealed class MultiFactorRequirement(ApplicationDbContext db, UserManager<
             && await db.Set<PasskeyCredential>().AnyAsync(p => p.UserId == user.Id, cancellationToken);
         var hasBackupCodes = policy.Methods.Contains(SignInMethod.BackupCode)
             && await db.Set<BackupCode>().AnyAsync(c => c.UserId == user.Id && c.UsedAt == null, cancellationToken);
-        return [.. Strength.Where(policy.Methods.Contains).Where(method => method switch
+        List<SignInMethod> methods = [.. Strength.Where(policy.Methods.Contains).Where(method => method switch
         {
             SignInMethod.Passkey => hasPasskey,
             SignInMethod.AuthenticatorApp => !string.IsNullOrEmpty(user.AuthenticatorSecretProtected),
@@ -56,6 +59,9 @@ public sealed class MultiFactorRequirement(ApplicationDbContext db, UserManager<
             SignInMethod.BackupCode => hasBackupCodes,
             _ => false,
         })];
+
+        // Backup codes are a fallback beside a real method, never the only one: ten sign-ins and nothing is left.
+        return methods is [SignInMethod.BackupCode] ? [] : methods;
     }
 
     /// <summary>The <c>amr</c> value (RFC 8176) a method records; a passkey's depends on the key (see <see cref="PasskeyCredential.BackupEligible"/>).</summary>

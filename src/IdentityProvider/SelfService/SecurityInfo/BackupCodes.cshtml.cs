@@ -18,6 +18,9 @@ public sealed class BackupCodesModel(
     SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     MultiFactor.BackupCodes backupCodes,
+    Messaging.Outbox outbox,
+    Messaging.MessageTemplates templates,
+    TimeProvider time,
     ApplicationDbContext db,
     AuditLog audit) : SecurityInfoPageModel(users, policies, eligibility, sessions)
 {
@@ -43,6 +46,13 @@ public sealed class BackupCodesModel(
 
         NewCodes = await backupCodes.GenerateAsync(Profile.Id, HttpContext.RequestAborted);
         audit.Add(AuditEventTypes.BackupCodesGenerated, Profile.Id, AuditLog.Success, method: nameof(SignInMethod.BackupCode));
+        // Like every change of a way to prove it is you, the user's addresses are told (someone else may have done it).
+        var notice = templates.SecurityInfoChanged(Profile.UserName ?? Profile.Id, "backup codes", "replaced with new ones", time.GetUtcNow(), System.Globalization.CultureInfo.CurrentUICulture);
+        foreach (var address in new[] { Profile.Email, Profile.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            outbox.Email(address!, notice, "security-info-changed");
+        }
+
         await db.SaveChangesAsync(HttpContext.RequestAborted);
         Remaining = NewCodes.Count;
         // The codes must not linger in a cache or the browser's history.
