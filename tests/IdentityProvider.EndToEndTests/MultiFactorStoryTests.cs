@@ -13,7 +13,7 @@ public sealed class MultiFactorStoryTests(BrowserFixture fixture)
     [Fact]
     public async Task ASecondFactor_IsAskedAfterThePassword_AndBackupCodesAreShownOnceAndWork()
     {
-        var user = await UserInScopeAsync();
+        var user = await RecoveryData.CreateMultiFactorUserAsync(fixture.Idp, u => u.MobilePhone = "+15557" + Random.Shared.Next(100000, 999999), authenticator: true);
         var page = await fixture.NewPageAsync();
         await page.GotoAsync("/Account/Login?returnUrl=%2FAccount");
         await new Pages.LoginPage(page).SignInAsync(user.UserName!, TestData.Password);
@@ -57,7 +57,7 @@ public sealed class MultiFactorStoryTests(BrowserFixture fixture)
     [Fact]
     public async Task APasskey_IsOfferedFirstAsTheSecondFactor_AndTheAppReceivesItsMethod()
     {
-        var user = await UserInScopeAsync();
+        var user = await RecoveryData.CreateMultiFactorUserAsync(fixture.Idp, u => u.MobilePhone = "+15557" + Random.Shared.Next(100000, 999999), authenticator: true);
         var page = await fixture.NewPageAsync();
         var cdp = await page.Context.NewCDPSessionAsync(page);
         await cdp.SendAsync("WebAuthn.enable");
@@ -96,15 +96,5 @@ public sealed class MultiFactorStoryTests(BrowserFixture fixture)
         Assert.Contains("mfa", amr);
         Assert.True(amr.Contains("hwk") || amr.Contains("swk"), "amr: " + string.Join(' ', amr));
         Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == IdentityProvider.Audit.AuditEventTypes.SecondFactorPassed && e.Method == nameof(SignInMethod.Passkey));
-    }
-
-    private async Task<ApplicationUser> UserInScopeAsync()
-    {
-        var group = "mfa-e2e-" + Guid.NewGuid().ToString("N")[..8];
-        var user = await RecoveryData.CreateUserAsync(fixture.Idp, u => u.MobilePhone = "+15557" + Random.Shared.Next(100000, 999999), group: group, authenticator: true);
-        await using var scope = fixture.Idp.CreateScope();
-        var groupId = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<Group>().Where(g => g.Name == group).Select(g => g.Id).SingleAsync();
-        await RecoveryData.SetPolicyAsync<MultiFactorPolicySettings>(fixture.Idp, p => (p.Scope, p.Groups) = (MultiFactorScope.Selected, [.. p.Groups, groupId]));
-        return user;
     }
 }

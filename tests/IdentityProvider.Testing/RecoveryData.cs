@@ -62,6 +62,22 @@ public static class RecoveryData
         return stored;
     }
 
+    /// <summary>
+    /// A user the multi-factor policy covers: created in a group of their own, which is added to the policy's selected
+    /// groups (so users of other tests stay outside it).
+    /// </summary>
+    public static async Task<ApplicationUser> CreateMultiFactorUserAsync(IdentityProviderHost host, Action<ApplicationUser>? configure = null, bool authenticator = false)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var group = "mfa-" + Guid.NewGuid().ToString("N")[..8];
+        var user = await CreateUserAsync(host, configure, group: group, authenticator: authenticator);
+        await using var scope = host.CreateScope();
+        var groupId = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<Group>().Where(g => g.Name == group).Select(g => g.Id).SingleAsync();
+        await SetPolicyAsync<IdentityProvider.SelfService.MultiFactor.MultiFactorPolicySettings>(
+            host, p => (p.Scope, p.Groups) = (IdentityProvider.SelfService.MultiFactor.MultiFactorScope.Selected, [.. p.Groups, groupId]));
+        return user;
+    }
+
     /// <summary>Changes the stored SSPR policy and drops the server's cached copy.</summary>
     public static Task SetPolicyAsync(IdentityProviderHost host, Action<SelfServicePolicySettings> change) => SetPolicyAsync<SelfServicePolicySettings>(host, change);
 

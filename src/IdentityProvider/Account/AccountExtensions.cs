@@ -51,16 +51,7 @@ internal static class AccountExtensions
         builder.Services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .Configure<Microsoft.Extensions.Options.IOptions<UserSessionOptions>>((cookie, sessions) => cookie.ExpireTimeSpan = sessions.Value.AbsoluteLifetime);
         // A sign-in whose password was right but must be changed first: only the forced-change page accepts it.
-        builder.Services.AddAuthentication().AddCookie(PendingPasswordChange.Scheme, cookie =>
-        {
-            cookie.Cookie.Name = "idp.pending";
-            cookie.Cookie.HttpOnly = true;
-            cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(10);
-            cookie.SlidingExpiration = false;
-            cookie.LoginPath = "/Account/Login";
-        });
+        builder.Services.AddAuthentication().AddPendingSignInCookie(PendingPasswordChange.Scheme, "idp.pending");
         builder.Services.AddScoped<PasswordChanger>();
         builder.Services.AddScoped<SignInSteps>();
         builder.Services.AddScoped<SignInCompletion>();
@@ -88,4 +79,21 @@ internal static class AccountExtensions
         builder.Services.AddAuthorization();
         return builder;
     }
+
+    /// <summary>
+    /// A cookie for a sign-in held half-way (the password was right, a step remains): HttpOnly, SameSite=Lax, 10
+    /// minutes without sliding, and read only by the page of that step. Any module's step that holds a sign-in uses it.
+    /// </summary>
+    public static Microsoft.AspNetCore.Authentication.AuthenticationBuilder AddPendingSignInCookie(
+        this Microsoft.AspNetCore.Authentication.AuthenticationBuilder authentication, string scheme, string cookieName) =>
+        authentication.AddCookie(scheme, cookie =>
+        {
+            cookie.Cookie.Name = cookieName;
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(10);
+            cookie.SlidingExpiration = false;
+            cookie.LoginPath = "/Account/Login";
+        });
 }

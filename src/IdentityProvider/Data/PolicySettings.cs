@@ -34,6 +34,31 @@ public abstract class PolicySettings
     {
     }
 
+    /// <summary>
+    /// The rules of a "selected groups" setting, shared by the policies that have one: a selected scope needs at least
+    /// one group, and every group must exist. Checked only where validation can reach the database (edits).
+    /// </summary>
+    protected static IEnumerable<ValidationResult> ValidateGroups(ValidationContext validationContext, bool selected, IReadOnlyCollection<Guid> groups, string member)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        ArgumentNullException.ThrowIfNull(groups);
+        if (validationContext.GetService(typeof(ApplicationDbContext)) is not ApplicationDbContext db)
+        {
+            yield break;
+        }
+
+        if (selected && groups.Count == 0)
+        {
+            yield return new("Choose at least one group, or another scope.", [member]);
+        }
+
+        var wanted = groups.Distinct().ToList();
+        if (wanted.Count > 0 && db.Set<Group>().Count(g => wanted.Contains(g.Id)) < wanted.Count)
+        {
+            yield return new("One of the groups does not exist.", [member]);
+        }
+    }
+
     /// <summary>How a changed setting reads in the audit trail, without the area; by default <c>Setting: old → new</c>.</summary>
     protected internal virtual string DescribeChange(PropertyInfo setting, object? before, object? after)
     {

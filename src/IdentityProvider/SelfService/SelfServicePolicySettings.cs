@@ -91,19 +91,9 @@ public sealed class SelfServicePolicySettings : PolicySettings, IValidatableObje
     /// <summary>The rules that span settings. The group rules hold for edits (configuration names groups, see <see cref="Groups"/>).</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        ArgumentNullException.ThrowIfNull(validationContext);
-        if (validationContext.GetService(typeof(ApplicationDbContext)) is ApplicationDbContext db)
+        foreach (var problem in ValidateGroups(validationContext, Scope == SelfServiceScope.Selected, Groups, nameof(Groups)))
         {
-            if (Scope == SelfServiceScope.Selected && Groups.Count == 0)
-            {
-                yield return new("Choose at least one group, or another scope.", [nameof(Groups)]);
-            }
-
-            var wanted = Groups.Distinct().ToList();
-            if (wanted.Count > 0 && db.Set<Group>().Count(g => wanted.Contains(g.Id)) < wanted.Count)
-            {
-                yield return new("One of the groups does not exist.", [nameof(Groups)]);
-            }
+            yield return problem;
         }
 
         if (Methods.Count == 0 || Methods.Any(m => !Enum.IsDefined(m)))

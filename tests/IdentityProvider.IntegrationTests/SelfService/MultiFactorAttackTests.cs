@@ -32,7 +32,7 @@ public sealed class MultiFactorAttackTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task StrangerWithThePasswordOnly_CannotLockTheUserOutOfTheirFamiliarBrowser()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var familiar = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(familiar, user);
         await familiar.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
@@ -63,7 +63,7 @@ public sealed class MultiFactorAttackTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task StrangerWithThePasswordOnly_GetsNoMoreGuessesThanTheThreshold_ByDroppingTheDeviceCookie()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var stranger = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(stranger, user);
         Assert.Equal("/Account/SecondFactor", stranger.Path);
@@ -92,7 +92,7 @@ public sealed class MultiFactorAttackTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task AdminStartingTheSecondFactorOver_ForgetsBrowsersRememberedWithTheOldMethods()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var thief = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(thief, user);
         await thief.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow), rememberBrowser: true);
@@ -134,7 +134,7 @@ public sealed class MultiFactorAttackTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task AdminStartingTheSecondFactorOver_EndsSessionsOpenedWithTheOldMethods()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var thief = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(thief, user);
         await thief.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
@@ -241,7 +241,7 @@ public sealed class MultiFactorAttackTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task StrangerWithThePasswordOnly_CannotBlockTextCodesToTheUsersFamiliarBrowser()
     {
-        var user = await UserInScopeAsync(configure: u => u.MobilePhone = "+15551" + Random.Shared.Next(100000, 999999));
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, configure: u => u.MobilePhone = "+15551" + Random.Shared.Next(100000, 999999));
         using var familiar = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(familiar, user);
         Assert.Equal("/Account/SecondFactor", familiar.Path);
@@ -275,7 +275,7 @@ public sealed class MultiFactorAttackTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task TurningRememberBrowserOff_AsksBrowsersRememberedBefore()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         await browser.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow), rememberBrowser: true);
@@ -292,16 +292,6 @@ public sealed class MultiFactorAttackTests(OidcFixture fixture) : IClassFixture<
         {
             await RecoveryData.SetPolicyAsync<MultiFactorPolicySettings>(Idp, p => p.RememberBrowserDays = 30);
         }
-    }
-
-    private async Task<ApplicationUser> UserInScopeAsync(bool authenticator = false, Action<ApplicationUser>? configure = null)
-    {
-        var group = "mfa-" + Guid.NewGuid().ToString("N")[..8];
-        var user = await RecoveryData.CreateUserAsync(Idp, configure, group: group, authenticator: authenticator);
-        await using var scope = Idp.CreateScope();
-        var groupId = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<Group>().Where(g => g.Name == group).Select(g => g.Id).SingleAsync();
-        await RecoveryData.SetPolicyAsync<MultiFactorPolicySettings>(Idp, p => (p.Scope, p.Groups) = (MultiFactorScope.Selected, [.. p.Groups, groupId]));
-        return user;
     }
 
     private async Task SignInThroughAppAsync(RecoveryBrowser browser, ApplicationUser user)

@@ -28,7 +28,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task AuthenticatorApp_AsSecondFactor_TheAppReceivesOtpAndMfa()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         Assert.Equal("/Account/SecondFactor", browser.Path);
@@ -45,7 +45,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task RightPasswordAlone_GivesNoSessionAndNoCode()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         Assert.Equal("/Account/SecondFactor", browser.Path);
@@ -62,7 +62,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task SignInAsSomeoneElse_DropsTheSignInWaitingForItsSecondFactor()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         var verify = browser.FormAction("Verify");
@@ -80,7 +80,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task TextMessageCode_AsSecondFactor_RecordsSms()
     {
-        var user = await UserInScopeAsync(configure: u => u.MobilePhone = "+15550" + Random.Shared.Next(100000, 999999));
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, configure: u => u.MobilePhone = "+15550" + Random.Shared.Next(100000, 999999));
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         Assert.Contains("Text a code", browser.Text, StringComparison.Ordinal);
@@ -97,7 +97,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task PhoneCall_AsSecondFactor_RecordsTel()
     {
-        var user = await UserInScopeAsync(configure: u => u.MobilePhone = "+15551" + Random.Shared.Next(100000, 999999));
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, configure: u => u.MobilePhone = "+15551" + Random.Shared.Next(100000, 999999));
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user, SignInMethod.MobileCall);
         Assert.Equal("Call your mobile", HtmlForms.Parse(browser.Html).QuerySelector("#method-heading")!.TextContent.Trim());
@@ -115,7 +115,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task EmailCode_CountsOnlyWhenThePolicyAllowsIt()
     {
-        var user = await UserInScopeAsync(configure: u => u.AlternateEmail = u.UserName + "@home.example");
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, configure: u => u.AlternateEmail = u.UserName + "@home.example");
         using (var refused = new RecoveryBrowser(Idp))
         {
             // Email is not a second factor by default: this user has no method, so sign-in asks them to register one.
@@ -136,7 +136,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task BackupCode_SignsInOnce()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         var codes = await GenerateBackupCodesAsync(user.Id);
         Assert.Equal(10, codes.Count);
         Assert.Equal(10, codes.Distinct().Count());
@@ -162,7 +162,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task BackupCodesAlone_AreNotASecondFactor_TheUserIsAskedToRegisterOne()
     {
-        var user = await UserInScopeAsync();
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp);
         await GenerateBackupCodesAsync(user.Id);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
@@ -174,7 +174,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task RememberedBrowser_SkipsTheStep_UntilAResetForgetsIt()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         await browser.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow), rememberBrowser: true);
@@ -195,8 +195,8 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task RememberedBrowser_DoesNotCarryOverToAnotherUser()
     {
-        var first = await UserInScopeAsync(authenticator: true);
-        var second = await UserInScopeAsync(authenticator: true);
+        var first = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
+        var second = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, first);
         await browser.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow), rememberBrowser: true);
@@ -209,7 +209,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task CredentialChangeWhileWaiting_VoidsThePendingSignIn()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         Assert.Equal("/Account/SecondFactor", browser.Path);
@@ -261,7 +261,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task MaxAge_DemandsAFreshSecondFactor()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         await browser.EnterSecondFactorAsync(RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow));
@@ -284,7 +284,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task UserWithoutAMethod_IsAskedToRegister_AndMayPutItOffOnlyDuringTheGracePeriod()
     {
-        var user = await UserInScopeAsync();
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         Assert.Equal("/Account/SecurityInfo", browser.Path);
@@ -310,7 +310,7 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
     [Fact]
     public async Task ParallelWrongCodes_AreCountedExactly_AndDoNotPauseThePassword()
     {
-        var user = await UserInScopeAsync(authenticator: true);
+        var user = await RecoveryData.CreateMultiFactorUserAsync(Idp, authenticator: true);
         using var browser = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(browser, user);
         var action = browser.FormAction("Verify");
@@ -332,16 +332,6 @@ public sealed class MultiFactorSignInTests(OidcFixture fixture) : IClassFixture<
         using var again = new RecoveryBrowser(Idp);
         await SignInThroughAppAsync(again, user);
         Assert.Equal("/Account/SecondFactor", again.Path);
-    }
-
-    private async Task<ApplicationUser> UserInScopeAsync(bool authenticator = false, Action<ApplicationUser>? configure = null)
-    {
-        var group = "mfa-" + Guid.NewGuid().ToString("N")[..8];
-        var user = await RecoveryData.CreateUserAsync(Idp, configure, group: group, authenticator: authenticator);
-        await using var scope = Idp.CreateScope();
-        var groupId = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Set<Group>().Where(g => g.Name == group).Select(g => g.Id).SingleAsync();
-        await RecoveryData.SetPolicyAsync<MultiFactorPolicySettings>(Idp, p => (p.Scope, p.Groups) = (MultiFactorScope.Selected, [.. p.Groups, groupId]));
-        return user;
     }
 
     private async Task SignInThroughAppAsync(RecoveryBrowser browser, ApplicationUser user, SignInMethod? method = null)

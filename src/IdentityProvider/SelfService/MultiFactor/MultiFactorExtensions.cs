@@ -16,16 +16,7 @@ internal static class MultiFactorExtensions
         builder.Services.AddScoped<ISignInStep, SecondFactorSessionStep>();
 
         // A sign-in whose password was right and which waits for its second factor: only the second-factor page accepts it.
-        builder.Services.AddAuthentication().AddCookie(PendingSecondFactors.Scheme, cookie =>
-        {
-            cookie.Cookie.Name = "idp.pending-mfa";
-            cookie.Cookie.HttpOnly = true;
-            cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(10);
-            cookie.SlidingExpiration = false;
-            cookie.LoginPath = "/Account/Login";
-        });
+        builder.Services.AddAuthentication().AddPendingSignInCookie(PendingSecondFactors.Scheme, "idp.pending-mfa");
         return builder;
     }
 }

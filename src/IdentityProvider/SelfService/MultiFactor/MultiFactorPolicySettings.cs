@@ -97,19 +97,9 @@ public sealed class MultiFactorPolicySettings : PolicySettings, IValidatableObje
     /// <summary>The rules that span settings.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        ArgumentNullException.ThrowIfNull(validationContext);
-        if (validationContext.GetService(typeof(ApplicationDbContext)) is ApplicationDbContext db)
+        foreach (var problem in ValidateGroups(validationContext, Scope == MultiFactorScope.Selected, Groups, nameof(Groups)))
         {
-            if (Scope == MultiFactorScope.Selected && Groups.Count == 0)
-            {
-                yield return new("Choose at least one group, or another scope.", [nameof(Groups)]);
-            }
-
-            var wanted = Groups.Distinct().ToList();
-            if (wanted.Count > 0 && db.Set<Group>().Count(g => wanted.Contains(g.Id)) < wanted.Count)
-            {
-                yield return new("One of the groups does not exist.", [nameof(Groups)]);
-            }
+            yield return problem;
         }
 
         if (Methods.Count == 0 || Methods.Any(m => !Enum.IsDefined(m)))

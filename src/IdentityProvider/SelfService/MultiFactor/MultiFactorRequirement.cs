@@ -14,10 +14,27 @@ public sealed class MultiFactorRequirement(ApplicationDbContext db, UserManager<
     private static readonly SignInMethod[] Strength =
         [SignInMethod.Passkey, SignInMethod.AuthenticatorApp, SignInMethod.MobileText, SignInMethod.MobileCall, SignInMethod.AlternateEmail, SignInMethod.BackupCode];
 
-    /// <summary>Whether <paramref name="user"/> must prove a second factor at sign-in.</summary>
+    private (string UserId, bool Applies)? known;
+
+    /// <summary>
+    /// Whether <paramref name="user"/> must prove a second factor at sign-in. Answered once per request (the steps
+    /// before and after the session both ask).
+    /// </summary>
     public async Task<bool> AppliesAsync(ApplicationUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        if (known is { } answer && answer.UserId == user.Id)
+        {
+            return answer.Applies;
+        }
+
+        var applies = await DecideAsync(user, cancellationToken);
+        known = (user.Id, applies);
+        return applies;
+    }
+
+    private async Task<bool> DecideAsync(ApplicationUser user, CancellationToken cancellationToken)
+    {
         var policy = await policies.GetAsync(cancellationToken);
         if (policy.Scope == MultiFactorScope.All)
         {
