@@ -168,6 +168,11 @@ public class TestServerFixture : IAsyncLifetime
             await smtp.DisposeAsync();
         }
 
+        if (database is not null && ownPostgres is null)
+        {
+            await TestDatabase.DropAsync(database);
+        }
+
         if (ownPostgres is not null)
         {
             await ownPostgres.DisposeAsync();
