@@ -1,13 +1,14 @@
-using IdentityProvider.Admin;
 using IdentityProvider.Account;
+using IdentityProvider.Admin;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Demo;
+using IdentityProvider.Directories;
+using IdentityProvider.Hosting;
 using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using IdentityProvider.Oidc;
 using IdentityProvider.Passwords;
-using IdentityProvider.Hosting;
 using IdentityProvider.Resilience;
 using IdentityProvider.SelfService;
 using IdentityProvider.SelfService.Passkeys;
@@ -34,6 +35,7 @@ public static partial class IdentityProviderApplication
             .AddPasswords()
             .AddAudit()
             .AddLockout()
+            .AddDirectories()
             .AddMessaging()
             .AddSelfService()
             .AddOidcServer()

@@ -23,7 +23,7 @@ internal sealed class ForcedChangeStep(StoredPolicy<PasswordPolicySettings> poli
         var user = context.User;
         var policy = await policies.GetAsync(cancellationToken);
         var reason = user.MustChangePassword ? PendingPasswordChange.ReasonRequired
-            : policy.ExpiryDays is { } days && user.PasswordChangedAt is { } changed && changed.AddDays(days) <= time.GetUtcNow() ? PendingPasswordChange.ReasonExpired
+            : policy.ExpiryDays is { } days && user.DirectoryName is null && user.PasswordChangedAt is { } changed && changed.AddDays(days) <= time.GetUtcNow() ? PendingPasswordChange.ReasonExpired
             : null;
         if (reason is null)
         {
@@ -59,7 +59,8 @@ internal sealed class PasswordExpiryWarningStep(StoredPolicy<PasswordPolicySetti
         }
 
         var policy = await policies.GetAsync(cancellationToken);
-        if (policy.ExpiryDays is not { } days || context.User.PasswordChangedAt is not { } changed)
+        // A directory user's password ages by the directory's own policy, not this one.
+        if (policy.ExpiryDays is not { } days || context.User.DirectoryName is not null || context.User.PasswordChangedAt is not { } changed)
         {
             return null;
         }

@@ -118,6 +118,16 @@ public static class AuditEventTypes
     public const string AdminAuditExported = "admin.audit-exported";
     public const string HelpdeskRequestAssigned = "helpdesk.request-assigned";
     public const string HelpdeskRequestResolved = "helpdesk.request-resolved";
+
+    // On-premises directories: the event's method names the directory.
+    public const string DirectoryUserImported = "directory.user-imported";
+    public const string DirectoryUserUpdated = "directory.user-updated";
+    public const string DirectoryUserDisabled = "directory.user-disabled";
+    public const string DirectoryPasswordWritten = "directory.password-written";
+    public const string DirectoryPasswordRefused = "directory.password-refused";
+    public const string DirectoryUnlocked = "directory.unlocked";
+    public const string DirectoryUnavailable = "directory.unavailable";
+    public const string DirectorySynced = "directory.synced";
 }
 
 internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>

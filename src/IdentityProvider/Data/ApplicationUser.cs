@@ -26,6 +26,16 @@ public sealed class ApplicationUser : IdentityUser
     /// <summary>The password lives in another directory: it cannot be reset or changed here.</summary>
     public bool PasswordManagedExternally { get; set; }
 
+    /// <summary>
+    /// The on-premises directory that manages this user (<c>Directories:Connections</c>' name), or null for a user of
+    /// this product's own database. A directory user signs in with the directory's password (a bind); their contact data
+    /// and groups come from the directory's sync.
+    /// </summary>
+    public string? DirectoryName { get; set; }
+
+    /// <summary>The user's distinguished name in <see cref="DirectoryName"/>, as the directory last gave it.</summary>
+    public string? DirectoryDn { get; set; }
+
     /// <summary>Recovery method: an email address other than the primary one (verified, or set by an administrator).</summary>
     public string? AlternateEmail { get; set; }
 

@@ -17,5 +17,8 @@ internal sealed class ApplicationUserConfiguration : IEntityTypeConfiguration<Ap
         builder.Property(user => user.AuthenticatorSecretProtected).HasMaxLength(1000);
         builder.Property(user => user.Locale).HasMaxLength(35);
         builder.Property(user => user.TimeZone).HasMaxLength(64);
+        builder.Property(user => user.DirectoryName).HasMaxLength(32);
+        builder.Property(user => user.DirectoryDn).HasMaxLength(1000);
+        builder.HasIndex(user => user.DirectoryName);
     }
 }

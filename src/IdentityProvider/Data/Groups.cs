@@ -11,6 +11,12 @@ public sealed class Group
     public string Name { get; set; } = string.Empty;
 
     public Guid? ParentGroupId { get; set; }
+
+    /// <summary>
+    /// The directory whose sync manages this group's members (it is named like a group there), or null for a group
+    /// administrators manage here.
+    /// </summary>
+    public string? DirectoryName { get; set; }
 }
 
 /// <summary>A user's direct membership of a group.</summary>
@@ -60,6 +66,7 @@ internal sealed class GroupConfigurations : IEntityTypeConfiguration<Group>, IEn
     {
         builder.ToTable("Groups");
         builder.Property(g => g.Name).HasMaxLength(200).IsRequired();
+        builder.Property(g => g.DirectoryName).HasMaxLength(32);
         builder.HasIndex(g => g.Name).IsUnique();
         builder.HasOne<Group>().WithMany().HasForeignKey(g => g.ParentGroupId).OnDelete(DeleteBehavior.Restrict);
     }

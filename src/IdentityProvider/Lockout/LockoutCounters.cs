@@ -124,6 +124,11 @@ public sealed class LockoutCounters(ApplicationDbContext db, ServerSecrets secre
             : null;
     }
 
+    /// <summary>Gives back the place of an attempt that could not check the secret (the directory it lives in was unreachable).</summary>
+    public Task ReleaseAsync(string subject, bool familiar, CancellationToken cancellationToken = default) =>
+        db.Set<LockoutCounter>().Where(c => c.UserId == subject && c.Familiar == familiar && c.FailedCount > 0)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.FailedCount, c => c.FailedCount - 1), cancellationToken);
+
     /// <summary>A success gives the places back: the counter of the class it came from starts again.</summary>
     public Task ResetAsync(string subject, bool familiar, CancellationToken cancellationToken = default) =>
         db.Set<LockoutCounter>().Where(c => c.UserId == subject && c.Familiar == familiar)

@@ -23,6 +23,7 @@ public sealed partial class PasswordVerifier(
     LockoutCounters counters,
     StoredPolicy<LockoutPolicySettings> policies,
     FamiliarDevices devices,
+    Directories.DirectoryAccounts directories,
     AuditLog audit,
     IOptions<LockoutOptions> options,
     TimeProvider time,
@@ -36,6 +37,12 @@ public sealed partial class PasswordVerifier(
         ArgumentNullException.ThrowIfNull(userNameOrEmail);
         var name = userNameOrEmail.Trim();
         var user = await users.FindByNameOrEmailAsync(name);
+        if (user is null && directories.Any && name.Length is > 0 and <= 256)
+        {
+            // A user of an on-premises directory who signs in for the first time (just-in-time import).
+            user = await directories.ImportForSignInAsync(name, cancellationToken);
+        }
+
         var subject = user?.Id ?? await counters.UnknownSubjectAsync(name, cancellationToken);
         return await VerifyAsync(context, user, subject, password, cancellationToken);
     }
@@ -78,7 +85,16 @@ public sealed partial class PasswordVerifier(
         bool correct;
         if (known)
         {
-            correct = await users.CheckPasswordAsync(user!, password);
+            try
+            {
+                correct = await users.CheckPasswordAsync(user!, password);
+            }
+            catch (Directories.DirectoryUnavailableException)
+            {
+                // Nothing was checked: the attempt gives its place back before the outage is answered.
+                await counters.ReleaseAsync(subject, familiar, cancellationToken);
+                throw;
+            }
         }
         else
         {

@@ -27,11 +27,17 @@ public sealed class ApplicationUserManager(
     ApplicationDbContext db,
     PasswordHashGate hashes,
     PasswordPolicy policy,
+    Directories.DirectoryPasswords directories,
     TimeProvider time)
     : UserManager<ApplicationUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     /// <summary>Most history entries kept per user (the policy's depth can be at most this).</summary>
     public const int MaximumHistory = 24;
+
+    /// <summary>The error code of a password the user's directory refused (its description says why, for the user).</summary>
+    public const string DirectoryRefused = "DirectoryRefused";
+
+    private static string? dummyHash;
 
     private bool rehashing;
 
@@ -57,6 +63,11 @@ public sealed class ApplicationUserManager(
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(newPassword);
+        if (Directories.DirectoryPasswords.IsDirectoryUser(user))
+        {
+            return await SetDirectoryPasswordAsync(user, newPassword, setting, currentPassword);
+        }
+
         if (setting == PasswordSetting.Change
             && (currentPassword is null || await VerifyPasswordAsync((IUserPasswordStore<ApplicationUser>)Store, user, currentPassword) == PasswordVerificationResult.Failed))
         {
@@ -78,6 +89,55 @@ public sealed class ApplicationUserManager(
         return await UpdateUserAsync(user);
     }
 
+    /// <summary>
+    /// Writeback: a directory user's password is checked by the local policy first, then set in the directory (as the
+    /// user with the current password for a <see cref="PasswordSetting.Change"/>, by the service account otherwise), and
+    /// only once the directory accepted it is the local state changed (hash for the history, "must change" cleared).
+    /// The directory's refusal comes back as <see cref="DirectoryRefused"/>; a directory that cannot be reached throws
+    /// <see cref="Directories.DirectoryUnavailableException"/> with nothing changed.
+    /// </summary>
+    private async Task<IdentityResult> SetDirectoryPasswordAsync(ApplicationUser user, string newPassword, PasswordSetting setting, string? currentPassword)
+    {
+        if (!directories.MaySetPassword(user))
+        {
+            return IdentityResult.Failed(new IdentityError
+            {
+                Code = DirectoryRefused,
+                Description = "The password of this account is kept in your organisation's directory and can't be changed here. Ask your IT staff.",
+            });
+        }
+
+        if (setting == PasswordSetting.Change && string.IsNullOrEmpty(currentPassword))
+        {
+            return IdentityResult.Failed(ErrorDescriber.PasswordMismatch());
+        }
+
+        var check = await hashes.RunAsync(
+            async () => await policy.CheckAsync(user, newPassword, await policy.HistoryAppliesAsync(setting, CancellationToken), CancellationToken), CancellationToken);
+        if (!check.Acceptable)
+        {
+            return IdentityResult.Failed([.. check.Failures]);
+        }
+
+        var write = await directories.WritePasswordAsync(user, newPassword, setting == PasswordSetting.Change ? currentPassword : null, CancellationToken);
+        switch (write.Status)
+        {
+            case Directories.DirectoryWriteStatus.WrongCurrentPassword:
+                return IdentityResult.Failed(ErrorDescriber.PasswordMismatch());
+            case Directories.DirectoryWriteStatus.Refused:
+                return IdentityResult.Failed(new IdentityError { Code = DirectoryRefused, Description = write.Message ?? "Your organisation's directory refused this password." });
+        }
+
+        var hashed = await UpdatePasswordHash(user, newPassword, validatePassword: false);
+        if (!hashed.Succeeded)
+        {
+            return hashed;
+        }
+
+        (user.MustChangePassword, user.TemporaryPasswordExpiresAt) = (false, null);
+        return await UpdateUserAsync(user);
+    }
+
     /// <summary>Identity's change, through <see cref="SetPasswordAsync"/>.</summary>
     public override Task<IdentityResult> ChangePasswordAsync(ApplicationUser user, string currentPassword, string newPassword) =>
         SetPasswordAsync(user, newPassword, PasswordSetting.Change, currentPassword);
@@ -91,8 +151,25 @@ public sealed class ApplicationUserManager(
             : IdentityResult.Failed(ErrorDescriber.InvalidToken());
     }
 
+    /// <summary>
+    /// The password check: against the local hash, or, for a directory user, with a bind against the directory (after the
+    /// same hashing work as a local check, so the time taken does not tell a directory account from another).
+    /// </summary>
+    /// <exception cref="Directories.DirectoryUnavailableException">A directory user's directory could not be reached.</exception>
     public override async Task<bool> CheckPasswordAsync(ApplicationUser user, string password)
     {
+        ArgumentNullException.ThrowIfNull(user);
+        if (Directories.DirectoryPasswords.IsDirectoryUser(user))
+        {
+            await hashes.RunAsync(() =>
+            {
+                dummyHash ??= PasswordHasher.HashPassword(new ApplicationUser(), Guid.NewGuid().ToString("N"));
+                PasswordHasher.VerifyHashedPassword(user, dummyHash, password ?? string.Empty);
+                return Task.FromResult(true);
+            }, CancellationToken);
+            return await directories.VerifyPasswordAsync(user, password ?? string.Empty, CancellationToken);
+        }
+
         rehashing = true;
         try
         {

@@ -19,7 +19,8 @@ namespace IdentityProvider.Resilience;
 /// <item>an optimistic-concurrency conflict or a unique or foreign key that another request took first: 409, "this changed
 /// meanwhile, try again";</item>
 /// <item>more password hashes waiting than the node takes on (<see cref="ServerBusyException"/>): 503;</item>
-/// <item>the database unreachable, restarting, out of connections or timing out: 503.</item>
+/// <item>the database unreachable, restarting, out of connections or timing out: 503;</item>
+/// <item>an on-premises directory that cannot be reached (<see cref="Directories.DirectoryUnavailableException"/>): 503, nothing changed.</item>
 /// </list>
 /// A 503 carries <c>Retry-After</c>. Anything else is a bug and still goes to the exception handler (logged, 500).
 /// </summary>
@@ -56,6 +57,11 @@ internal sealed partial class FailureAnswers(RequestDelegate next, RequestAnswer
         if (Find<ServerBusyException>(exception) is not null)
         {
             return Answer.Busy;
+        }
+
+        if (Find<Directories.DirectoryUnavailableException>(exception) is not null)
+        {
+            return Answer.DirectoryUnavailable;
         }
 
         if (Find<JsonException>(exception) is { } json)

@@ -7,7 +7,7 @@ namespace IdentityProvider.SelfService;
 /// <summary>What the start page may tell, decided in the specified order.</summary>
 public enum EligibilityOutcome
 {
-    /// <summary>The password lives in another directory.</summary>
+    /// <summary>The password lives in another directory that this product may not write to (no writeback).</summary>
     ManagedExternally,
 
     /// <summary>Self-service reset is not enabled for this user.</summary>
@@ -22,7 +22,7 @@ public enum EligibilityOutcome
 public sealed record SelfServiceEligibility(EligibilityOutcome Outcome, int Required, IReadOnlyList<RecoveryMethod> Usable);
 
 /// <summary>
-/// Applies the SSPR policy to one user, in order: managed externally → not enabled (scope None / Selected groups,
+/// Applies the SSPR policy to one user, in order: managed externally (or in a directory without writeback) → not enabled (scope None / Selected groups,
 /// nested groups included / All) → enough usable methods. Administrators always need two methods, never use security
 /// questions and use text messages only when <see cref="SelfServiceOptions.AdministratorTextMessages"/> allows it. An unknown
 /// user gets the same outcome as one without enough methods. Usable methods are listed strongest first
@@ -34,6 +34,7 @@ public sealed class SelfServiceEligibilityEvaluator(
     StoredPolicy<SelfServicePolicySettings> policies,
     StoredPolicy<MultiFactor.MultiFactorPolicySettings> multiFactorPolicies,
     SecurityQuestions questions,
+    Directories.DirectoryPasswords directories,
     Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options)
 {
     private static readonly List<RecoveryMethod> Order =
@@ -52,7 +53,7 @@ public sealed class SelfServiceEligibilityEvaluator(
         // An unknown user ID runs the same queries as a registered user with no methods, so neither the answer nor
         // the time it takes tells them apart.
         var subject = user ?? new ApplicationUser { Id = Guid.NewGuid().ToString() };
-        if (subject.PasswordManagedExternally)
+        if (subject.PasswordManagedExternally || !directories.MaySetPassword(subject))
         {
             return new SelfServiceEligibility(EligibilityOutcome.ManagedExternally, policy.MethodsRequired, []);
         }

@@ -13,7 +13,9 @@ namespace IdentityProvider.SelfService.Recovery;
 /// password goes through the one password call with the "reset" rules, lockout and self-service counters are cleared,
 /// every session ends with everything that could undo the reset (<see cref="UserSessions.EndAllAsync"/>), the notices
 /// are queued and the audit event written; nothing is saved unless all of it succeeds. An unlock clears the lockout
-/// and the counters without touching the password.
+/// and the counters without touching the password. For a user of an on-premises directory both also clear the
+/// directory's lockout when the directory allows it, and the reset's password is written back to the directory first:
+/// with the directory unreachable, nothing is saved and the journey stays where it was.
 /// </summary>
 public sealed partial class RecoveryCompletion(
     ApplicationUserManager users,
@@ -24,6 +26,7 @@ public sealed partial class RecoveryCompletion(
     StoredPolicy<SelfServicePolicySettings> policies,
     ApplicationDbContext db,
     ResetNotices notices,
+    Directories.DirectoryAccounts directories,
     AuditLog audit,
     ILogger<RecoveryCompletion> logger)
 {
@@ -44,6 +47,10 @@ public sealed partial class RecoveryCompletion(
             return IdentityResult.Failed(new IdentityError { Code = AlreadyDone, Description = "This request was already handled." });
         }
 
+        // A directory user's account is unlocked in the directory first (when it allows it; the user has proved who they
+        // are), then the password written back: an unreachable directory throws before anything is half-done, and the
+        // transaction, with the journey, rolls back.
+        await directories.UnlockAsync(user, cancellationToken);
         var result = await users.SetPasswordAsync(user, newPassword, PasswordSetting.Reset);
         if (!result.Succeeded)
         {
@@ -72,6 +79,11 @@ public sealed partial class RecoveryCompletion(
         {
             await transaction.RollbackAsync(cancellationToken);
             return false;
+        }
+
+        if (await users.FindByIdAsync(userId) is { } user)
+        {
+            await directories.UnlockAsync(user, cancellationToken);
         }
 
         await lockout.ClearAllAsync(userId, cancellationToken);

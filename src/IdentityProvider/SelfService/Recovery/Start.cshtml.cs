@@ -23,6 +23,7 @@ public sealed partial class StartModel(
     RecoveryThrottle throttle,
     IdentityProvider.Account.ReturnUrls returnUrls,
     RequestThrottle requestThrottle,
+    Directories.DirectoryAccounts directories,
     AuditLog audit,
     Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options,
     ILogger<StartModel> logger) : PageModel
@@ -113,6 +114,12 @@ public sealed partial class StartModel(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var userId = Input.UserId.Trim();
         var user = await users.FindByNameOrEmailAsync(userId);
+        if (user is null && directories.Any && userId.Length <= 256)
+        {
+            // A directory user who never signed in here yet (just-in-time import, as at sign-in).
+            user = await directories.ImportForSignInAsync(userId, cancellationToken);
+        }
+
         var subject = user?.Id ?? await throttle.UnknownSubjectAsync(userId, cancellationToken);
         var blocked = await throttle.BlockedUntilAsync(subject, cancellationToken)
             ?? await throttle.RecordAsync(subject, RecoveryThrottle.Start, user?.Id, cancellationToken);

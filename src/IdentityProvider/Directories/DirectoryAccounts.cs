@@ -1,0 +1,256 @@
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.Messaging;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace IdentityProvider.Directories;
+
+/// <summary>The configured directories, one <see cref="DirectoryConnector"/> (and circuit breaker) each, for the node's lifetime.</summary>
+public sealed class DirectoryRegistry
+{
+    private readonly Dictionary<string, DirectoryConnector> byName;
+
+    public DirectoryRegistry(IOptions<DirectoriesOptions> options, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var logger = loggers.CreateLogger<DirectoryConnector>();
+        All = [.. options.Value.Connections.Select(d => new DirectoryConnector(d, logger))];
+        byName = All.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Every directory, in the configured order.</summary>
+    public IReadOnlyList<DirectoryConnector> All { get; }
+
+    /// <summary>The directory of that name, or null when none is configured under it (any more).</summary>
+    public DirectoryConnector? Find(string? name) => name is not null && byName.TryGetValue(name, out var connector) ? connector : null;
+}
+
+/// <summary>
+/// What the rest of the product asks about directory users: whose password lives where, the import of a user who signs
+/// in for the first time (just-in-time), the password check (a bind), writeback and unlock, and copying a directory
+/// entry onto the local user (contact data and directory groups).
+/// </summary>
+public sealed partial class DirectoryAccounts(
+    DirectoryRegistry registry,
+    ApplicationDbContext db,
+    UserManager<ApplicationUser> users,
+    DirectoryPasswords passwords,
+    AuditLog audit,
+    TimeProvider time,
+    ILogger<DirectoryAccounts> logger)
+{
+    /// <summary>Whether any directory is configured.</summary>
+    public bool Any => registry.All.Count > 0;
+
+    /// <summary>The directory that manages the user, or null for a local user (or one whose directory is no longer configured).</summary>
+    public DirectoryConnector? HomeOf(ApplicationUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return registry.Find(user.DirectoryName);
+    }
+
+    /// <summary>
+    /// A user ID (or email) unknown here: looks it up in each directory in turn and imports the one user it names. Null
+    /// when no directory has exactly one such user, or the name is taken here by a local account.
+    /// </summary>
+    /// <exception cref="DirectoryUnavailableException">A directory could not be asked.</exception>
+    public async Task<ApplicationUser?> ImportForSignInAsync(string userNameOrEmail, CancellationToken cancellationToken = default)
+    {
+        foreach (var directory in registry.All)
+        {
+            if (await directory.FindAsync(userNameOrEmail, cancellationToken) is { } entry)
+            {
+                return await ImportAsync(directory, entry, cancellationToken);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Creates the local user for a directory entry (no local password). Null when the user ID or email is taken by another account.</summary>
+    public async Task<ApplicationUser?> ImportAsync(DirectoryConnector directory, DirectoryUser entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(entry);
+        if (await users.FindByNameAsync(entry.UserName) is not null
+            || (Email(entry.Email) is { } email && await users.FindByEmailAsync(email) is not null))
+        {
+            LogNameTaken(logger, directory.Name, entry.UserName);
+            return null;
+        }
+
+        var user = new ApplicationUser
+        {
+            UserName = entry.UserName,
+            DirectoryName = directory.Name,
+            DirectoryDn = entry.Dn,
+            CreatedAt = time.GetUtcNow(),
+        };
+        Apply(user, entry);
+        var created = await users.CreateAsync(user);
+        if (!created.Succeeded)
+        {
+            LogImportFailed(logger, directory.Name, entry.UserName, string.Join(", ", created.Errors.Select(e => e.Code)));
+            return null;
+        }
+
+        await SyncGroupsAsync(directory.Name, user.Id, entry.Groups, cancellationToken);
+        audit.Add(AuditEventTypes.DirectoryUserImported, user.Id, AuditLog.Success, entry.Dn, method: directory.Name);
+        await db.SaveChangesAsync(cancellationToken);
+        return user;
+    }
+
+    /// <summary>Copies a directory entry onto its local user (tracked; the caller saves). Returns the names of what changed.</summary>
+    public async Task<List<string>> UpdateAsync(DirectoryConnector directory, ApplicationUser user, DirectoryUser entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(entry);
+        var changed = Apply(user, entry);
+        if (!string.Equals(user.UserName, entry.UserName, StringComparison.Ordinal) && await users.FindByNameAsync(entry.UserName) is null)
+        {
+            user.UserName = entry.UserName;
+            user.NormalizedUserName = users.NormalizeName(entry.UserName);
+            changed.Add("userName");
+        }
+
+        if (await SyncGroupsAsync(directory.Name, user.Id, entry.Groups, cancellationToken))
+        {
+            changed.Add("groups");
+        }
+
+        if (changed.Count > 0)
+        {
+            audit.Add(AuditEventTypes.DirectoryUserUpdated, user.Id, AuditLog.Success, string.Join(',', changed), method: directory.Name);
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// Clears the directory's lockout of the user when their directory allows unlock (<see cref="DirectoryOptions.AllowUnlock"/>).
+    /// True when an unlock was written; false for a local user, a directory that does not allow it, or an account the directory had not locked.
+    /// </summary>
+    /// <exception cref="DirectoryUnavailableException">The directory could not be reached: nothing was written.</exception>
+    public async Task<bool> UnlockAsync(ApplicationUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (HomeOf(user) is not { Options.AllowUnlock: true } directory || user.DirectoryDn is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var unlocked = await directory.UnlockAsync(user.DirectoryDn, cancellationToken);
+            if (unlocked)
+            {
+                audit.Add(AuditEventTypes.DirectoryUnlocked, user.Id, AuditLog.Success, user.DirectoryDn, method: directory.Name);
+            }
+
+            return unlocked;
+        }
+        catch (DirectoryUnavailableException exception)
+        {
+            await passwords.AuditUnavailableAsync(user.Id, directory.Name, exception, cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>The directory's contact data and names onto the user; a value the directory does not hold leaves the local one.</summary>
+    private List<string> Apply(ApplicationUser user, DirectoryUser entry)
+    {
+        var changed = new List<string>();
+        var now = time.GetUtcNow();
+        if (Email(entry.Email) is { } email && !string.Equals(user.Email, email, StringComparison.OrdinalIgnoreCase))
+        {
+            user.Email = email;
+            user.NormalizedEmail = users.NormalizeEmail(email);
+            user.EmailConfirmed = true;
+            changed.Add("email");
+        }
+
+        if (Text(entry.GivenName, 100) is { } given && given != user.GivenName)
+        {
+            user.GivenName = given;
+            changed.Add("givenName");
+        }
+
+        if (Text(entry.Surname, 100) is { } family && family != user.FamilyName)
+        {
+            user.FamilyName = family;
+            changed.Add("familyName");
+        }
+
+        if (PhoneNumberFormat.ToE164(entry.MobilePhone) is { } mobile && mobile != user.MobilePhone)
+        {
+            user.MobilePhone = mobile;
+            user.MobilePhoneRegisteredAt = now;
+            changed.Add("mobilePhone");
+        }
+
+        if (PhoneNumberFormat.ToE164(entry.OfficePhone) is { } office && office != user.OfficePhone)
+        {
+            user.OfficePhone = office;
+            changed.Add("officePhone");
+        }
+
+        if (!string.Equals(user.DirectoryDn, entry.Dn, StringComparison.Ordinal))
+        {
+            user.DirectoryDn = entry.Dn;
+            changed.Add("dn");
+        }
+
+        return changed;
+    }
+
+    /// <summary>
+    /// Makes the user's memberships of this directory's groups those the directory lists, creating a group the first time
+    /// it is seen. A group of the same name that administrators made here is left alone. True when anything changed.
+    /// </summary>
+    private async Task<bool> SyncGroupsAsync(string directory, string userId, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        var wanted = names.Where(n => n.Length is > 0 and <= 200).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var groups = await db.Set<Group>().Where(g => g.DirectoryName == directory || wanted.Contains(g.Name)).ToListAsync(cancellationToken);
+        var changed = false;
+        foreach (var name in wanted.Where(n => !groups.Any(g => string.Equals(g.Name, n, StringComparison.OrdinalIgnoreCase))))
+        {
+            var group = new Group { Name = name, DirectoryName = directory };
+            db.Add(group);
+            groups.Add(group);
+        }
+
+        var managed = groups.Where(g => g.DirectoryName == directory).ToList();
+        var managedIds = managed.Select(g => g.Id).ToList();
+        var current = await db.Set<GroupMembership>().Where(m => m.UserId == userId && managedIds.Contains(m.GroupId)).ToListAsync(cancellationToken);
+        foreach (var membership in current.Where(m => !wanted.Contains(managed.First(g => g.Id == m.GroupId).Name)))
+        {
+            db.Remove(membership);
+            changed = true;
+        }
+
+        foreach (var group in managed.Where(g => wanted.Contains(g.Name) && current.All(m => m.GroupId != g.Id)))
+        {
+            db.Add(new GroupMembership { GroupId = group.Id, UserId = userId });
+            changed = true;
+        }
+
+        return changed;
+    }
+
+    private static string? Email(string? value) =>
+        Text(value, 256) is { } email && email.Contains('@', StringComparison.Ordinal) ? email : null;
+
+    private static string? Text(string? value, int max) =>
+        string.IsNullOrWhiteSpace(value) ? null : value.Trim() is { } trimmed && trimmed.Length <= max ? trimmed : null;
+
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Warning, Message = "Directory {Directory}: user {UserName} not imported: the user ID or email is taken by another account here.")]
+    private static partial void LogNameTaken(ILogger logger, string directory, string userName);
+
+    [LoggerMessage(EventId = 9011, Level = LogLevel.Warning, Message = "Directory {Directory}: user {UserName} not imported: {Errors}.")]
+    private static partial void LogImportFailed(ILogger logger, string directory, string userName, string errors);
+
+}

@@ -1,0 +1,542 @@
+using System.DirectoryServices.Protocols;
+using System.Formats.Asn1;
+using System.Net;
+using System.Text;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace IdentityProvider.Directories;
+
+/// <summary>The directory (every one of its servers) could not be reached, or its circuit is open: nothing was done there.</summary>
+public sealed class DirectoryUnavailableException(string directory, string reason, Exception? inner = null)
+    : Exception($"The directory '{directory}' can't be reached: {reason}", inner)
+{
+    public string Directory { get; } = directory;
+
+    public string Reason { get; } = reason;
+}
+
+/// <summary>A user as the directory holds it.</summary>
+/// <param name="Dn">The entry's distinguished name.</param>
+/// <param name="UserName">The user ID people type to sign in.</param>
+/// <param name="Email">The primary email address.</param>
+/// <param name="GivenName">The given name.</param>
+/// <param name="Surname">The family name.</param>
+/// <param name="MobilePhone">The mobile phone as the directory writes it.</param>
+/// <param name="OfficePhone">The office phone as the directory writes it.</param>
+/// <param name="Groups">The names of the groups the user belongs to (the first RDN value of each group DN).</param>
+/// <param name="Locked">The directory has locked the account (ppolicy's <c>pwdAccountLockedTime</c>, AD's <c>lockoutTime</c>).</param>
+public sealed record DirectoryUser(
+    string Dn, string UserName, string? Email, string? GivenName, string? Surname, string? MobilePhone, string? OfficePhone,
+    IReadOnlyList<string> Groups, bool Locked);
+
+/// <summary>How a password write ended in the directory.</summary>
+public enum DirectoryWriteStatus
+{
+    Written,
+
+    /// <summary>The directory's own policy refused the password (history, length, complexity, minimum age).</summary>
+    Refused,
+
+    /// <summary>The current password given for a change is not the directory's.</summary>
+    WrongCurrentPassword,
+}
+
+/// <summary>A password write's outcome, with a sentence for the user when the directory refused it.</summary>
+public sealed record DirectoryWrite(DirectoryWriteStatus Status, string? Message = null)
+{
+    public static DirectoryWrite Written { get; } = new(DirectoryWriteStatus.Written);
+}
+
+/// <summary>What a connection test found.</summary>
+public sealed record DirectoryTest(bool Succeeded, string Server, TimeSpan Took, string Detail);
+
+/// <summary>
+/// The LDAP v3 operations on one directory (System.DirectoryServices.Protocols): a fresh connection per operation,
+/// protected as configured (LDAPS or StartTLS, the server certificate checked against the pinned authorities), the
+/// servers tried in order, and a circuit breaker (Polly) that stops calling a directory that keeps failing. A directory
+/// that cannot be reached throws <see cref="DirectoryUnavailableException"/>; what the directory refuses comes back as
+/// a result. Distinguished names passed in come from the directory's own answers, never from user input.
+/// </summary>
+public sealed partial class DirectoryConnector
+{
+    // RFC 3062 password modify; the ppolicy request control (draft-behera-ldap-password-policy).
+    private const string PasswordModifyOid = "1.3.6.1.4.1.4203.1.11.1";
+
+    // LDAP_INVALID_CREDENTIALS (RFC 4511), which the ResultCode enum does not name.
+    private const int InvalidCredentials = 49;
+
+    private static readonly HashSet<ResultCode> Unreachable =
+    [
+        (ResultCode)81, // LDAP_SERVER_DOWN
+        (ResultCode)85, // LDAP_TIMEOUT
+        (ResultCode)91, // LDAP_CONNECT_ERROR
+        ResultCode.Busy,
+        ResultCode.Unavailable,
+    ];
+
+    private readonly ResiliencePipeline breaker;
+    private readonly CircuitBreakerStateProvider state = new();
+    private readonly string? trustedFolder;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2Collection? pinned;
+    private readonly ILogger logger;
+
+    public DirectoryConnector(DirectoryOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        this.logger = logger;
+        if (!string.IsNullOrWhiteSpace(options.CaCertificatePath))
+        {
+            pinned = [];
+            pinned.ImportFromPemFile(options.CaCertificatePath);
+            trustedFolder = OperatingSystem.IsWindows() ? null : TrustedAuthorities.Prepare(options.CaCertificatePath);
+        }
+        breaker = new ResiliencePipelineBuilder().AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            FailureRatio = 1.0,
+            MinimumThroughput = Math.Max(2, options.FailuresBeforeBreak),
+            SamplingDuration = TimeSpan.FromMinutes(1),
+            BreakDuration = options.BreakDuration,
+            ShouldHandle = new PredicateBuilder().Handle<DirectoryUnavailableException>(),
+            StateProvider = state,
+        }).Build();
+    }
+
+    public DirectoryOptions Options { get; }
+
+    public string Name => Options.Name;
+
+    /// <summary>Whether the circuit is open (calls fail at once) or half-open (the next call is a trial).</summary>
+    public CircuitState Circuit => state.CircuitState;
+
+    /// <summary>The one user whose user ID or email address is <paramref name="userNameOrEmail"/>; null when none or several match.</summary>
+    public Task<DirectoryUser?> FindAsync(string userNameOrEmail, CancellationToken cancellationToken) =>
+        RunAsync(connection =>
+        {
+            var map = Options.Attributes;
+            var value = Escape(userNameOrEmail);
+            var filter = $"(&{Options.EffectiveUserFilter}(|({map.UserNameOr(Options.Kind)}={value})({map.EmailOr()}={value})))";
+            var request = new SearchRequest(Options.BaseDn, filter, SearchScope.Subtree, Attributes()) { SizeLimit = 2 };
+            var response = Search(connection, request, tolerateSizeLimit: true);
+            return response.Entries.Count == 1 ? Read(response.Entries[0]) : null;
+        }, cancellationToken);
+
+    /// <summary>The user at <paramref name="dn"/>, or null when the entry is gone or no longer matches the filter.</summary>
+    public Task<DirectoryUser?> ReadAsync(string dn, CancellationToken cancellationToken) =>
+        RunAsync(connection =>
+        {
+            try
+            {
+                var response = Search(connection, new SearchRequest(dn, Options.EffectiveUserFilter, SearchScope.Base, Attributes()), tolerateSizeLimit: false);
+                return response.Entries.Count == 1 ? Read(response.Entries[0]) : null;
+            }
+            catch (DirectoryOperationException exception) when (exception.Response?.ResultCode == ResultCode.NoSuchObject)
+            {
+                return null;
+            }
+        }, cancellationToken);
+
+    /// <summary>Every user the filter selects, read in pages of 500.</summary>
+    public Task<List<DirectoryUser>> ListAsync(CancellationToken cancellationToken) =>
+        RunAsync(connection =>
+        {
+            var users = new List<DirectoryUser>();
+            var paging = new PageResultRequestControl(500);
+            var request = new SearchRequest(Options.BaseDn, Options.EffectiveUserFilter, SearchScope.Subtree, Attributes());
+            request.Controls.Add(paging);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var response = Search(connection, request, tolerateSizeLimit: false);
+                users.AddRange(response.Entries.Cast<SearchResultEntry>().Select(Read).OfType<DirectoryUser>());
+                var page = response.Controls.OfType<PageResultResponseControl>().FirstOrDefault();
+                if (page is null || page.Cookie.Length == 0)
+                {
+                    return users;
+                }
+
+                paging.Cookie = page.Cookie;
+            }
+        }, cancellationToken);
+
+    /// <summary>Whether <paramref name="password"/> is the user's directory password (a simple bind as the user). An empty password is never right.</summary>
+    public Task<bool> VerifyPasswordAsync(string dn, string password, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(password))
+        {
+            // An empty password would be an "unauthenticated bind" (RFC 4513 5.1.2), which servers may accept.
+            return Task.FromResult(false);
+        }
+
+        return RunAsync(_ => true, cancellationToken, new NetworkCredential(dn, password), wrongCredentials: () => false);
+    }
+
+    /// <summary>
+    /// Sets the user's password in the directory. With <paramref name="currentPassword"/> the change is made as the user
+    /// (bound with the current password, so the directory applies its rules for a user's own change); without it, by the
+    /// service account as a reset.
+    /// </summary>
+    public Task<DirectoryWrite> SetPasswordAsync(string dn, string newPassword, string? currentPassword, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(newPassword);
+        var asUser = currentPassword is { Length: > 0 } ? new NetworkCredential(dn, currentPassword) : null;
+        return RunAsync(connection =>
+        {
+            try
+            {
+                if (Options.Kind == DirectoryKind.ActiveDirectory)
+                {
+                    connection.SendRequest(ActiveDirectoryPassword(dn, newPassword, currentPassword), Options.OperationTimeout);
+                }
+                else
+                {
+                    var request = new ExtendedRequest(PasswordModifyOid, PasswordModifyValue(asUser is null ? dn : null, currentPassword, newPassword));
+                    connection.SendRequest(request, Options.OperationTimeout);
+                }
+
+                return DirectoryWrite.Written;
+            }
+            catch (DirectoryOperationException exception) when (exception.Response is { } response && !Unreachable.Contains(response.ResultCode))
+            {
+                LogRefused(logger, Name, response.ResultCode, response.ErrorMessage);
+                return new DirectoryWrite(DirectoryWriteStatus.Refused, RefusalText(response.ResultCode, response.ErrorMessage));
+            }
+        }, cancellationToken, asUser, wrongCredentials: () => new DirectoryWrite(DirectoryWriteStatus.WrongCurrentPassword));
+    }
+
+    /// <summary>Clears the directory's lockout of the account (ppolicy: deletes <c>pwdAccountLockedTime</c>; AD: <c>lockoutTime = 0</c>). True when it was locked.</summary>
+    public Task<bool> UnlockAsync(string dn, CancellationToken cancellationToken) =>
+        RunAsync(connection =>
+        {
+            var attribute = Options.Kind == DirectoryKind.ActiveDirectory ? "lockoutTime" : "pwdAccountLockedTime";
+            var current = Search(connection, new SearchRequest(dn, "(objectClass=*)", SearchScope.Base, attribute), tolerateSizeLimit: false);
+            var entry = current.Entries.Count == 1 ? current.Entries[0] : null;
+            var value = entry?.Attributes[attribute] is { Count: > 0 } found ? found[0]?.ToString() : null;
+            var locked = Options.Kind == DirectoryKind.ActiveDirectory ? value is { Length: > 0 } and not "0" : value is { Length: > 0 };
+            if (!locked)
+            {
+                return false;
+            }
+
+            var modify = Options.Kind == DirectoryKind.ActiveDirectory
+                ? new ModifyRequest(dn, DirectoryAttributeOperation.Replace, attribute, "0")
+                : new ModifyRequest(dn, DirectoryAttributeOperation.Delete, attribute);
+            connection.SendRequest(modify, Options.OperationTimeout);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Binds as the service account on each server in turn and reads the base entry; reports the first that works (or the last failure).</summary>
+    public async Task<DirectoryTest> TestAsync(CancellationToken cancellationToken)
+    {
+        DirectoryTest? last = null;
+        foreach (var server in Options.Servers)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                await Task.Run(() =>
+                {
+                    using var connection = Connect(server, ServiceCredential);
+                    Search(connection, new SearchRequest(Options.BaseDn, "(objectClass=*)", SearchScope.Base, "1.1"), tolerateSizeLimit: false);
+                }, cancellationToken);
+                return new DirectoryTest(true, server, System.Diagnostics.Stopwatch.GetElapsedTime(started), "Bound as the service account and read the base DN.");
+            }
+            catch (Exception exception) when (exception is LdapException or DirectoryOperationException or InvalidOperationException)
+            {
+                last = new DirectoryTest(false, server, System.Diagnostics.Stopwatch.GetElapsedTime(started), Describe(exception));
+            }
+        }
+
+        return last ?? new DirectoryTest(false, string.Empty, TimeSpan.Zero, "No server is configured.");
+    }
+
+    private NetworkCredential ServiceCredential => new(Options.BindDn, Options.BindPassword);
+
+    /// <summary>
+    /// Runs an operation on the first server that answers, bound as <paramref name="credential"/> (the service account
+    /// when null), under the circuit breaker. When the bind itself is refused with invalid credentials and
+    /// <paramref name="wrongCredentials"/> is given, its answer is returned; for the service account it is an outage.
+    /// </summary>
+    private async Task<T> RunAsync<T>(Func<LdapConnection, T> operation, CancellationToken cancellationToken, NetworkCredential? credential = null, Func<T>? wrongCredentials = null)
+    {
+        try
+        {
+            return await breaker.ExecuteAsync(async token => await Task.Run(() => RunOnServers(operation, credential, wrongCredentials), token), cancellationToken);
+        }
+        catch (BrokenCircuitException exception)
+        {
+            throw new DirectoryUnavailableException(Name, "it failed several times in a row; calls pause for a moment", exception);
+        }
+    }
+
+    private T RunOnServers<T>(Func<LdapConnection, T> operation, NetworkCredential? credential, Func<T>? wrongCredentials)
+    {
+        Exception? last = null;
+        foreach (var server in Options.Servers)
+        {
+            LdapConnection connection;
+            try
+            {
+                connection = Connect(server, credential ?? ServiceCredential);
+            }
+            catch (LdapException exception) when (exception.ErrorCode == InvalidCredentials && credential is not null && wrongCredentials is not null)
+            {
+                return wrongCredentials();
+            }
+            catch (LdapException exception) when (exception.ErrorCode == InvalidCredentials)
+            {
+                throw new DirectoryUnavailableException(Name, "the directory refused the service account's credentials", exception);
+            }
+            catch (Exception exception) when (exception is LdapException or DirectoryOperationException)
+            {
+                LogServerFailed(logger, Name, server, Describe(exception));
+                last = exception;
+                continue;
+            }
+
+            using (connection)
+            {
+                try
+                {
+                    return operation(connection);
+                }
+                catch (LdapException exception) when (Unreachable.Contains((ResultCode)exception.ErrorCode))
+                {
+                    // The server went away mid-operation: nothing more is tried on it, and an operation that may have
+                    // been half-done is not repeated elsewhere.
+                    throw new DirectoryUnavailableException(Name, Describe(exception), exception);
+                }
+                catch (DirectoryOperationException exception) when (exception.Response is { } response && Unreachable.Contains(response.ResultCode))
+                {
+                    throw new DirectoryUnavailableException(Name, Describe(exception), exception);
+                }
+            }
+        }
+
+        throw new DirectoryUnavailableException(Name, last is null ? "no server is configured" : Describe(last), last);
+    }
+
+    private LdapConnection Connect(string server, NetworkCredential credential)
+    {
+        var connection = new LdapConnection(new LdapDirectoryIdentifier(server, Options.EffectivePort, fullyQualifiedDnsHostName: true, connectionless: false))
+        {
+            AuthType = AuthType.Basic,
+            Timeout = Options.ConnectTimeout,
+        };
+        try
+        {
+            connection.SessionOptions.ProtocolVersion = 3;
+            connection.SessionOptions.ReferralChasing = ReferralChasingOptions.None;
+            if (Options.Security == DirectorySecurity.Ldaps)
+            {
+                connection.SessionOptions.SecureSocketLayer = true;
+            }
+
+            if (pinned is not null)
+            {
+                Pin(connection);
+            }
+
+            if (Options.Security == DirectorySecurity.StartTls)
+            {
+                connection.SessionOptions.StartTransportLayerSecurity(null);
+            }
+
+            connection.Bind(credential);
+            connection.Timeout = Options.OperationTimeout;
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Trusts only the pinned authorities: on Linux and macOS the LDAP library (OpenSSL) reads them from the hashed
+    /// folder; on Windows the server certificate's chain is built on them in a callback.
+    /// </summary>
+    private void Pin(LdapConnection connection)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            connection.SessionOptions.VerifyServerCertificate = (_, certificate) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(pinned!);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                using var server = new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate);
+                return chain.Build(server);
+            };
+            return;
+        }
+
+        connection.SessionOptions.TrustedCertificatesDirectory = trustedFolder;
+        connection.SessionOptions.StartNewTlsSessionContext();
+    }
+
+    private SearchResponse Search(LdapConnection connection, SearchRequest request, bool tolerateSizeLimit)
+    {
+        try
+        {
+            return (SearchResponse)connection.SendRequest(request, Options.OperationTimeout);
+        }
+        catch (DirectoryOperationException exception) when (tolerateSizeLimit && exception.Response is SearchResponse { ResultCode: ResultCode.SizeLimitExceeded } partial)
+        {
+            return partial;
+        }
+    }
+
+    private string[] Attributes()
+    {
+        var map = Options.Attributes;
+        return
+        [
+            map.UserNameOr(Options.Kind), map.EmailOr(), map.GivenNameOr(), map.SurnameOr(), map.MobilePhoneOr(), map.OfficePhoneOr(), map.GroupsOr(),
+            Options.Kind == DirectoryKind.ActiveDirectory ? "lockoutTime" : "pwdAccountLockedTime",
+        ];
+    }
+
+    private DirectoryUser? Read(SearchResultEntry entry)
+    {
+        var map = Options.Attributes;
+        var userName = First(entry, map.UserNameOr(Options.Kind));
+        if (string.IsNullOrWhiteSpace(userName))
+        {
+            return null;
+        }
+
+        var groups = All(entry, map.GroupsOr()).Select(GroupName).Where(g => g.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var lockValue = Options.Kind == DirectoryKind.ActiveDirectory ? First(entry, "lockoutTime") : First(entry, "pwdAccountLockedTime");
+        var locked = Options.Kind == DirectoryKind.ActiveDirectory ? lockValue is { Length: > 0 } and not "0" : lockValue is { Length: > 0 };
+        return new DirectoryUser(entry.DistinguishedName, userName.Trim(), First(entry, map.EmailOr()), First(entry, map.GivenNameOr()), First(entry, map.SurnameOr()),
+            First(entry, map.MobilePhoneOr()), First(entry, map.OfficePhoneOr()), groups, locked);
+    }
+
+    private static string? First(SearchResultEntry entry, string attribute) =>
+        entry.Attributes.Contains(attribute) && entry.Attributes[attribute].Count > 0 ? Text(entry.Attributes[attribute][0]) : null;
+
+    private static IEnumerable<string> All(SearchResultEntry entry, string attribute) =>
+        entry.Attributes.Contains(attribute) ? entry.Attributes[attribute].Cast<object>().Select(Text).OfType<string>() : [];
+
+    private static string? Text(object? value) => value switch
+    {
+        string text => text,
+        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        _ => null,
+    };
+
+    /// <summary>A group's name: the value of the first RDN of its DN (<c>cn=Sales,ou=groups,…</c> → <c>Sales</c>).</summary>
+    internal static string GroupName(string dn)
+    {
+        var first = dn.Split(',', 2)[0];
+        var equals = first.IndexOf('=', StringComparison.Ordinal);
+        return (equals < 0 ? first : first[(equals + 1)..]).Replace("\\", string.Empty, StringComparison.Ordinal).Trim();
+    }
+
+    /// <summary>Escapes a value for an LDAP filter (RFC 4515 section 3).</summary>
+    internal static string Escape(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            builder.Append(c switch
+            {
+                '\\' => "\\5c",
+                '*' => "\\2a",
+                '(' => "\\28",
+                ')' => "\\29",
+                '\0' => "\\00",
+                _ => c.ToString(),
+            });
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>PasswdModifyRequestValue (RFC 3062): SEQUENCE { userIdentity [0], oldPasswd [1], newPasswd [2] }, each optional.</summary>
+    private static byte[] PasswordModifyValue(string? userIdentity, string? oldPassword, string newPassword)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.BER);
+        using (writer.PushSequence())
+        {
+            if (userIdentity is not null)
+            {
+                writer.WriteOctetString(Encoding.UTF8.GetBytes(userIdentity), new Asn1Tag(TagClass.ContextSpecific, 0));
+            }
+
+            if (oldPassword is { Length: > 0 })
+            {
+                writer.WriteOctetString(Encoding.UTF8.GetBytes(oldPassword), new Asn1Tag(TagClass.ContextSpecific, 1));
+            }
+
+            writer.WriteOctetString(Encoding.UTF8.GetBytes(newPassword), new Asn1Tag(TagClass.ContextSpecific, 2));
+        }
+
+        return writer.Encode();
+    }
+
+    /// <summary>
+    /// AD's password attribute: the password in double quotes, UTF-16LE. A user's own change deletes the old value and adds
+    /// the new one (AD checks the old one and its policy); a reset replaces it.
+    /// </summary>
+    private static ModifyRequest ActiveDirectoryPassword(string dn, string newPassword, string? currentPassword)
+    {
+        static byte[] Quoted(string password) => Encoding.Unicode.GetBytes($"\"{password}\"");
+        if (currentPassword is { Length: > 0 })
+        {
+            var request = new ModifyRequest(dn);
+            request.Modifications.Add(new DirectoryAttributeModification { Name = "unicodePwd", Operation = DirectoryAttributeOperation.Delete });
+            request.Modifications[0].Add(Quoted(currentPassword));
+            request.Modifications.Add(new DirectoryAttributeModification { Name = "unicodePwd", Operation = DirectoryAttributeOperation.Add });
+            request.Modifications[1].Add(Quoted(newPassword));
+            return request;
+        }
+
+        var reset = new ModifyRequest(dn);
+        reset.Modifications.Add(new DirectoryAttributeModification { Name = "unicodePwd", Operation = DirectoryAttributeOperation.Replace });
+        reset.Modifications[0].Add(Quoted(newPassword));
+        return reset;
+    }
+
+    /// <summary>What to tell the user when the directory refused a password (its own words are logged, not shown).</summary>
+    internal static string RefusalText(ResultCode code, string? serverMessage)
+    {
+        var text = serverMessage ?? string.Empty;
+        if (text.Contains("history", StringComparison.OrdinalIgnoreCase))
+        {
+            return "Your organisation's directory refused this password because you used it recently. Choose a password you haven't used before.";
+        }
+
+        if (text.Contains("too young", StringComparison.OrdinalIgnoreCase) || text.Contains("minimum age", StringComparison.OrdinalIgnoreCase))
+        {
+            return "Your organisation's directory refused this password because the password was changed too recently. Try again later, or ask your IT staff.";
+        }
+
+        if (text.Contains("quality", StringComparison.OrdinalIgnoreCase) || text.Contains("short", StringComparison.OrdinalIgnoreCase)
+            || text.Contains("length", StringComparison.OrdinalIgnoreCase) || text.Contains("0000052D", StringComparison.OrdinalIgnoreCase))
+        {
+            return "Your organisation's directory refused this password: it doesn't meet the directory's rules for length, complexity or reuse. Choose a longer password you haven't used before.";
+        }
+
+        return code == ResultCode.InsufficientAccessRights
+            ? "Your organisation's directory doesn't let this service change your password. Ask your IT staff."
+            : "Your organisation's directory refused this password. Choose a different one, or ask your IT staff.";
+    }
+
+    private static string Describe(Exception exception) => exception switch
+    {
+        LdapException ldap => $"LDAP error {ldap.ErrorCode}: {ldap.ServerErrorMessage ?? ldap.Message}",
+        DirectoryOperationException operation => $"LDAP result {operation.Response?.ResultCode}: {operation.Response?.ErrorMessage ?? operation.Message}",
+        _ => exception.Message,
+    };
+
+    [LoggerMessage(EventId = 9000, Level = LogLevel.Warning, Message = "Directory {Directory}: server {Server} failed: {Failure}.")]
+    private static partial void LogServerFailed(ILogger logger, string directory, string server, string failure);
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Directory {Directory} refused a password ({Code}: {ServerMessage}).")]
+    private static partial void LogRefused(ILogger logger, string directory, ResultCode code, string? serverMessage);
+}

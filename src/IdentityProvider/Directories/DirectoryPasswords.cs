@@ -1,0 +1,72 @@
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+
+namespace IdentityProvider.Directories;
+
+/// <summary>
+/// The passwords of directory users: checked with a bind as the user, set in the directory (writeback), each write
+/// audited. Used by the one password call (<c>ApplicationUserManager</c>), so it does not depend on the user manager.
+/// </summary>
+public sealed partial class DirectoryPasswords(
+    DirectoryRegistry registry,
+    AuditLog audit,
+    IServiceScopeFactory scopes,
+    ILogger<DirectoryPasswords> logger)
+{
+    /// <summary>Whether the user's password lives in a directory (configured or not): it is never checked against a local hash.</summary>
+    public static bool IsDirectoryUser(ApplicationUser user) => user?.DirectoryName is not null;
+
+    /// <summary>Whether the product may set this user's password: a local user, or a directory user whose directory has writeback on.</summary>
+    public bool MaySetPassword(ApplicationUser user) => !IsDirectoryUser(user) || registry.Find(user.DirectoryName) is { Options.PasswordWriteback: true };
+
+    /// <summary>Checks a directory user's password with a bind as the user.</summary>
+    /// <exception cref="DirectoryUnavailableException">The directory could not be reached.</exception>
+    public async Task<bool> VerifyPasswordAsync(ApplicationUser user, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (registry.Find(user.DirectoryName) is not { } directory || user.DirectoryDn is null)
+        {
+            LogNoDirectory(logger, user.Id, user.DirectoryName);
+            return false;
+        }
+
+        return await directory.VerifyPasswordAsync(user.DirectoryDn, password, cancellationToken);
+    }
+
+    /// <summary>Writes a directory user's new password into the directory (writeback), audited.</summary>
+    /// <exception cref="DirectoryUnavailableException">The directory could not be reached: nothing was written.</exception>
+    public async Task<DirectoryWrite> WritePasswordAsync(ApplicationUser user, string newPassword, string? currentPassword, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (registry.Find(user.DirectoryName) is not { Options.PasswordWriteback: true } directory || user.DirectoryDn is null)
+        {
+            return new DirectoryWrite(DirectoryWriteStatus.Refused, "The password of this account is kept in your organisation's directory and can't be changed here. Ask your IT staff.");
+        }
+
+        try
+        {
+            var write = await directory.SetPasswordAsync(user.DirectoryDn, newPassword, currentPassword, cancellationToken);
+            audit.Add(write.Status == DirectoryWriteStatus.Written ? AuditEventTypes.DirectoryPasswordWritten : AuditEventTypes.DirectoryPasswordRefused, user.Id,
+                write.Status == DirectoryWriteStatus.Written ? AuditLog.Success : AuditLog.Failure,
+                write.Status == DirectoryWriteStatus.WrongCurrentPassword ? "wrong-current-password" : write.Message, method: directory.Name);
+            return write;
+        }
+        catch (DirectoryUnavailableException exception)
+        {
+            await AuditUnavailableAsync(user.Id, directory.Name, exception, cancellationToken);
+            throw;
+        }
+    }
+
+    internal async Task AuditUnavailableAsync(string userId, string directory, DirectoryUnavailableException exception, CancellationToken cancellationToken)
+    {
+        // Written in a context of its own: the caller's unit of work is about to be thrown away.
+        await using var scope = scopes.CreateAsyncScope();
+        var own = scope.ServiceProvider.GetRequiredService<AuditLog>();
+        own.Add(AuditEventTypes.DirectoryUnavailable, userId, AuditLog.Failure, exception.Reason, method: directory);
+        await own.SaveAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 9012, Level = LogLevel.Warning, Message = "User {UserId} belongs to directory {Directory}, which is not configured: the password can't be checked.")]
+    private static partial void LogNoDirectory(ILogger logger, string userId, string? directory);
+}
