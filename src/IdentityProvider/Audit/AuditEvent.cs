@@ -116,6 +116,7 @@ public static class AuditEventTypes
     public const string AdminClientChanged = "admin.client-changed";
     public const string AdminUserViewed = "admin.user-viewed";
     public const string AdminAuditExported = "admin.audit-exported";
+    public const string AdminDirectoryTested = "admin.directory-tested";
     public const string HelpdeskRequestAssigned = "helpdesk.request-assigned";
     public const string HelpdeskRequestResolved = "helpdesk.request-resolved";
 

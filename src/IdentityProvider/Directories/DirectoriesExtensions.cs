@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using IdentityProvider.Passwords;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider.Directories;
@@ -12,7 +13,9 @@ internal static class DirectoriesExtensions
         builder.Services.AddSingleton<IValidateOptions<DirectoriesOptions>>(new DirectoriesValidation(builder.Environment));
         builder.Services.AddSingleton<DirectoryRegistry>();
         builder.Services.AddScoped<DirectoryPasswords>();
+        builder.Services.AddScoped<IExternalPasswordStore>(services => services.GetRequiredService<DirectoryPasswords>());
         builder.Services.AddScoped<DirectoryAccounts>();
+        builder.Services.AddScoped<IExternalAccountSource>(services => services.GetRequiredService<DirectoryAccounts>());
         builder.Services.AddScoped<DirectorySynchronizer>();
         builder.Services.AddHostedService<DirectorySyncService>();
         builder.Services.AddSingleton<DirectoryHealthCheck>();

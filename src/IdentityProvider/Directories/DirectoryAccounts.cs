@@ -1,6 +1,7 @@
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Messaging;
+using IdentityProvider.Passwords;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -40,7 +41,7 @@ public sealed partial class DirectoryAccounts(
     DirectoryPasswords passwords,
     AuditLog audit,
     TimeProvider time,
-    ILogger<DirectoryAccounts> logger)
+    ILogger<DirectoryAccounts> logger) : IExternalAccountSource
 {
     /// <summary>Whether any directory is configured.</summary>
     public bool Any => registry.All.Count > 0;
@@ -57,7 +58,7 @@ public sealed partial class DirectoryAccounts(
     /// when no directory has exactly one such user, or the name is taken here by a local account.
     /// </summary>
     /// <exception cref="DirectoryUnavailableException">A directory could not be asked.</exception>
-    public async Task<ApplicationUser?> ImportForSignInAsync(string userNameOrEmail, CancellationToken cancellationToken = default)
+    public async Task<ApplicationUser?> ImportAsync(string userNameOrEmail, CancellationToken cancellationToken = default)
     {
         foreach (var directory in registry.All)
         {

@@ -2,6 +2,7 @@ using System.DirectoryServices.Protocols;
 using System.Formats.Asn1;
 using System.Net;
 using System.Text;
+using IdentityProvider.Passwords;
 using Polly;
 using Polly.CircuitBreaker;
 
@@ -9,7 +10,11 @@ namespace IdentityProvider.Directories;
 
 /// <summary>The directory (every one of its servers) could not be reached, or its circuit is open: nothing was done there.</summary>
 public sealed class DirectoryUnavailableException(string directory, string reason, Exception? inner = null)
-    : Exception($"The directory '{directory}' can't be reached: {reason}", inner)
+    : Resilience.UpstreamUnavailableException(
+        "Your organisation's directory can't be reached",
+        "Your password is kept in your organisation's directory, which isn't answering right now. Nothing was changed. Try again in a few minutes; if it keeps happening, contact your IT staff.",
+        $"The directory '{directory}' can't be reached: {reason}",
+        inner)
 {
     public string Directory { get; } = directory;
 
@@ -29,24 +34,6 @@ public sealed class DirectoryUnavailableException(string directory, string reaso
 public sealed record DirectoryUser(
     string Dn, string UserName, string? Email, string? GivenName, string? Surname, string? MobilePhone, string? OfficePhone,
     IReadOnlyList<string> Groups, bool Locked);
-
-/// <summary>How a password write ended in the directory.</summary>
-public enum DirectoryWriteStatus
-{
-    Written,
-
-    /// <summary>The directory's own policy refused the password (history, length, complexity, minimum age).</summary>
-    Refused,
-
-    /// <summary>The current password given for a change is not the directory's.</summary>
-    WrongCurrentPassword,
-}
-
-/// <summary>A password write's outcome, with a sentence for the user when the directory refused it.</summary>
-public sealed record DirectoryWrite(DirectoryWriteStatus Status, string? Message = null)
-{
-    public static DirectoryWrite Written { get; } = new(DirectoryWriteStatus.Written);
-}
 
 /// <summary>What a connection test found.</summary>
 public sealed record DirectoryTest(bool Succeeded, string Server, TimeSpan Took, string Detail);
@@ -177,7 +164,7 @@ public sealed partial class DirectoryConnector
     /// (bound with the current password, so the directory applies its rules for a user's own change); without it, by the
     /// service account as a reset.
     /// </summary>
-    public Task<DirectoryWrite> SetPasswordAsync(string dn, string newPassword, string? currentPassword, CancellationToken cancellationToken)
+    public Task<ExternalPasswordWrite> SetPasswordAsync(string dn, string newPassword, string? currentPassword, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(newPassword);
         var asUser = currentPassword is { Length: > 0 } ? new NetworkCredential(dn, currentPassword) : null;
@@ -195,14 +182,14 @@ public sealed partial class DirectoryConnector
                     connection.SendRequest(request, Options.OperationTimeout);
                 }
 
-                return DirectoryWrite.Written;
+                return ExternalPasswordWrite.Written;
             }
             catch (DirectoryOperationException exception) when (exception.Response is { } response && !Unreachable.Contains(response.ResultCode))
             {
                 LogRefused(logger, Name, response.ResultCode, response.ErrorMessage);
-                return new DirectoryWrite(DirectoryWriteStatus.Refused, RefusalText(response.ResultCode, response.ErrorMessage));
+                return new ExternalPasswordWrite(ExternalPasswordWriteStatus.Refused, RefusalText(response.ResultCode, response.ErrorMessage));
             }
-        }, cancellationToken, asUser, wrongCredentials: () => new DirectoryWrite(DirectoryWriteStatus.WrongCurrentPassword));
+        }, cancellationToken, asUser, wrongCredentials: () => new ExternalPasswordWrite(ExternalPasswordWriteStatus.WrongCurrentPassword));
     }
 
     /// <summary>Clears the directory's lockout of the account (ppolicy: deletes <c>pwdAccountLockedTime</c>; AD: <c>lockoutTime = 0</c>). True when it was locked.</summary>

@@ -1,5 +1,6 @@
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
+using IdentityProvider.Passwords;
 
 namespace IdentityProvider.Directories;
 
@@ -11,17 +12,17 @@ public sealed partial class DirectoryPasswords(
     DirectoryRegistry registry,
     AuditLog audit,
     IServiceScopeFactory scopes,
-    ILogger<DirectoryPasswords> logger)
+    ILogger<DirectoryPasswords> logger) : IExternalPasswordStore
 {
     /// <summary>Whether the user's password lives in a directory (configured or not): it is never checked against a local hash.</summary>
-    public static bool IsDirectoryUser(ApplicationUser user) => user?.DirectoryName is not null;
+    public bool Holds(ApplicationUser user) => user?.DirectoryName is not null;
 
     /// <summary>Whether the product may set this user's password: a local user, or a directory user whose directory has writeback on.</summary>
-    public bool MaySetPassword(ApplicationUser user) => !IsDirectoryUser(user) || registry.Find(user.DirectoryName) is { Options.PasswordWriteback: true };
+    public bool MayWrite(ApplicationUser user) => !Holds(user) || registry.Find(user.DirectoryName) is { Options.PasswordWriteback: true };
 
     /// <summary>Checks a directory user's password with a bind as the user.</summary>
     /// <exception cref="DirectoryUnavailableException">The directory could not be reached.</exception>
-    public async Task<bool> VerifyPasswordAsync(ApplicationUser user, string password, CancellationToken cancellationToken = default)
+    public async Task<bool> VerifyAsync(ApplicationUser user, string password, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         if (registry.Find(user.DirectoryName) is not { } directory || user.DirectoryDn is null)
@@ -35,20 +36,20 @@ public sealed partial class DirectoryPasswords(
 
     /// <summary>Writes a directory user's new password into the directory (writeback), audited.</summary>
     /// <exception cref="DirectoryUnavailableException">The directory could not be reached: nothing was written.</exception>
-    public async Task<DirectoryWrite> WritePasswordAsync(ApplicationUser user, string newPassword, string? currentPassword, CancellationToken cancellationToken = default)
+    public async Task<ExternalPasswordWrite> WriteAsync(ApplicationUser user, string newPassword, string? currentPassword, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         if (registry.Find(user.DirectoryName) is not { Options.PasswordWriteback: true } directory || user.DirectoryDn is null)
         {
-            return new DirectoryWrite(DirectoryWriteStatus.Refused, "The password of this account is kept in your organisation's directory and can't be changed here. Ask your IT staff.");
+            return new ExternalPasswordWrite(ExternalPasswordWriteStatus.Refused, "The password of this account is kept in your organisation's directory and can't be changed here. Ask your IT staff.");
         }
 
         try
         {
             var write = await directory.SetPasswordAsync(user.DirectoryDn, newPassword, currentPassword, cancellationToken);
-            audit.Add(write.Status == DirectoryWriteStatus.Written ? AuditEventTypes.DirectoryPasswordWritten : AuditEventTypes.DirectoryPasswordRefused, user.Id,
-                write.Status == DirectoryWriteStatus.Written ? AuditLog.Success : AuditLog.Failure,
-                write.Status == DirectoryWriteStatus.WrongCurrentPassword ? "wrong-current-password" : write.Message, method: directory.Name);
+            audit.Add(write.Status == ExternalPasswordWriteStatus.Written ? AuditEventTypes.DirectoryPasswordWritten : AuditEventTypes.DirectoryPasswordRefused, user.Id,
+                write.Status == ExternalPasswordWriteStatus.Written ? AuditLog.Success : AuditLog.Failure,
+                write.Status == ExternalPasswordWriteStatus.WrongCurrentPassword ? "wrong-current-password" : write.Message, method: directory.Name);
             return write;
         }
         catch (DirectoryUnavailableException exception)

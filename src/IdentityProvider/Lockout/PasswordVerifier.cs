@@ -23,7 +23,7 @@ public sealed partial class PasswordVerifier(
     LockoutCounters counters,
     StoredPolicy<LockoutPolicySettings> policies,
     FamiliarDevices devices,
-    Directories.DirectoryAccounts directories,
+    Passwords.IExternalAccountSource outside,
     AuditLog audit,
     IOptions<LockoutOptions> options,
     TimeProvider time,
@@ -37,10 +37,10 @@ public sealed partial class PasswordVerifier(
         ArgumentNullException.ThrowIfNull(userNameOrEmail);
         var name = userNameOrEmail.Trim();
         var user = await users.FindByNameOrEmailAsync(name);
-        if (user is null && directories.Any && name.Length is > 0 and <= 256)
+        if (user is null && outside.Any && name.Length is > 0 and <= 256)
         {
             // A user of an on-premises directory who signs in for the first time (just-in-time import).
-            user = await directories.ImportForSignInAsync(name, cancellationToken);
+            user = await outside.ImportAsync(name, cancellationToken);
         }
 
         var subject = user?.Id ?? await counters.UnknownSubjectAsync(name, cancellationToken);
@@ -89,7 +89,7 @@ public sealed partial class PasswordVerifier(
             {
                 correct = await users.CheckPasswordAsync(user!, password);
             }
-            catch (Directories.DirectoryUnavailableException)
+            catch (Resilience.UpstreamUnavailableException)
             {
                 // Nothing was checked: the attempt gives its place back before the outage is answered.
                 await counters.ReleaseAsync(subject, familiar, cancellationToken);

@@ -27,7 +27,7 @@ public sealed class ApplicationUserManager(
     ApplicationDbContext db,
     PasswordHashGate hashes,
     PasswordPolicy policy,
-    Directories.DirectoryPasswords directories,
+    IExternalPasswordStore external,
     TimeProvider time)
     : UserManager<ApplicationUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
@@ -63,9 +63,9 @@ public sealed class ApplicationUserManager(
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(newPassword);
-        if (Directories.DirectoryPasswords.IsDirectoryUser(user))
+        if (external.Holds(user))
         {
-            return await SetDirectoryPasswordAsync(user, newPassword, setting, currentPassword);
+            return await SetExternalPasswordAsync(user, newPassword, setting, currentPassword);
         }
 
         if (setting == PasswordSetting.Change
@@ -90,15 +90,15 @@ public sealed class ApplicationUserManager(
     }
 
     /// <summary>
-    /// Writeback: a directory user's password is checked by the local policy first, then set in the directory (as the
-    /// user with the current password for a <see cref="PasswordSetting.Change"/>, by the service account otherwise), and
-    /// only once the directory accepted it is the local state changed (hash for the history, "must change" cleared).
-    /// The directory's refusal comes back as <see cref="DirectoryRefused"/>; a directory that cannot be reached throws
-    /// <see cref="Directories.DirectoryUnavailableException"/> with nothing changed.
+    /// Writeback: the password of a user held outside (an on-premises directory) is checked by the local policy first,
+    /// then set there (as the user with the current password for a <see cref="PasswordSetting.Change"/>, as a reset
+    /// otherwise), and only once the store accepted it is the local state changed (hash for the history, "must change"
+    /// cleared). The store's refusal comes back as <see cref="DirectoryRefused"/>; a store that cannot be reached throws
+    /// <see cref="Resilience.UpstreamUnavailableException"/> with nothing changed.
     /// </summary>
-    private async Task<IdentityResult> SetDirectoryPasswordAsync(ApplicationUser user, string newPassword, PasswordSetting setting, string? currentPassword)
+    private async Task<IdentityResult> SetExternalPasswordAsync(ApplicationUser user, string newPassword, PasswordSetting setting, string? currentPassword)
     {
-        if (!directories.MaySetPassword(user))
+        if (!external.MayWrite(user))
         {
             return IdentityResult.Failed(new IdentityError
             {
@@ -119,12 +119,12 @@ public sealed class ApplicationUserManager(
             return IdentityResult.Failed([.. check.Failures]);
         }
 
-        var write = await directories.WritePasswordAsync(user, newPassword, setting == PasswordSetting.Change ? currentPassword : null, CancellationToken);
+        var write = await external.WriteAsync(user, newPassword, setting == PasswordSetting.Change ? currentPassword : null, CancellationToken);
         switch (write.Status)
         {
-            case Directories.DirectoryWriteStatus.WrongCurrentPassword:
+            case ExternalPasswordWriteStatus.WrongCurrentPassword:
                 return IdentityResult.Failed(ErrorDescriber.PasswordMismatch());
-            case Directories.DirectoryWriteStatus.Refused:
+            case ExternalPasswordWriteStatus.Refused:
                 return IdentityResult.Failed(new IdentityError { Code = DirectoryRefused, Description = write.Message ?? "Your organisation's directory refused this password." });
         }
 
@@ -155,11 +155,11 @@ public sealed class ApplicationUserManager(
     /// The password check: against the local hash, or, for a directory user, with a bind against the directory (after the
     /// same hashing work as a local check, so the time taken does not tell a directory account from another).
     /// </summary>
-    /// <exception cref="Directories.DirectoryUnavailableException">A directory user's directory could not be reached.</exception>
+    /// <exception cref="Resilience.UpstreamUnavailableException">The outside store of the user's password could not be reached.</exception>
     public override async Task<bool> CheckPasswordAsync(ApplicationUser user, string password)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (Directories.DirectoryPasswords.IsDirectoryUser(user))
+        if (external.Holds(user))
         {
             await hashes.RunAsync(() =>
             {
@@ -167,7 +167,7 @@ public sealed class ApplicationUserManager(
                 PasswordHasher.VerifyHashedPassword(user, dummyHash, password ?? string.Empty);
                 return Task.FromResult(true);
             }, CancellationToken);
-            return await directories.VerifyPasswordAsync(user, password ?? string.Empty, CancellationToken);
+            return await external.VerifyAsync(user, password ?? string.Empty, CancellationToken);
         }
 
         rehashing = true;

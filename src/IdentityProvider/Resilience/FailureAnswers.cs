@@ -20,7 +20,8 @@ namespace IdentityProvider.Resilience;
 /// meanwhile, try again";</item>
 /// <item>more password hashes waiting than the node takes on (<see cref="ServerBusyException"/>): 503;</item>
 /// <item>the database unreachable, restarting, out of connections or timing out: 503;</item>
-/// <item>an on-premises directory that cannot be reached (<see cref="Directories.DirectoryUnavailableException"/>): 503, nothing changed.</item>
+/// <item>an outside system the request needs that cannot be reached (<see cref="UpstreamUnavailableException"/>, e.g. an
+/// on-premises directory): 503 in the exception's own words, nothing changed.</item>
 /// </list>
 /// A 503 carries <c>Retry-After</c>. Anything else is a bug and still goes to the exception handler (logged, 500).
 /// </summary>
@@ -59,9 +60,9 @@ internal sealed partial class FailureAnswers(RequestDelegate next, RequestAnswer
             return Answer.Busy;
         }
 
-        if (Find<Directories.DirectoryUnavailableException>(exception) is not null)
+        if (Find<UpstreamUnavailableException>(exception) is { } upstream)
         {
-            return Answer.DirectoryUnavailable;
+            return new Answer(StatusCodes.Status503ServiceUnavailable, upstream.Title, upstream.Detail, "temporarily_unavailable");
         }
 
         if (Find<JsonException>(exception) is { } json)

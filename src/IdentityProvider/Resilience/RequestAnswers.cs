@@ -21,11 +21,6 @@ public sealed record Answer(int Status, string Title, string Detail, string OAut
 
     public static Answer Unavailable { get; } = new(
         StatusCodes.Status503ServiceUnavailable, "The service is unavailable for a moment", "The service cannot reach its database right now. Try again in a few seconds.", "temporarily_unavailable");
-
-    public static Answer DirectoryUnavailable { get; } = new(
-        StatusCodes.Status503ServiceUnavailable, "Your organisation's directory can't be reached",
-        "Your password is kept in your organisation's directory, which isn't answering right now. Nothing was changed. Try again in a few minutes; if it keeps happening, contact your IT staff.",
-        "temporarily_unavailable");
 }
 
 /// <summary>

@@ -34,7 +34,7 @@ public sealed class SelfServiceEligibilityEvaluator(
     StoredPolicy<SelfServicePolicySettings> policies,
     StoredPolicy<MultiFactor.MultiFactorPolicySettings> multiFactorPolicies,
     SecurityQuestions questions,
-    Directories.DirectoryPasswords directories,
+    Passwords.IExternalPasswordStore directories,
     Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options)
 {
     private static readonly List<RecoveryMethod> Order =
@@ -53,7 +53,7 @@ public sealed class SelfServiceEligibilityEvaluator(
         // An unknown user ID runs the same queries as a registered user with no methods, so neither the answer nor
         // the time it takes tells them apart.
         var subject = user ?? new ApplicationUser { Id = Guid.NewGuid().ToString() };
-        if (subject.PasswordManagedExternally || !directories.MaySetPassword(subject))
+        if (subject.PasswordManagedExternally || !directories.MayWrite(subject))
         {
             return new SelfServiceEligibility(EligibilityOutcome.ManagedExternally, policy.MethodsRequired, []);
         }

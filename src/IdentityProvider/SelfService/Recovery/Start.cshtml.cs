@@ -117,7 +117,7 @@ public sealed partial class StartModel(
         if (user is null && directories.Any && userId.Length <= 256)
         {
             // A directory user who never signed in here yet (just-in-time import, as at sign-in).
-            user = await directories.ImportForSignInAsync(userId, cancellationToken);
+            user = await directories.ImportAsync(userId, cancellationToken);
         }
 
         var subject = user?.Id ?? await throttle.UnknownSubjectAsync(userId, cancellationToken);

@@ -8,7 +8,7 @@ namespace IdentityProvider.Admin.Users.Actions;
 /// Clears the account's lockout (every counter of its sign-in and recovery attempts), and, for a user of an on-premises
 /// directory that allows unlock, the directory's lockout (first: an unreachable directory answers 503 with nothing done).
 /// </summary>
-public sealed class UnlockAction(AdminActionGuard guard, LockoutCounters lockout, Directories.DirectoryAccounts directories, AuditLog audit)
+public sealed class UnlockAction(AdminActionGuard guard, LockoutCounters lockout, IdentityProvider.Directories.DirectoryAccounts directories, AuditLog audit)
 {
     public async Task<AdminActionResult> RunAsync(AdminActor actor, ApplicationUser target, CancellationToken cancellationToken = default)
     {
