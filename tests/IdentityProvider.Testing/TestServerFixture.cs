@@ -24,6 +24,7 @@ public class TestServerFixture : IAsyncLifetime
     private TestSmtpServer? smtp;
     private RelyingPartyHost? rp;
     private PostgresServer? ownPostgres;
+    private SlapdServer? slapd;
     private string? database;
 
     /// <summary>The first node.</summary>
@@ -50,6 +51,12 @@ public class TestServerFixture : IAsyncLifetime
     /// <summary>The relying web app, registered as <see cref="RelyingPartyHost.ClientId"/> (ask for <see cref="TestServerOptions.RelyingParty"/>).</summary>
     public RelyingPartyHost Rp => rp ?? throw NotStarted("a relying party (RelyingParty = true)");
 
+    /// <summary>The name the directory of <see cref="TestServerOptions.Directory"/> is configured under.</summary>
+    public const string DirectoryName = "corp";
+
+    /// <summary>The OpenLDAP server connected as a directory (ask for <see cref="TestServerOptions.Directory"/>).</summary>
+    public SlapdServer Slapd => slapd ?? throw NotStarted("a directory (Directory = true)");
+
     /// <summary>The PostgreSQL server of the fixture's own (ask for <see cref="TestServerOptions.OwnPostgres"/>).</summary>
     public PostgresServer Postgres => ownPostgres ?? throw NotStarted("a PostgreSQL server of its own (OwnPostgres = true)");
 
@@ -74,6 +81,31 @@ public class TestServerFixture : IAsyncLifetime
             options.Settings["Messaging:Smtp:Host"] = "127.0.0.1";
             options.Settings["Messaging:Smtp:Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture);
             options.Settings["Messaging:Smtp:Security"] = "None";
+        }
+
+        if (options.Directory)
+        {
+            slapd = await SlapdServer.StartAsync();
+            const string prefix = "Directories:Connections:0:";
+            foreach (var (key, value) in new Dictionary<string, string>
+            {
+                ["Name"] = DirectoryName,
+                ["Kind"] = "OpenLdap",
+                ["Servers:0"] = slapd.Host,
+                ["Port"] = slapd.LdapsPort.ToString(CultureInfo.InvariantCulture),
+                ["Security"] = "Ldaps",
+                ["CaCertificatePath"] = slapd.CaCertificatePath,
+                ["BindDn"] = SlapdServer.ServiceDn,
+                ["BindPassword"] = slapd.ServicePassword,
+                ["BaseDn"] = SlapdServer.PeopleDn,
+                ["PasswordWriteback"] = "true",
+                ["AllowUnlock"] = "true",
+                ["ConnectTimeout"] = "00:00:02",
+                ["OperationTimeout"] = "00:00:05",
+            })
+            {
+                options.Settings.TryAdd(prefix + key, value);
+            }
         }
 
         database = ownPostgres is null ? await TestDatabase.CreateAsync(options.Name) : await ownPostgres.CreateDatabaseAsync(options.Name.ToLowerInvariant());
@@ -166,6 +198,11 @@ public class TestServerFixture : IAsyncLifetime
         if (smtp is not null)
         {
             await smtp.DisposeAsync();
+        }
+
+        if (slapd is not null)
+        {
+            await slapd.DisposeAsync();
         }
 
         if (database is not null && ownPostgres is null)

@@ -35,6 +35,13 @@ public sealed class TestServerOptions
     /// </summary>
     public bool OwnPostgres { get; set; }
 
+    /// <summary>
+    /// Starts a throwaway OpenLDAP server (<see cref="SlapdServer"/>) and connects it as the directory
+    /// <see cref="TestServerFixture.DirectoryName"/>: LDAPS with the test CA pinned, writeback and unlock on, users
+    /// imported when they first sign in. A setting given in <see cref="Settings"/> wins over these.
+    /// </summary>
+    public bool Directory { get; set; }
+
     /// <summary>Roles created once the server runs.</summary>
     public IList<string> Roles { get; } = [];
 

@@ -1,0 +1,323 @@
+using System.Net;
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.Directories;
+using IdentityProvider.IntegrationTests.Admin;
+using IdentityProvider.IntegrationTests.SelfService;
+using IdentityProvider.SelfService.Recovery;
+using IdentityProvider.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityProvider.IntegrationTests.Directories;
+
+/// <summary>Self-service with every method, email to a real SMTP server, and a real OpenLDAP (slapd, ppolicy, LDAPS) connected as a directory.</summary>
+public sealed class DirectoryFixture : RecoveryFixture
+{
+    protected override void Configure(TestServerOptions server)
+    {
+        base.Configure(server);
+        server.Directory = true;
+    }
+}
+
+/// <summary>
+/// Users whose password lives in an on-premises directory (issue: password writeback and unlock): sign-in by bind with
+/// a just-in-time import, writeback of a reset and a change, the directory's policy refusing a password, unlock, an
+/// outage in the middle of a reset, the sync feeding self-service, and the admin page.
+/// </summary>
+public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<DirectoryFixture>
+{
+    private const string DirectoryPassword = "Granite-Lantern-Meadow-41";
+    private const string NewPassword = "Copper-Harbour-Willow-58";
+
+    private IdentityProviderHost Idp => fixture.Idp;
+
+    private SlapdServer Slapd => fixture.Slapd;
+
+    [Fact]
+    public async Task ADirectoryUser_SignsInWithTheDirectoryPassword_AndIsImportedWithContactDataAndGroups()
+    {
+        var uid = Uid();
+        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", "+447700900123", "Dana", "Reyes", "Sales", "VPN Users");
+
+        Assert.Equal("/Account/Login", await SignInAsync(uid, "Not-The-Directory-Password-9"));
+        Assert.Equal("/", await SignInAsync(uid, DirectoryPassword));
+        Assert.Equal("/", await SignInAsync($"{uid}@example.org", DirectoryPassword));
+
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        var users = await db.Users.Where(u => u.UserName == uid).ToListAsync();
+        var user = Assert.Single(users);
+        Assert.Equal(TestServerFixture.DirectoryName, user.DirectoryName);
+        Assert.Equal(SlapdServer.UserDn(uid), user.DirectoryDn);
+        Assert.Equal($"{uid}@example.org", user.Email);
+        Assert.Equal("+447700900123", user.MobilePhone);
+        Assert.Equal(("Dana", "Reyes"), (user.GivenName, user.FamilyName));
+        Assert.Null(user.PasswordHash);
+
+        var groups = await db.Set<GroupMembership>().Where(m => m.UserId == user.Id)
+            .Join(db.Set<Group>(), m => m.GroupId, g => g.Id, (m, g) => g).ToListAsync();
+        Assert.Equal(["Sales", "VPN Users"], groups.Select(g => g.Name).Order().ToArray());
+        Assert.All(groups, g => Assert.Equal(TestServerFixture.DirectoryName, g.DirectoryName));
+
+        var events = await fixture.AuditAsync(user.Id);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.DirectoryUserImported);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.SignInFailed && e.Reason!.StartsWith("wrong-password", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ALocalAccount_IsNotTakenOverByADirectoryEntryOfTheSameName()
+    {
+        var local = await TestData.CreateUserAsync(Idp);
+        await Slapd.AddUserAsync(local.UserName!, DirectoryPassword, $"{local.UserName}@example.org");
+
+        Assert.Equal("/Account/Login", await SignInAsync(local.UserName!, DirectoryPassword));
+        Assert.Equal("/", await SignInAsync(local.UserName!, TestData.Password));
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        Assert.Null((await db.Users.SingleAsync(u => u.Id == local.Id)).DirectoryName);
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("*)(uid=*")]
+    [InlineData("x)(|(objectClass=*")]
+    public async Task AFilterInTheUserId_MatchesNobody(string typed)
+    {
+        await Slapd.AddUserAsync(Uid(), DirectoryPassword, null);
+        Assert.Equal("/Account/Login", await SignInAsync(typed, DirectoryPassword));
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        Assert.False(await db.Users.AnyAsync(u => u.UserName == typed));
+    }
+
+    [Fact]
+    public async Task Reset_ByEmailCode_WritesTheNewPasswordToTheDirectory()
+    {
+        var (uid, user) = await ImportAsync();
+        using var browser = await PasswordStepAsync(uid, user);
+
+        await browser.NewPasswordAsync(NewPassword);
+        Assert.Equal("/recover/done", browser.Path);
+
+        Assert.True(await Slapd.CanBindAsync(uid, NewPassword));
+        Assert.False(await Slapd.CanBindAsync(uid, DirectoryPassword));
+        Assert.Equal("/", await SignInAsync(uid, NewPassword));
+        Assert.Equal("/Account/Login", await SignInAsync(uid, DirectoryPassword));
+        var events = await fixture.AuditAsync(user.Id);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.DirectoryPasswordWritten && e.Method == TestServerFixture.DirectoryName);
+        Assert.Contains(events, e => e.EventType == AuditEventTypes.RecoveryPasswordReset);
+    }
+
+    [Fact]
+    public async Task TheDirectorysPolicy_RefusesAPassword_TheUserSeesWhy_AndNothingChanges()
+    {
+        var (uid, user) = await ImportAsync();
+        var before = await UserAsync(user.Id);
+        using var browser = await PasswordStepAsync(uid, user);
+
+        // The local policy knows nothing of the directory's current password; the directory's history does.
+        await browser.NewPasswordAsync(DirectoryPassword);
+        Assert.Equal("/recover/password", browser.Path);
+        Assert.Contains("you used it recently", browser.Text, StringComparison.Ordinal);
+
+        var after = await UserAsync(user.Id);
+        Assert.Equal((before.PasswordHash, before.SecurityStamp, before.PasswordChangedAt), (after.PasswordHash, after.SecurityStamp, after.PasswordChangedAt));
+        Assert.True(await Slapd.CanBindAsync(uid, DirectoryPassword));
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.DirectoryPasswordRefused);
+
+        // The journey is where it was: another password goes through.
+        await browser.NewPasswordAsync(NewPassword);
+        Assert.Equal("/recover/done", browser.Path);
+        Assert.True(await Slapd.CanBindAsync(uid, NewPassword));
+    }
+
+    [Fact]
+    public async Task Unlock_ClearsTheDirectorysLockout()
+    {
+        var (uid, user) = await ImportAsync();
+        await Slapd.LockAsync(uid);
+        Assert.NotNull(await Slapd.GetAttributeAsync(uid, "pwdAccountLockedTime"));
+        Assert.False(await Slapd.CanBindAsync(uid, DirectoryPassword));
+
+        using var browser = new RecoveryBrowser(Idp);
+        await browser.StartAsync(uid);
+        await browser.ChooseReasonAsync("Unlock");
+        await browser.ChooseMethodAsync("AlternateEmail");
+        await browser.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!));
+        Assert.Equal("/recover/done", browser.Path);
+
+        Assert.Null(await Slapd.GetAttributeAsync(uid, "pwdAccountLockedTime"));
+        Assert.True(await Slapd.CanBindAsync(uid, DirectoryPassword));
+        Assert.Equal("/", await SignInAsync(uid, DirectoryPassword));
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.DirectoryUnlocked);
+    }
+
+    [Fact]
+    public async Task TheDirectoryStoppedMidReset_AnswersCleanly_AndNothingLocalChanges()
+    {
+        var (uid, user) = await ImportAsync();
+        var before = await UserAsync(user.Id);
+        using var browser = await PasswordStepAsync(uid, user);
+
+        await Slapd.StopAsync();
+        try
+        {
+            await browser.NewPasswordAsync(NewPassword);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, browser.Page.StatusCode);
+            Assert.NotNull(browser.Page.Headers.RetryAfter);
+            Assert.Contains("directory can't be reached", browser.Text, StringComparison.Ordinal);
+            Assert.Contains("Nothing was changed", browser.Text, StringComparison.Ordinal);
+
+            var after = await UserAsync(user.Id);
+            Assert.Equal((before.PasswordHash, before.SecurityStamp, before.PasswordChangedAt), (after.PasswordHash, after.SecurityStamp, after.PasswordChangedAt));
+            await using (var scope = Idp.CreateScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+                var journey = await db.Set<RecoveryJourney>().AsNoTracking().Where(j => j.UserId == user.Id).OrderByDescending(j => j.StartedAt).FirstAsync();
+                Assert.Null(journey.EndedAs);
+            }
+
+            using var health = await Idp.CreateClient().GetAsync(new Uri("health/ready", UriKind.Relative));
+            Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await Slapd.StartAgainAsync();
+        }
+
+        // Back up: the same journey finishes.
+        await browser.OpenAsync("recover/password");
+        await browser.NewPasswordAsync(NewPassword);
+        Assert.Equal("/recover/done", browser.Path);
+        Assert.True(await Slapd.CanBindAsync(uid, NewPassword));
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.DirectoryUnavailable);
+    }
+
+    [Fact]
+    public async Task TheSync_PicksUpAChangedMobileNumber_WhichThenCountsForSelfService()
+    {
+        var uid = Uid();
+        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", givenName: "Sam", surname: "Okafor");
+        Assert.Equal("/", await SignInAsync(uid, DirectoryPassword));
+        var user = await UserByNameAsync(uid);
+        Assert.Null(user.MobilePhone);
+
+        using (var browser = new RecoveryBrowser(Idp))
+        {
+            await browser.StartAsync(uid);
+            Assert.Equal("/recover/outcome", browser.Path);
+        }
+
+        await Slapd.SetAttributeAsync(uid, "mobile", "+44 7700 900456");
+        await Slapd.SetAttributeAsync(uid, "givenName", "Samuel");
+        await using (var scope = Idp.CreateScope())
+        {
+            var result = await scope.ServiceProvider.GetRequiredService<DirectorySynchronizer>().SyncAsync(TestServerFixture.DirectoryName);
+            Assert.NotNull(result);
+            Assert.True(result.Succeeded, result.Summary);
+            Assert.True(result.Updated >= 1, result.Summary);
+        }
+
+        user = await UserByNameAsync(uid);
+        Assert.Equal(("+447700900456", "Samuel"), (user.MobilePhone, user.GivenName));
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.DirectoryUserUpdated && e.Reason!.Contains("mobilePhone", StringComparison.Ordinal));
+
+        using var again = new RecoveryBrowser(Idp);
+        await again.StartAsync(uid);
+        await again.ChooseReasonAsync();
+        Assert.Equal("/recover/verify", again.Path);
+        await again.ChooseMethodAsync("MobileText");
+        await again.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, "+447700900456"));
+        Assert.Equal("/recover/password", again.Path);
+    }
+
+    [Fact]
+    public async Task AChange_OnTheAccountPage_IsMadeInTheDirectoryAsTheUser()
+    {
+        var (uid, _) = await ImportAsync();
+        using var browser = new RecoveryBrowser(Idp);
+        await browser.OpenAsync("Account/Login");
+        await browser.SubmitAsync(new() { ["Input.UserName"] = uid, ["Input.Password"] = DirectoryPassword });
+        await browser.OpenAsync("Account/ChangePassword");
+        await browser.SubmitAsync(new() { ["Input.CurrentPassword"] = DirectoryPassword, ["Input.NewPassword"] = NewPassword, ["Input.ConfirmPassword"] = NewPassword });
+
+        Assert.True(await Slapd.CanBindAsync(uid, NewPassword), browser.Text);
+        Assert.False(await Slapd.CanBindAsync(uid, DirectoryPassword));
+    }
+
+    [Fact]
+    public async Task TheAdminPage_ShowsTheDirectory_TestsTheConnection_AndSyncs()
+    {
+        var (_, browser) = await StaffSession.StartAsync(Idp, "Administrator");
+        using (browser)
+        {
+            await browser.OpenAsync("admin/directories");
+            Assert.Contains(TestServerFixture.DirectoryName, browser.Text, StringComparison.Ordinal);
+            Assert.Contains(SlapdServer.PeopleDn, browser.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain(Slapd.ServicePassword, browser.Html, StringComparison.Ordinal);
+
+            await browser.SubmitAsync([], "Test");
+            Assert.Contains("The connection works", browser.Alert, StringComparison.Ordinal);
+
+            await browser.SubmitAsync([], "Sync");
+            Assert.Contains($"{TestServerFixture.DirectoryName}: Read ", browser.Alert, StringComparison.Ordinal);
+            Assert.Contains("succeeded", browser.Text, StringComparison.Ordinal);
+
+            var (uid, user) = await ImportAsync();
+            await browser.OpenAsync($"admin/users/{user.Id}");
+            Assert.Contains($"The directory {TestServerFixture.DirectoryName}", browser.Text, StringComparison.Ordinal);
+            Assert.Contains(uid, browser.Text, StringComparison.Ordinal);
+        }
+    }
+
+    private static string Uid() => "dir" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>A directory user who signed in once (imported), with an alternate email registered here for self-service.</summary>
+    private async Task<(string Uid, ApplicationUser User)> ImportAsync()
+    {
+        var uid = Uid();
+        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", givenName: "Riley", surname: "Chen");
+        Assert.Equal("/", await SignInAsync(uid, DirectoryPassword));
+        await TestData.UpdateUserAsync(Idp, (await UserByNameAsync(uid)).Id, (users, u) =>
+        {
+            u.AlternateEmail = $"{uid}@home.example";
+            u.AlternateEmailRegisteredAt = DateTimeOffset.UtcNow;
+            return users.UpdateAsync(u);
+        });
+        return (uid, await UserByNameAsync(uid));
+    }
+
+    /// <summary>A reset journey through the email code, up to the new-password page.</summary>
+    private async Task<RecoveryBrowser> PasswordStepAsync(string uid, ApplicationUser user)
+    {
+        var browser = new RecoveryBrowser(Idp);
+        await browser.StartAsync(uid);
+        await browser.ChooseReasonAsync();
+        await browser.ChooseMethodAsync("AlternateEmail");
+        await browser.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!));
+        Assert.Equal("/recover/password", browser.Path);
+        return browser;
+    }
+
+    private async Task<ApplicationUser> UserAsync(string id)
+    {
+        await using var scope = Idp.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == id);
+    }
+
+    private async Task<ApplicationUser> UserByNameAsync(string userName)
+    {
+        await using var scope = Idp.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.UserName == userName);
+    }
+
+    private async Task<string> SignInAsync(string userName, string password)
+    {
+        using var client = Idp.CreateClient();
+        using var page = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
+        using var response = await HtmlForms.SignInAsync(client, page, userName, password);
+        return response.RequestMessage!.RequestUri!.AbsolutePath;
+    }
+}
