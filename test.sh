@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit, integration (real PostgreSQL, real relying party) and browser (Chromium).
-# Installs what it needs when it is missing and it can (Debian, as root): the PostgreSQL server binaries,
-# Chromium, and Node.js with npm (for the single-page app tests' oidc-client-ts). Ends with one line "N passed, N failed" taken from the test results.
+# Runs the whole test suite: unit, integration (real PostgreSQL, real OpenLDAP, real relying party) and browser (Chromium).
+# Installs what it needs when it is missing and it can (Debian, as root): the PostgreSQL server binaries, slapd with
+# ldap-utils (the directory tests start a throwaway slapd of their own), Chromium, and Node.js with npm (for the
+# single-page app tests' oidc-client-ts). Ends with one line "N passed, N failed" taken from the test results.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -69,6 +70,10 @@ have_postgres() {
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 
+have_slapd() {
+    [[ -x /usr/sbin/slapd ]] || command -v slapd >/dev/null 2>&1
+}
+
 have_chromium() {
     [[ -x "${IDP_CHROMIUM:-/usr/bin/chromium}" ]]
 }
@@ -78,6 +83,7 @@ have_npm() {
 }
 
 have_postgres || missing+=(postgresql)
+have_slapd || missing+=(slapd ldap-utils)
 have_chromium || missing+=(chromium)
 # The single-page app browser tests install oidc-client-ts with npm (npm ci from the committed lock file).
 have_npm || missing+=(nodejs npm)
@@ -86,10 +92,21 @@ if ((${#missing[@]} > 0)); then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         echo "Installing ${missing[*]} from Debian's packages..."
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+        # slapd's package would start and enable a system service; the tests start their own slapd. policy-rc.d
+        # (exit 101) tells Debian's maintainer scripts not to start services; any service that runs anyway is stopped.
+        policy_rc=/usr/sbin/policy-rc.d
+        [[ -e "$policy_rc" ]] && policy_rc=""
+        [[ -n "$policy_rc" ]] && printf '#!/bin/sh\nexit 101\n' >"$policy_rc" && chmod +x "$policy_rc"
+        apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        installed=$?
+        [[ -n "$policy_rc" ]] && rm -f "$policy_rc"
+        if [[ " ${missing[*]} " == *" slapd "* ]]; then
+            service slapd stop >/dev/null 2>&1 || true
+        fi
+        if ((installed != 0)); then
             echo "Could not install ${missing[*]}. Install them yourself and run this again." >&2
             exit 2
-        }
+        fi
     else
         echo "Missing: ${missing[*]}. Install them (Debian: sudo apt-get install ${missing[*]}), or point" >&2
         echo "IDP_TEST_POSTGRES at a PostgreSQL server and IDP_CHROMIUM at a Chromium executable." >&2

@@ -208,10 +208,11 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static bool UserExists(string name) =>
+    internal static bool UserExists(string name) =>
         File.Exists("/etc/passwd") && File.ReadLines("/etc/passwd").Any(line => line.StartsWith(name + ":", StringComparison.Ordinal));
 
-    private static async Task RunAsync(string file, string[] arguments, string? runAs = null, bool throwOnError = true)
+    /// <summary>Runs a command (as <paramref name="runAs"/> when given) and waits for it; a failure throws with its output.</summary>
+    internal static async Task RunAsync(string file, string[] arguments, string? runAs = null, bool throwOnError = true)
     {
         var start = runAs is null ? new ProcessStartInfo(file) : new ProcessStartInfo("runuser", ["-u", runAs, "--", file]);
         foreach (var argument in arguments)
