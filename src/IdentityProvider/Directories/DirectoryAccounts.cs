@@ -156,7 +156,7 @@ public sealed partial class DirectoryAccounts(
         }
         catch (DirectoryUnavailableException exception)
         {
-            await passwords.AuditUnavailableAsync(user.Id, directory.Name, exception, cancellationToken);
+            await passwords.AuditApartAsync(AuditEventTypes.DirectoryUnavailable, user.Id, directory.Name, exception.Reason, cancellationToken);
             throw;
         }
     }

@@ -226,10 +226,10 @@ public sealed partial class DirectoryConnector
                 {
                     using var connection = Connect(server, ServiceCredential);
                     Search(connection, new SearchRequest(Options.BaseDn, "(objectClass=*)", SearchScope.Base, "1.1"), tolerateSizeLimit: false);
-                }, cancellationToken);
+                }, CancellationToken.None).WaitAsync(Options.ConnectTimeout + Options.OperationTimeout, cancellationToken);
                 return new DirectoryTest(true, server, System.Diagnostics.Stopwatch.GetElapsedTime(started), "Bound as the service account and read the base DN.");
             }
-            catch (Exception exception) when (exception is LdapException or DirectoryOperationException or InvalidOperationException)
+            catch (Exception exception) when (exception is LdapException or DirectoryOperationException or InvalidOperationException or TimeoutException)
             {
                 last = new DirectoryTest(false, server, System.Diagnostics.Stopwatch.GetElapsedTime(started), Describe(exception));
             }
@@ -249,11 +249,31 @@ public sealed partial class DirectoryConnector
     {
         try
         {
-            return await breaker.ExecuteAsync(async token => await Task.Run(() => RunOnServers(operation, credential, wrongCredentials), token), cancellationToken);
+            return await breaker.ExecuteAsync(
+                async token => await WithinLimitAsync(Task.Run(() => RunOnServers(operation, credential, wrongCredentials), CancellationToken.None), token),
+                cancellationToken);
         }
         catch (BrokenCircuitException exception)
         {
             throw new DirectoryUnavailableException(Name, "it failed several times in a row; calls pause for a moment", exception);
+        }
+    }
+
+    /// <summary>
+    /// The time limit of one whole operation (every server's connect and the operation): the LDAP library's own timeouts
+    /// do not stop a server that accepts a connection and never answers, so the caller stops waiting here. The blocked
+    /// call is left to the operating system's TCP timeout.
+    /// </summary>
+    private async Task<T> WithinLimitAsync<T>(Task<T> work, CancellationToken cancellationToken)
+    {
+        var limit = (Options.ConnectTimeout + Options.OperationTimeout) * Math.Max(1, Options.Servers.Count);
+        try
+        {
+            return await work.WaitAsync(limit, cancellationToken);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new DirectoryUnavailableException(Name, $"no answer within {limit.TotalSeconds:0} seconds", exception);
         }
     }
 
@@ -327,6 +347,9 @@ public sealed partial class DirectoryConnector
 
             if (Options.Security == DirectorySecurity.StartTls)
             {
+                // The LDAP library on Linux starts TLS only on an open connection: an anonymous bind opens it (nothing
+                // secret crosses), then TLS, then the real bind.
+                connection.Bind(new NetworkCredential(string.Empty, string.Empty));
                 connection.SessionOptions.StartTransportLayerSecurity(null);
             }
 
@@ -493,7 +516,7 @@ public sealed partial class DirectoryConnector
     internal static string RefusalText(ResultCode code, string? serverMessage)
     {
         var text = serverMessage ?? string.Empty;
-        if (text.Contains("history", StringComparison.OrdinalIgnoreCase))
+        if (text.Contains("history", StringComparison.OrdinalIgnoreCase) || text.Contains("existing value", StringComparison.OrdinalIgnoreCase))
         {
             return "Your organisation's directory refused this password because you used it recently. Choose a password you haven't used before.";
         }

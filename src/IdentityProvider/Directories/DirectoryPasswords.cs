@@ -47,24 +47,35 @@ public sealed partial class DirectoryPasswords(
         try
         {
             var write = await directory.SetPasswordAsync(user.DirectoryDn, newPassword, currentPassword, cancellationToken);
-            audit.Add(write.Status == ExternalPasswordWriteStatus.Written ? AuditEventTypes.DirectoryPasswordWritten : AuditEventTypes.DirectoryPasswordRefused, user.Id,
-                write.Status == ExternalPasswordWriteStatus.Written ? AuditLog.Success : AuditLog.Failure,
-                write.Status == ExternalPasswordWriteStatus.WrongCurrentPassword ? "wrong-current-password" : write.Message, method: directory.Name);
+            if (write.Status == ExternalPasswordWriteStatus.Written)
+            {
+                // In the caller's unit of work: saved with the change it records.
+                audit.Add(AuditEventTypes.DirectoryPasswordWritten, user.Id, AuditLog.Success, method: directory.Name);
+            }
+            else
+            {
+                await AuditApartAsync(AuditEventTypes.DirectoryPasswordRefused, user.Id, directory.Name,
+                    write.Status == ExternalPasswordWriteStatus.WrongCurrentPassword ? "wrong-current-password" : write.Message, cancellationToken);
+            }
+
             return write;
         }
         catch (DirectoryUnavailableException exception)
         {
-            await AuditUnavailableAsync(user.Id, directory.Name, exception, cancellationToken);
+            await AuditApartAsync(AuditEventTypes.DirectoryUnavailable, user.Id, directory.Name, exception.Reason, cancellationToken);
             throw;
         }
     }
 
-    internal async Task AuditUnavailableAsync(string userId, string directory, DirectoryUnavailableException exception, CancellationToken cancellationToken)
+    /// <summary>
+    /// An audit event written in a unit of work of its own: for what failed, whose caller is about to roll its own work
+    /// (and anything added to it) back.
+    /// </summary>
+    internal async Task AuditApartAsync(string eventType, string userId, string directory, string? reason, CancellationToken cancellationToken)
     {
-        // Written in a context of its own: the caller's unit of work is about to be thrown away.
         await using var scope = scopes.CreateAsyncScope();
         var own = scope.ServiceProvider.GetRequiredService<AuditLog>();
-        own.Add(AuditEventTypes.DirectoryUnavailable, userId, AuditLog.Failure, exception.Reason, method: directory);
+        own.Add(eventType, userId, AuditLog.Failure, reason, method: directory);
         await own.SaveAsync(cancellationToken);
     }
 

@@ -39,7 +39,7 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
     public async Task ADirectoryUser_SignsInWithTheDirectoryPassword_AndIsImportedWithContactDataAndGroups()
     {
         var uid = Uid();
-        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", "+447700900123", "Dana", "Reyes", "Sales", "VPN Users");
+        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", "+447400123456", "Dana", "Reyes", "Sales", "VPN Users");
 
         Assert.Equal("/Account/Login", await SignInAsync(uid, "Not-The-Directory-Password-9"));
         Assert.Equal("/", await SignInAsync(uid, DirectoryPassword));
@@ -52,7 +52,7 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
         Assert.Equal(TestServerFixture.DirectoryName, user.DirectoryName);
         Assert.Equal(SlapdServer.UserDn(uid), user.DirectoryDn);
         Assert.Equal($"{uid}@example.org", user.Email);
-        Assert.Equal("+447700900123", user.MobilePhone);
+        Assert.Equal("+447400123456", user.MobilePhone);
         Assert.Equal(("Dana", "Reyes"), (user.GivenName, user.FamilyName));
         Assert.Null(user.PasswordHash);
 
@@ -210,7 +210,7 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
             Assert.Equal("/recover/outcome", browser.Path);
         }
 
-        await Slapd.SetAttributeAsync(uid, "mobile", "+44 7700 900456");
+        await Slapd.SetAttributeAsync(uid, "mobile", "+44 7400 900456");
         await Slapd.SetAttributeAsync(uid, "givenName", "Samuel");
         await using (var scope = Idp.CreateScope())
         {
@@ -221,7 +221,7 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
         }
 
         user = await UserByNameAsync(uid);
-        Assert.Equal(("+447700900456", "Samuel"), (user.MobilePhone, user.GivenName));
+        Assert.Equal(("+447400900456", "Samuel"), (user.MobilePhone, user.GivenName));
         Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.DirectoryUserUpdated && e.Reason!.Contains("mobilePhone", StringComparison.Ordinal));
 
         using var again = new RecoveryBrowser(Idp);
@@ -229,7 +229,8 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
         await again.ChooseReasonAsync();
         Assert.Equal("/recover/verify", again.Path);
         await again.ChooseMethodAsync("MobileText");
-        await again.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, "+447700900456"));
+        await again.EnterMobileNumberAsync("+447400900456");
+        await again.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, "+447400900456"));
         Assert.Equal("/recover/password", again.Path);
     }
 
