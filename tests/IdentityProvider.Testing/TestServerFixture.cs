@@ -87,12 +87,13 @@ public class TestServerFixture : IAsyncLifetime
         {
             slapd = await SlapdServer.StartAsync();
             const string prefix = "Directories:Connections:0:";
+            var startTls = options.Settings.TryGetValue(prefix + "Security", out var security) && security == "StartTls";
             foreach (var (key, value) in new Dictionary<string, string>
             {
                 ["Name"] = DirectoryName,
                 ["Kind"] = "OpenLdap",
                 ["Servers:0"] = slapd.Host,
-                ["Port"] = slapd.LdapsPort.ToString(CultureInfo.InvariantCulture),
+                ["Port"] = (startTls ? slapd.LdapPort : slapd.LdapsPort).ToString(CultureInfo.InvariantCulture),
                 ["Security"] = "Ldaps",
                 ["CaCertificatePath"] = slapd.CaCertificatePath,
                 ["BindDn"] = SlapdServer.ServiceDn,

@@ -37,8 +37,9 @@ public sealed class TestServerOptions
 
     /// <summary>
     /// Starts a throwaway OpenLDAP server (<see cref="SlapdServer"/>) and connects it as the directory
-    /// <see cref="TestServerFixture.DirectoryName"/>: LDAPS with the test CA pinned, writeback and unlock on, users
-    /// imported when they first sign in. A setting given in <see cref="Settings"/> wins over these.
+    /// <see cref="TestServerFixture.DirectoryName"/>: LDAPS with the test CA pinned (or StartTLS on the plain port when
+    /// <c>Directories:Connections:0:Security</c> says so), writeback and unlock on, users imported when they first sign
+    /// in. A setting given in <see cref="Settings"/> wins over these.
     /// </summary>
     public bool Directory { get; set; }
 

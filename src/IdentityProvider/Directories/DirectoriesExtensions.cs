@@ -24,7 +24,7 @@ internal static class DirectoriesExtensions
     }
 }
 
-/// <summary>Each directory's settings (data annotations), unique names, an existing CA file, and no unencrypted directory outside Development and Testing.</summary>
+/// <summary>Each directory's settings (data annotations), unique names, an existing CA file, and no unencrypted directory in Production.</summary>
 internal sealed class DirectoriesValidation(IHostEnvironment environment) : IValidateOptions<DirectoriesOptions>
 {
     public ValidateOptionsResult Validate(string? name, DirectoriesOptions options)
@@ -48,9 +48,9 @@ internal sealed class DirectoriesValidation(IHostEnvironment environment) : IVal
                 failures.Add($"Directories:Connections:{index}:CaCertificatePath points to '{directory.CaCertificatePath}', which does not exist.");
             }
 
-            if (directory.Security == DirectorySecurity.None && !environment.IsDevelopment() && !environment.IsEnvironment("Testing"))
+            if (directory.Security == DirectorySecurity.None && environment.IsProduction())
             {
-                failures.Add($"Directories:Connections:{index}:Security is None, which sends passwords in clear: use Ldaps or StartTls (None is accepted only in Development).");
+                failures.Add($"Directories:Connections:{index}:Security is None, which sends passwords in clear: use Ldaps or StartTls in Production.");
             }
         }
 

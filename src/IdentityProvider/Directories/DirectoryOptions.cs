@@ -28,8 +28,8 @@ public enum DirectorySecurity
     StartTls,
 
     /// <summary>
-    /// No encryption: passwords cross the network in clear. Accepted only in the Development and Testing environments
-    /// (a demo directory on a private network).
+    /// No encryption: passwords cross the network in clear. Refused in the Production environment (for a demo directory
+    /// on a private network only).
     /// </summary>
     None,
 }

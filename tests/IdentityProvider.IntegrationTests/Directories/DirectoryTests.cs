@@ -273,6 +273,55 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
         }
     }
 
+    [Fact]
+    public async Task AnAdministratorsReset_SetsATemporaryPasswordInTheDirectory_AndTheForcedChangeWritesTheNextOne()
+    {
+        var (uid, user) = await ImportAsync();
+        var (_, admin) = await StaffSession.StartAsync(Idp, "Administrator");
+        string temporary;
+        using (admin)
+        {
+            await admin.OpenAsync($"admin/users/{user.Id}");
+            await admin.SubmitAsync([], "ResetPassword");
+            temporary = HtmlForms.Parse(admin.Html).QuerySelector("code.secret")?.TextContent ?? throw new InvalidOperationException("No temporary password shown: " + admin.Alert);
+        }
+
+        Assert.True(await Slapd.CanBindAsync(uid, temporary));
+        Assert.False(await Slapd.CanBindAsync(uid, DirectoryPassword));
+
+        using var browser = new RecoveryBrowser(Idp);
+        await browser.OpenAsync("Account/Login");
+        await browser.SubmitAsync(new() { ["Input.UserName"] = uid, ["Input.Password"] = temporary });
+        Assert.Equal("/Account/ForcedChange", browser.Path);
+        await browser.SubmitAsync(new() { ["Input.NewPassword"] = NewPassword, ["Input.ConfirmPassword"] = NewPassword });
+        Assert.NotEqual("/Account/ForcedChange", browser.Path);
+        Assert.True(await Slapd.CanBindAsync(uid, NewPassword));
+        Assert.False((await UserAsync(user.Id)).MustChangePassword);
+    }
+
+    [Fact]
+    public async Task ThisServicesLockout_AppliesBeforeAnyBind()
+    {
+        await RecoveryData.SetPolicyAsync<IdentityProvider.Lockout.LockoutPolicySettings>(Idp, p => p.Threshold = 3);
+        try
+        {
+            var (uid, _) = await ImportAsync();
+            for (var i = 0; i < 3; i++)
+            {
+                Assert.Equal("/Account/Login", await SignInAsync(uid, $"Wrong-Guess-Number-{i}"));
+            }
+
+            // Locked here: even the right password is not checked, so the directory sees no fourth bind.
+            Assert.Equal("/Account/Login", await SignInAsync(uid, DirectoryPassword));
+            Assert.Equal(3, (await Slapd.GetAttributeValuesAsync(uid, "pwdFailureTime")).Count);
+            Assert.Null(await Slapd.GetAttributeAsync(uid, "pwdAccountLockedTime"));
+        }
+        finally
+        {
+            await RecoveryData.SetPolicyAsync<IdentityProvider.Lockout.LockoutPolicySettings>(Idp, p => p.Threshold = 10);
+        }
+    }
+
     private static string Uid() => "dir" + Guid.NewGuid().ToString("N")[..10];
 
     /// <summary>A directory user who signed in once (imported), with an alternate email registered here for self-service.</summary>
