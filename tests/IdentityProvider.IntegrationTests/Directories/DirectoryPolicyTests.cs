@@ -1,6 +1,5 @@
 using IdentityProvider.Data;
 using IdentityProvider.Directories;
-using IdentityProvider.IntegrationTests.SelfService;
 using IdentityProvider.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,12 +10,11 @@ namespace IdentityProvider.IntegrationTests.Directories;
 /// A directory connected over StartTLS, with writeback and unlock off, every user imported by the sync, and users
 /// who left marked by <c>employeeType=left</c> (a filter that no longer selects them).
 /// </summary>
-public sealed class DirectoryWithoutWritebackFixture : RecoveryFixture
+public sealed class DirectoryWithoutWritebackFixture : DirectoryFixture
 {
     protected override void Configure(TestServerOptions server)
     {
         base.Configure(server);
-        server.Directory = true;
         const string prefix = "Directories:Connections:0:";
         server.Settings[prefix + "Security"] = "StartTls";
         server.Settings[prefix + "PasswordWriteback"] = "false";
@@ -29,7 +27,7 @@ public sealed class DirectoryWithoutWritebackFixture : RecoveryFixture
 /// <summary>The directory policy switches: writeback off, unlock off, import of every user, and users who left.</summary>
 public sealed class DirectoryPolicyTests(DirectoryWithoutWritebackFixture fixture) : IClassFixture<DirectoryWithoutWritebackFixture>
 {
-    private const string DirectoryPassword = "Granite-Lantern-Meadow-41";
+    private const string DirectoryPassword = DirectoryUsers.Password;
 
     private IdentityProviderHost Idp => fixture.Idp;
 
@@ -105,7 +103,7 @@ public sealed class DirectoryPolicyTests(DirectoryWithoutWritebackFixture fixtur
         Assert.Equal("/Account/Login", await SignInAsync(leaves, DirectoryPassword));
     }
 
-    private static string Uid() => "pol" + Guid.NewGuid().ToString("N")[..10];
+    private static string Uid() => DirectoryUsers.NewUid();
 
     private async Task<DirectorySyncResult> SyncAsync()
     {
@@ -116,17 +114,7 @@ public sealed class DirectoryPolicyTests(DirectoryWithoutWritebackFixture fixtur
         return result;
     }
 
-    private async Task<ApplicationUser> UserAsync(string userName)
-    {
-        await using var scope = Idp.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.UserName == userName);
-    }
+    private Task<ApplicationUser> UserAsync(string userName) => DirectoryUsers.ByNameAsync(Idp, userName);
 
-    private async Task<string> SignInAsync(string userName, string password)
-    {
-        using var client = Idp.CreateClient();
-        using var page = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-        using var response = await HtmlForms.SignInAsync(client, page, userName, password);
-        return response.RequestMessage!.RequestUri!.AbsolutePath;
-    }
+    private Task<string> SignInAsync(string userName, string password) => DirectoryUsers.SignInAsync(Idp, userName, password);
 }

@@ -3,23 +3,12 @@ using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Directories;
 using IdentityProvider.IntegrationTests.Admin;
-using IdentityProvider.IntegrationTests.SelfService;
 using IdentityProvider.SelfService.Recovery;
 using IdentityProvider.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityProvider.IntegrationTests.Directories;
-
-/// <summary>Self-service with every method, email to a real SMTP server, and a real OpenLDAP (slapd, ppolicy, LDAPS) connected as a directory.</summary>
-public sealed class DirectoryFixture : RecoveryFixture
-{
-    protected override void Configure(TestServerOptions server)
-    {
-        base.Configure(server);
-        server.Directory = true;
-    }
-}
 
 /// <summary>
 /// Users whose password lives in an on-premises directory (issue: password writeback and unlock): sign-in by bind with
@@ -28,7 +17,7 @@ public sealed class DirectoryFixture : RecoveryFixture
 /// </summary>
 public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<DirectoryFixture>
 {
-    private const string DirectoryPassword = "Granite-Lantern-Meadow-41";
+    private const string DirectoryPassword = DirectoryUsers.Password;
     private const string NewPassword = "Copper-Harbour-Willow-58";
 
     private IdentityProviderHost Idp => fixture.Idp;
@@ -322,7 +311,7 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
         }
     }
 
-    private static string Uid() => "dir" + Guid.NewGuid().ToString("N")[..10];
+    private static string Uid() => DirectoryUsers.NewUid();
 
     /// <summary>A directory user who signed in once (imported), with an alternate email registered here for self-service.</summary>
     private async Task<(string Uid, ApplicationUser User)> ImportAsync()
@@ -357,17 +346,7 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
         return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == id);
     }
 
-    private async Task<ApplicationUser> UserByNameAsync(string userName)
-    {
-        await using var scope = Idp.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.UserName == userName);
-    }
+    private Task<ApplicationUser> UserByNameAsync(string userName) => DirectoryUsers.ByNameAsync(Idp, userName);
 
-    private async Task<string> SignInAsync(string userName, string password)
-    {
-        using var client = Idp.CreateClient();
-        using var page = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-        using var response = await HtmlForms.SignInAsync(client, page, userName, password);
-        return response.RequestMessage!.RequestUri!.AbsolutePath;
-    }
+    private Task<string> SignInAsync(string userName, string password) => DirectoryUsers.SignInAsync(Idp, userName, password);
 }

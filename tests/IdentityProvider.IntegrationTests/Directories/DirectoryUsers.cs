@@ -1,0 +1,43 @@
+using IdentityProvider.Data;
+using IdentityProvider.IntegrationTests.SelfService;
+using IdentityProvider.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityProvider.IntegrationTests.Directories;
+
+/// <summary>Self-service with every method, email to a real SMTP server, and a real OpenLDAP (slapd, ppolicy, LDAPS) connected as a directory.</summary>
+public class DirectoryFixture : RecoveryFixture
+{
+    protected override void Configure(TestServerOptions server)
+    {
+        base.Configure(server);
+        server.Directory = true;
+    }
+}
+
+/// <summary>What the directory tests do with users: sign in through the page, read the stored user.</summary>
+internal static class DirectoryUsers
+{
+    /// <summary>A password the directory's policy accepts and the local policy too.</summary>
+    public const string Password = "Granite-Lantern-Meadow-41";
+
+    /// <summary>A user ID of its own for each test.</summary>
+    public static string NewUid() => "dir" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>Signs in through the sign-in page; returns the path the browser ends on ("/" when signed in).</summary>
+    public static async Task<string> SignInAsync(IdentityProviderHost idp, string userName, string password)
+    {
+        using var client = idp.CreateClient();
+        using var page = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
+        using var response = await HtmlForms.SignInAsync(client, page, userName, password);
+        return response.RequestMessage!.RequestUri!.AbsolutePath;
+    }
+
+    /// <summary>The stored user of that user ID, untracked.</summary>
+    public static async Task<ApplicationUser> ByNameAsync(IdentityProviderHost idp, string userName)
+    {
+        await using var scope = idp.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.UserName == userName);
+    }
+}
