@@ -5,6 +5,7 @@ using IdentityProvider.Benchmarks;
 // Sign-in load:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- signin-load [attempts] [concurrency]
 // Outbox drain:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- outbox-drain [emails]
 // Reset journey:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- recovery-journey [journeys]
+// Directory reset:   dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- directory-reset [journeys]   (writeback to a local slapd)
 // Session check:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- session-check [requests] [concurrency] [rounds]
 if (args is ["signin-load", ..])
 {
@@ -15,6 +16,12 @@ if (args is ["signin-load", ..])
 if (args is ["session-check", ..])
 {
     await SessionCheck.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
+    return;
+}
+
+if (args is ["directory-reset", ..])
+{
+    await RecoveryJourney.RunAsync(args.Skip(1).Select(int.Parse).ToArray(), directory: true);
     return;
 }
 

@@ -111,6 +111,32 @@ public sealed class SlapdServer : IAsyncDisposable
 
     public string ServicePassword { get; } = RandomPassword();
 
+    /// <summary>
+    /// The identity provider's settings that connect this server as the directory <paramref name="name"/>: LDAPS (or
+    /// StartTLS on the plain port) with the test CA pinned, the service account, people under <see cref="PeopleDn"/>,
+    /// writeback and unlock on, short timeouts.
+    /// </summary>
+    public Dictionary<string, string?> Settings(string name, bool startTls = false)
+    {
+        const string prefix = "Directories:Connections:0:";
+        return new Dictionary<string, string?>
+        {
+            [prefix + "Name"] = name,
+            [prefix + "Kind"] = "OpenLdap",
+            [prefix + "Servers:0"] = Host,
+            [prefix + "Port"] = (startTls ? LdapPort : LdapsPort).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [prefix + "Security"] = startTls ? "StartTls" : "Ldaps",
+            [prefix + "CaCertificatePath"] = CaCertificatePath,
+            [prefix + "BindDn"] = ServiceDn,
+            [prefix + "BindPassword"] = ServicePassword,
+            [prefix + "BaseDn"] = PeopleDn,
+            [prefix + "PasswordWriteback"] = "true",
+            [prefix + "AllowUnlock"] = "true",
+            [prefix + "ConnectTimeout"] = "00:00:02",
+            [prefix + "OperationTimeout"] = "00:00:05",
+        };
+    }
+
     /// <summary>Writes the configuration, certificates and tree and starts the server; returns once it answers a bind.</summary>
     public static async Task<SlapdServer> StartAsync()
     {

@@ -88,24 +88,9 @@ public class TestServerFixture : IAsyncLifetime
             slapd = await SlapdServer.StartAsync();
             const string prefix = "Directories:Connections:0:";
             var startTls = options.Settings.TryGetValue(prefix + "Security", out var security) && security == "StartTls";
-            foreach (var (key, value) in new Dictionary<string, string>
+            foreach (var (key, value) in slapd.Settings(DirectoryName, startTls))
             {
-                ["Name"] = DirectoryName,
-                ["Kind"] = "OpenLdap",
-                ["Servers:0"] = slapd.Host,
-                ["Port"] = (startTls ? slapd.LdapPort : slapd.LdapsPort).ToString(CultureInfo.InvariantCulture),
-                ["Security"] = "Ldaps",
-                ["CaCertificatePath"] = slapd.CaCertificatePath,
-                ["BindDn"] = SlapdServer.ServiceDn,
-                ["BindPassword"] = slapd.ServicePassword,
-                ["BaseDn"] = SlapdServer.PeopleDn,
-                ["PasswordWriteback"] = "true",
-                ["AllowUnlock"] = "true",
-                ["ConnectTimeout"] = "00:00:02",
-                ["OperationTimeout"] = "00:00:05",
-            })
-            {
-                options.Settings.TryAdd(prefix + key, value);
+                options.Settings.TryAdd(key, value);
             }
         }
 
