@@ -86,6 +86,14 @@ public sealed partial class DirectorySynchronizer(
             result = new DirectorySyncResult(directory.Name, false, 0, 0, 0, 0, exception.Message);
             db.ChangeTracker.Clear();
         }
+        catch (DbUpdateException exception)
+        {
+            // E.g. a sign-in imported the same user at the same moment: this round stops, the lease is given back, and
+            // the next round starts from what is stored.
+            LogRoundFailed(logger, exception, directory.Name);
+            result = new DirectorySyncResult(directory.Name, false, 0, 0, 0, 0, "The sync stopped: " + exception.GetType().Name + ". It runs again at the next interval.");
+            db.ChangeTracker.Clear();
+        }
 
         await db.Set<DirectorySyncState>().Where(s => s.Name == directory.Name).ExecuteUpdateAsync(set => set
             .SetProperty(s => s.LeaseUntil, (DateTimeOffset?)null)
@@ -172,6 +180,9 @@ public sealed partial class DirectorySynchronizer(
             .ExecuteUpdateAsync(set => set.SetProperty(s => s.LeaseUntil, now + Lease), cancellationToken);
         return taken == 1;
     }
+
+    [LoggerMessage(EventId = 9022, Level = LogLevel.Warning, Message = "Directory {Directory}: a sync round stopped.")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception, string directory);
 
     [LoggerMessage(EventId = 9020, Level = LogLevel.Information, Message = "Directory {Directory} synced: {Summary}")]
     private static partial void LogSynced(ILogger logger, string directory, string summary);

@@ -83,8 +83,8 @@ public sealed class DirectoryPolicyTests(DirectoryWithoutWritebackFixture fixtur
         await Slapd.AddUserAsync(stays, DirectoryPassword, $"{stays}@example.org", "+447400123777", "Ana", "Silva", "Finance");
         await Slapd.AddUserAsync(leaves, DirectoryPassword, $"{leaves}@example.org");
 
-        var first = await SyncAsync();
-        Assert.True(first.Imported >= 2, first.Summary);
+        // (The background sync may run first: the tests look at the users, not at which round did it.)
+        await SyncAsync();
         var imported = await UserAsync(stays);
         Assert.Equal(("+447400123777", TestServerFixture.DirectoryName), (imported.MobilePhone, imported.DirectoryName));
 
@@ -94,8 +94,7 @@ public sealed class DirectoryPolicyTests(DirectoryWithoutWritebackFixture fixtur
         await session.SubmitAsync(new() { ["Input.UserName"] = leaves, ["Input.Password"] = DirectoryPassword });
         await Slapd.SetAttributeAsync(leaves, "employeeType", "left");
 
-        var second = await SyncAsync();
-        Assert.True(second.Disabled >= 1, second.Summary);
+        await SyncAsync();
         Assert.False((await UserAsync(leaves)).IsEnabled);
         Assert.True((await UserAsync(stays)).IsEnabled);
         await session.OpenAsync("Account");
@@ -105,14 +104,7 @@ public sealed class DirectoryPolicyTests(DirectoryWithoutWritebackFixture fixtur
 
     private static string Uid() => DirectoryUsers.NewUid();
 
-    private async Task<DirectorySyncResult> SyncAsync()
-    {
-        await using var scope = Idp.CreateScope();
-        var result = await scope.ServiceProvider.GetRequiredService<DirectorySynchronizer>().SyncAsync(TestServerFixture.DirectoryName);
-        Assert.NotNull(result);
-        Assert.True(result.Succeeded, result.Summary);
-        return result;
-    }
+    private Task<DirectorySyncResult> SyncAsync() => DirectoryUsers.SyncAsync(Idp);
 
     private Task<ApplicationUser> UserAsync(string userName) => DirectoryUsers.ByNameAsync(Idp, userName);
 

@@ -34,6 +34,25 @@ internal static class DirectoryUsers
         return response.RequestMessage!.RequestUri!.AbsolutePath;
     }
 
+    /// <summary>Syncs the directory now, waiting while the background sync holds its lease; asserts that it succeeded.</summary>
+    public static async Task<IdentityProvider.Directories.DirectorySyncResult> SyncAsync(IdentityProviderHost idp)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            await using var scope = idp.CreateScope();
+            var result = await scope.ServiceProvider.GetRequiredService<IdentityProvider.Directories.DirectorySynchronizer>().SyncAsync(TestServerFixture.DirectoryName);
+            if (result is not null)
+            {
+                Assert.True(result.Succeeded, result.Summary);
+                return result;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The background sync held the lease for 20 seconds.");
+    }
+
     /// <summary>The stored user of that user ID, untracked.</summary>
     public static async Task<ApplicationUser> ByNameAsync(IdentityProviderHost idp, string userName)
     {
