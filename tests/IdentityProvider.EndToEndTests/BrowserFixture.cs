@@ -8,7 +8,7 @@ namespace IdentityProvider.EndToEndTests;
 
 /// <summary>
 /// Headless Chromium driven by Playwright, and the identity provider on a real port with the demo organisation,
-/// on PostgreSQL. Chromium comes from the system (Debian's <c>chromium</c> package); Playwright's own download is not used.
+/// on PostgreSQL, with a throwaway OpenLDAP connected as an on-premises directory. Chromium comes from the system (Debian's <c>chromium</c> package); Playwright's own download is not used.
 /// </summary>
 public sealed class BrowserFixture : TestServerFixture
 {
@@ -39,6 +39,7 @@ public sealed class BrowserFixture : TestServerFixture
 
         server.Name = "e2e";
         server.RelyingParty = true;
+        server.Directory = true;
         server.Settings["Demo:Seed"] = "true";
         server.Settings["Demo:EnableDemoPage"] = "true";
     }
