@@ -36,6 +36,13 @@ public sealed class ApplicationUser : IdentityUser
     /// <summary>The user's distinguished name in <see cref="DirectoryName"/>, as the directory last gave it.</summary>
     public string? DirectoryDn { get; set; }
 
+    /// <summary>
+    /// The directory entry's lasting identity (<c>entryUUID</c> / AD's <c>objectGUID</c>): a bind, a password write or an
+    /// unlock goes to <see cref="DirectoryDn"/> only while the entry there still has it, so a new person given a departed
+    /// person's DN never reaches the departed person's account here.
+    /// </summary>
+    public string? DirectoryObjectId { get; set; }
+
     /// <summary>Recovery method: an email address other than the primary one (verified, or set by an administrator).</summary>
     public string? AlternateEmail { get; set; }
 

@@ -19,6 +19,7 @@ internal sealed class ApplicationUserConfiguration : IEntityTypeConfiguration<Ap
         builder.Property(user => user.TimeZone).HasMaxLength(64);
         builder.Property(user => user.DirectoryName).HasMaxLength(32);
         builder.Property(user => user.DirectoryDn).HasMaxLength(1000);
+        builder.Property(user => user.DirectoryObjectId).HasMaxLength(64);
         builder.HasIndex(user => user.DirectoryName);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
 using IdentityProvider.Messaging;
@@ -39,6 +40,8 @@ public sealed partial class DirectoryAccounts(
     ApplicationDbContext db,
     UserManager<ApplicationUser> users,
     DirectoryPasswords passwords,
+    Outbox outbox,
+    MessageTemplates templates,
     AuditLog audit,
     TimeProvider time,
     ILogger<DirectoryAccounts> logger) : IExternalAccountSource
@@ -71,13 +74,15 @@ public sealed partial class DirectoryAccounts(
         return null;
     }
 
-    /// <summary>Creates the local user for a directory entry (no local password). Null when the user ID or email is taken by another account.</summary>
+    /// <summary>
+    /// Creates the local user for a directory entry (no local password). Null when the entry's user ID or email is any
+    /// account's user ID or email here: sign-in finds accounts by either, so an entry must not shadow one through the other.
+    /// </summary>
     public async Task<ApplicationUser?> ImportAsync(DirectoryConnector directory, DirectoryUser entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(entry);
-        if (await users.FindByNameAsync(entry.UserName) is not null
-            || (Email(entry.Email) is { } email && await users.FindByEmailAsync(email) is not null))
+        if (await TakenAsync(entry.UserName, except: null) || (Email(entry.Email) is { } email && await TakenAsync(email, except: null)))
         {
             LogNameTaken(logger, directory.Name, entry.UserName);
             return null;
@@ -88,9 +93,10 @@ public sealed partial class DirectoryAccounts(
             UserName = entry.UserName,
             DirectoryName = directory.Name,
             DirectoryDn = entry.Dn,
+            DirectoryObjectId = entry.ObjectId,
             CreatedAt = time.GetUtcNow(),
         };
-        Apply(user, entry);
+        await ApplyAsync(user, entry);
         var created = await users.CreateAsync(user);
         if (!created.Succeeded)
         {
@@ -110,8 +116,14 @@ public sealed partial class DirectoryAccounts(
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(entry);
-        var changed = Apply(user, entry);
-        if (!string.Equals(user.UserName, entry.UserName, StringComparison.Ordinal) && await users.FindByNameAsync(entry.UserName) is null)
+        if (user.DirectoryObjectId is { } known && entry.ObjectId is { } current && !string.Equals(known, current, StringComparison.OrdinalIgnoreCase))
+        {
+            // Another person now holds this DN or user ID: nothing of theirs is copied onto this account.
+            return [];
+        }
+
+        var changed = await ApplyAsync(user, entry);
+        if (!string.Equals(user.UserName, entry.UserName, StringComparison.Ordinal) && !await TakenAsync(entry.UserName, except: user.Id))
         {
             user.UserName = entry.UserName;
             user.NormalizedUserName = users.NormalizeName(entry.UserName);
@@ -126,6 +138,27 @@ public sealed partial class DirectoryAccounts(
         if (changed.Count > 0)
         {
             audit.Add(AuditEventTypes.DirectoryUserUpdated, user.Id, AuditLog.Success, string.Join(',', changed), method: directory.Name);
+        }
+
+        // A recovery method that changed is said to the user, as when they change it themselves: a number set in the
+        // directory by someone holding their directory password is a new way to reset theirs.
+        var phones = changed.Where(c => c is "mobilePhone" or "officePhone").ToList();
+        if (phones.Count > 0)
+        {
+            const string what = "changed in your organisation's directory";
+            var names = string.Join(" and ", phones.Select(c => c == "mobilePhone" ? "mobile phone" : "office phone"));
+            var notice = templates.SecurityInfoChanged(user.UserName ?? user.Id, names, what, time.GetUtcNow(), CultureInfo.CurrentUICulture);
+            foreach (var address in new[] { user.Email, user.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                outbox.Email(address!, notice, "security-info-changed");
+            }
+
+            audit.Add(AuditEventTypes.SecurityInfoChanged, user.Id, AuditLog.Success, what, method: string.Join(',', phones));
+        }
+
+        if (entry.ObjectId is not null && user.DirectoryObjectId is null)
+        {
+            user.DirectoryObjectId = entry.ObjectId;
         }
 
         return changed;
@@ -146,10 +179,16 @@ public sealed partial class DirectoryAccounts(
 
         try
         {
+            if (!await passwords.IsTheSamePersonAsync(directory, user, cancellationToken))
+            {
+                return false;
+            }
+
             var unlocked = await directory.UnlockAsync(user.DirectoryDn, cancellationToken);
             if (unlocked)
             {
-                audit.Add(AuditEventTypes.DirectoryUnlocked, user.Id, AuditLog.Success, user.DirectoryDn, method: directory.Name);
+                // Apart: the unlock happened in the directory even if the caller's step goes on to fail and roll back.
+                await passwords.AuditApartAsync(AuditEventTypes.DirectoryUnlocked, user.Id, directory.Name, user.DirectoryDn, cancellationToken, AuditLog.Success);
             }
 
             return unlocked;
@@ -161,12 +200,21 @@ public sealed partial class DirectoryAccounts(
         }
     }
 
-    /// <summary>The directory's contact data and names onto the user; a value the directory does not hold leaves the local one.</summary>
-    private List<string> Apply(ApplicationUser user, DirectoryUser entry)
+    /// <summary>Whether another account (not <paramref name="except"/>) has this user ID or email, as either.</summary>
+    private async Task<bool> TakenAsync(string nameOrEmail, string? except) =>
+        (await users.FindByNameAsync(nameOrEmail) is { } byName && byName.Id != except)
+        || (await users.FindByEmailAsync(nameOrEmail) is { } byEmail && byEmail.Id != except);
+
+    /// <summary>
+    /// The directory's contact data and names onto the user; a value the directory does not hold leaves the local one,
+    /// and an email another account has (as email or user ID) is not taken.
+    /// </summary>
+    private async Task<List<string>> ApplyAsync(ApplicationUser user, DirectoryUser entry)
     {
         var changed = new List<string>();
         var now = time.GetUtcNow();
-        if (Email(entry.Email) is { } email && !string.Equals(user.Email, email, StringComparison.OrdinalIgnoreCase))
+        if (Email(entry.Email) is { } email && !string.Equals(user.Email, email, StringComparison.OrdinalIgnoreCase)
+            && !await TakenAsync(email, except: user.Id))
         {
             user.Email = email;
             user.NormalizedEmail = users.NormalizeEmail(email);

@@ -31,9 +31,13 @@ public sealed class DirectoryUnavailableException(string directory, string reaso
 /// <param name="OfficePhone">The office phone as the directory writes it.</param>
 /// <param name="Groups">The names of the groups the user belongs to (the first RDN value of each group DN).</param>
 /// <param name="Locked">The directory has locked the account (ppolicy's <c>pwdAccountLockedTime</c>, AD's <c>lockoutTime</c>).</param>
+/// <param name="ObjectId">
+/// The entry's identity that survives renames and is never reused (<c>entryUUID</c>, RFC 4530; AD's <c>objectGUID</c>),
+/// or null when the directory does not give one. A new person whose entry takes a departed person's DN has another one.
+/// </param>
 public sealed record DirectoryUser(
     string Dn, string UserName, string? Email, string? GivenName, string? Surname, string? MobilePhone, string? OfficePhone,
-    IReadOnlyList<string> Groups, bool Locked);
+    IReadOnlyList<string> Groups, bool Locked, string? ObjectId);
 
 /// <summary>What a connection test found.</summary>
 public sealed record DirectoryTest(bool Succeeded, string Server, TimeSpan Took, string Detail);
@@ -53,6 +57,10 @@ public sealed partial class DirectoryConnector
     // LDAP_INVALID_CREDENTIALS (RFC 4511), which the ResultCode enum does not name.
     private const int InvalidCredentials = 49;
 
+    // A user's bind that the server refused: invalid credentials, inappropriate authentication, insufficient access,
+    // unwilling to perform (AD: disabled or expired account).
+    private static readonly HashSet<int> UserBindRefusals = [InvalidCredentials, 48, 50, 53];
+
     private static readonly HashSet<ResultCode> Unreachable =
     [
         (ResultCode)81, // LDAP_SERVER_DOWN
@@ -61,6 +69,10 @@ public sealed partial class DirectoryConnector
         ResultCode.Busy,
         ResultCode.Unavailable,
     ];
+
+    // The longest user ID and DN this service stores (the columns' sizes).
+    private const int MaxUserName = 256;
+    private const int MaxDn = 1000;
 
     private readonly ResiliencePipeline breaker;
     private readonly CircuitBreakerStateProvider state = new();
@@ -150,9 +162,10 @@ public sealed partial class DirectoryConnector
     /// <summary>Whether <paramref name="password"/> is the user's directory password (a simple bind as the user). An empty password is never right.</summary>
     public Task<bool> VerifyPasswordAsync(string dn, string password, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(password))
+        if (!IsBindable(password))
         {
-            // An empty password would be an "unauthenticated bind" (RFC 4513 5.1.2), which servers may accept.
+            // An empty password would be an "unauthenticated bind" (RFC 4513 5.1.2), which servers may accept; the LDAP
+            // library reads a password up to its first NUL, so "\0…" would be one too.
             return Task.FromResult(false);
         }
 
@@ -167,6 +180,16 @@ public sealed partial class DirectoryConnector
     public Task<ExternalPasswordWrite> SetPasswordAsync(string dn, string newPassword, string? currentPassword, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(newPassword);
+        if (!IsBindable(newPassword))
+        {
+            return Task.FromResult(new ExternalPasswordWrite(ExternalPasswordWriteStatus.Refused, "A password can't be only spaces or contain control characters."));
+        }
+
+        if (currentPassword is { Length: > 0 } && !IsBindable(currentPassword))
+        {
+            return Task.FromResult(new ExternalPasswordWrite(ExternalPasswordWriteStatus.WrongCurrentPassword));
+        }
+
         var asUser = currentPassword is { Length: > 0 } ? new NetworkCredential(dn, currentPassword) : null;
         return RunAsync(connection =>
         {
@@ -287,8 +310,9 @@ public sealed partial class DirectoryConnector
             {
                 connection = Connect(server, credential ?? ServiceCredential);
             }
-            catch (LdapException exception) when (exception.ErrorCode == InvalidCredentials && credential is not null && wrongCredentials is not null)
+            catch (LdapException exception) when (credential is not null && wrongCredentials is not null && UserBindRefusals.Contains(exception.ErrorCode))
             {
+                // The server answered and refused the user (wrong password, disabled, expired): not an outage.
                 return wrongCredentials();
             }
             catch (LdapException exception) when (exception.ErrorCode == InvalidCredentials)
@@ -407,24 +431,44 @@ public sealed partial class DirectoryConnector
         [
             map.UserNameOr(Options.Kind), map.EmailOr(), map.GivenNameOr(), map.SurnameOr(), map.MobilePhoneOr(), map.OfficePhoneOr(), map.GroupsOr(),
             Options.Kind == DirectoryKind.ActiveDirectory ? "lockoutTime" : "pwdAccountLockedTime",
+            Options.Kind == DirectoryKind.ActiveDirectory ? "objectGUID" : "entryUUID",
         ];
     }
 
     private DirectoryUser? Read(SearchResultEntry entry)
     {
         var map = Options.Attributes;
-        var userName = First(entry, map.UserNameOr(Options.Kind));
-        if (string.IsNullOrWhiteSpace(userName))
+        var userName = First(entry, map.UserNameOr(Options.Kind))?.Trim();
+        if (string.IsNullOrWhiteSpace(userName) || userName.Length > MaxUserName || userName.Any(char.IsControl)
+            || entry.DistinguishedName.Length > MaxDn)
         {
+            // Nothing this service could store faithfully: the entry is left out (and said so), never half-imported.
+            LogSkipped(logger, Name, entry.DistinguishedName.Length > 200 ? entry.DistinguishedName[..200] + "…" : entry.DistinguishedName);
             return null;
         }
 
         var groups = All(entry, map.GroupsOr()).Select(GroupName).Where(g => g.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var lockValue = Options.Kind == DirectoryKind.ActiveDirectory ? First(entry, "lockoutTime") : First(entry, "pwdAccountLockedTime");
         var locked = Options.Kind == DirectoryKind.ActiveDirectory ? lockValue is { Length: > 0 } and not "0" : lockValue is { Length: > 0 };
-        return new DirectoryUser(entry.DistinguishedName, userName.Trim(), First(entry, map.EmailOr()), First(entry, map.GivenNameOr()), First(entry, map.SurnameOr()),
-            First(entry, map.MobilePhoneOr()), First(entry, map.OfficePhoneOr()), groups, locked);
+        return new DirectoryUser(entry.DistinguishedName, userName, First(entry, map.EmailOr()), First(entry, map.GivenNameOr()), First(entry, map.SurnameOr()),
+            First(entry, map.MobilePhoneOr()), First(entry, map.OfficePhoneOr()), groups, locked, ObjectIdOf(entry));
     }
+
+    /// <summary>entryUUID as the directory writes it; objectGUID (16 bytes) as a GUID.</summary>
+    private string? ObjectIdOf(SearchResultEntry entry)
+    {
+        if (Options.Kind == DirectoryKind.ActiveDirectory)
+        {
+            return entry.Attributes.Contains("objectGUID") && entry.Attributes["objectGUID"].Count > 0 && entry.Attributes["objectGUID"][0] is byte[] { Length: 16 } guid
+                ? new Guid(guid).ToString()
+                : null;
+        }
+
+        return First(entry, "entryUUID")?.Trim().ToLowerInvariant();
+    }
+
+    /// <summary>Whether a password can be sent in a bind: not empty or blank, no control character (a NUL would cut it short).</summary>
+    internal static bool IsBindable(string? password) => !string.IsNullOrWhiteSpace(password) && !password.Any(char.IsControl);
 
     private static string? First(SearchResultEntry entry, string attribute) =>
         entry.Attributes.Contains(attribute) && entry.Attributes[attribute].Count > 0 ? Text(entry.Attributes[attribute][0]) : null;
@@ -546,6 +590,9 @@ public sealed partial class DirectoryConnector
 
     [LoggerMessage(EventId = 9000, Level = LogLevel.Warning, Message = "Directory {Directory}: server {Server} failed: {Failure}.")]
     private static partial void LogServerFailed(ILogger logger, string directory, string server, string failure);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Directory {Directory}: entry {Dn} left out: its user ID is missing, too long or has control characters, or its DN is too long.")]
+    private static partial void LogSkipped(ILogger logger, string directory, string dn);
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Directory {Directory} refused a password ({Code}: {ServerMessage}).")]
     private static partial void LogRefused(ILogger logger, string directory, ResultCode code, string? serverMessage);

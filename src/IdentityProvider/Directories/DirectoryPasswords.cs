@@ -31,7 +31,30 @@ public sealed partial class DirectoryPasswords(
             return false;
         }
 
-        return await directory.VerifyPasswordAsync(user.DirectoryDn, password, cancellationToken);
+        return await IsTheSamePersonAsync(directory, user, cancellationToken)
+            && await directory.VerifyPasswordAsync(user.DirectoryDn, password, cancellationToken);
+    }
+
+    /// <summary>
+    /// Whether the entry at the user's DN is still the one that was imported (same <c>entryUUID</c> / <c>objectGUID</c>)
+    /// and still selected by the filter. A user imported before the directory gave an identity is taken on their DN.
+    /// </summary>
+    /// <exception cref="DirectoryUnavailableException">The directory could not be reached.</exception>
+    internal async Task<bool> IsTheSamePersonAsync(DirectoryConnector directory, ApplicationUser user, CancellationToken cancellationToken)
+    {
+        if (user.DirectoryObjectId is null)
+        {
+            return true;
+        }
+
+        var entry = await directory.ReadAsync(user.DirectoryDn!, cancellationToken);
+        if (entry is not null && string.Equals(entry.ObjectId, user.DirectoryObjectId, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        LogAnotherPerson(logger, user.Id, directory.Name);
+        return false;
     }
 
     /// <summary>Writes a directory user's new password into the directory (writeback), audited.</summary>
@@ -46,6 +69,12 @@ public sealed partial class DirectoryPasswords(
 
         try
         {
+            if (!await IsTheSamePersonAsync(directory, user, cancellationToken))
+            {
+                await AuditApartAsync(AuditEventTypes.DirectoryPasswordRefused, user.Id, directory.Name, "another-entry-at-the-dn", cancellationToken);
+                return new ExternalPasswordWrite(ExternalPasswordWriteStatus.Refused, "This account is no longer in your organisation's directory. Ask your IT staff.");
+            }
+
             var write = await directory.SetPasswordAsync(user.DirectoryDn, newPassword, currentPassword, cancellationToken);
             if (write.Status == ExternalPasswordWriteStatus.Written)
             {
@@ -71,13 +100,16 @@ public sealed partial class DirectoryPasswords(
     /// An audit event written in a unit of work of its own: for what failed, whose caller is about to roll its own work
     /// (and anything added to it) back.
     /// </summary>
-    internal async Task AuditApartAsync(string eventType, string userId, string directory, string? reason, CancellationToken cancellationToken)
+    internal async Task AuditApartAsync(string eventType, string userId, string directory, string? reason, CancellationToken cancellationToken, string outcome = AuditLog.Failure)
     {
         await using var scope = scopes.CreateAsyncScope();
         var own = scope.ServiceProvider.GetRequiredService<AuditLog>();
-        own.Add(eventType, userId, AuditLog.Failure, reason, method: directory);
+        own.Add(eventType, userId, outcome, reason, method: directory);
         await own.SaveAsync(cancellationToken);
     }
+
+    [LoggerMessage(EventId = 9013, Level = LogLevel.Warning, Message = "User {UserId}: the entry at their DN in directory {Directory} is no longer theirs (another entryUUID/objectGUID, or gone): nothing is sent to it.")]
+    private static partial void LogAnotherPerson(ILogger logger, string userId, string directory);
 
     [LoggerMessage(EventId = 9012, Level = LogLevel.Warning, Message = "User {UserId} belongs to directory {Directory}, which is not configured: the password can't be checked.")]
     private static partial void LogNoDirectory(ILogger logger, string userId, string? directory);

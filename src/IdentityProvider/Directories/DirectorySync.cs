@@ -114,11 +114,20 @@ public sealed partial class DirectorySynchronizer(
         var linked = await db.Users.Where(u => u.DirectoryName == directory.Name).ToListAsync(cancellationToken);
         var byDn = linked.Where(u => u.DirectoryDn is not null).ToDictionary(u => u.DirectoryDn!, StringComparer.OrdinalIgnoreCase);
         var byName = linked.Where(u => u.UserName is not null).ToDictionary(u => u.UserName!, StringComparer.OrdinalIgnoreCase);
+        var byObjectId = linked.Where(u => u.DirectoryObjectId is not null).ToDictionary(u => u.DirectoryObjectId!, StringComparer.OrdinalIgnoreCase);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         int imported = 0, updated = 0, disabled = 0;
         foreach (var entry in entries)
         {
-            var user = byDn.GetValueOrDefault(entry.Dn) ?? byName.GetValueOrDefault(entry.UserName);
+            var user = (entry.ObjectId is null ? null : byObjectId.GetValueOrDefault(entry.ObjectId))
+                ?? byDn.GetValueOrDefault(entry.Dn) ?? byName.GetValueOrDefault(entry.UserName);
+            if (user?.DirectoryObjectId is { } known && entry.ObjectId is { } current && !string.Equals(known, current, StringComparison.OrdinalIgnoreCase))
+            {
+                // A new person at a departed person's DN or user ID: the departed person's account is not theirs (it is
+                // disabled below as gone); the newcomer is imported only once that account's name is free.
+                user = null;
+            }
+
             if (user is null)
             {
                 if (directory.Options.ImportAllUsers && await accounts.ImportAsync(directory, entry, cancellationToken) is { } created)

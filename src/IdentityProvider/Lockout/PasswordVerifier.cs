@@ -39,8 +39,16 @@ public sealed partial class PasswordVerifier(
         var user = await users.FindByNameOrEmailAsync(name);
         if (user is null && outside.Any && name.Length is > 0 and <= 256)
         {
-            // A user of an on-premises directory who signs in for the first time (just-in-time import).
-            user = await outside.ImportAsync(name, cancellationToken);
+            // A user of an on-premises directory who signs in for the first time (just-in-time import). With the
+            // directory unreachable the name counts as unknown: a 503 here would tell that it is no local account.
+            try
+            {
+                user = await outside.ImportAsync(name, cancellationToken);
+            }
+            catch (Resilience.UpstreamUnavailableException exception)
+            {
+                LogLookupFailed(logger, exception.Message);
+            }
         }
 
         var subject = user?.Id ?? await counters.UnknownSubjectAsync(name, cancellationToken);
@@ -144,6 +152,9 @@ public sealed partial class PasswordVerifier(
         await audit.WriteAsync(AuditEventTypes.SignInFailed, user?.Id, AuditLog.Failure, user is null ? "locked-out,unknown-account" : "locked-out", cancellationToken);
         return PasswordVerification.Paused(until);
     }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "A user ID unknown here could not be looked up in the directories ({Failure}); it counts as unknown.")]
+    private static partial void LogLookupFailed(ILogger logger, string failure);
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Account {UserId} locked for {DeviceClass} devices (lockout {Level}).")]
     private static partial void LogLocked(ILogger logger, string userId, string deviceClass, int level);

@@ -116,8 +116,16 @@ public sealed partial class StartModel(
         var user = await users.FindByNameOrEmailAsync(userId);
         if (user is null && directories.Any && userId.Length <= 256)
         {
-            // A directory user who never signed in here yet (just-in-time import, as at sign-in).
-            user = await directories.ImportAsync(userId, cancellationToken);
+            // A directory user who never signed in here yet (just-in-time import, as at sign-in); with the directory
+            // unreachable the ID counts as unknown, so the answer doesn't tell that it is no local account.
+            try
+            {
+                user = await directories.ImportAsync(userId, cancellationToken);
+            }
+            catch (Resilience.UpstreamUnavailableException exception)
+            {
+                LogLookupFailed(logger, exception.Message);
+            }
         }
 
         var subject = user?.Id ?? await throttle.UnknownSubjectAsync(userId, cancellationToken);
@@ -172,6 +180,9 @@ public sealed partial class StartModel(
 
         return RecoveryPageModel.StartPath + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query));
     }
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "A user ID unknown here could not be looked up in the directories ({Failure}); it counts as unknown.")]
+    private static partial void LogLookupFailed(ILogger logger, string failure);
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Self-service journey started for {UserId}: {Outcome}.")]
     private static partial void LogStarted(ILogger logger, string userId, EligibilityOutcome outcome);

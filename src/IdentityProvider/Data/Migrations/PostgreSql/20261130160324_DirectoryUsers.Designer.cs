@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IdentityProvider.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlDbContext))]
-    [Migration("20261130152141_DirectoryUsers")]
+    [Migration("20261130160324_DirectoryUsers")]
     partial class DirectoryUsers
     {
         /// <inheritdoc />
@@ -196,6 +196,10 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.Property<string>("DirectoryName")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<string>("DirectoryObjectId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<string>("Email")
                         .HasMaxLength(256)

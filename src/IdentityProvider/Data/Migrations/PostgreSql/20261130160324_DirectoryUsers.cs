@@ -1,8 +1,9 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace IdentityProvider.Data.Migrations.Sqlite
+namespace IdentityProvider.Data.Migrations.PostgreSql
 {
     /// <inheritdoc />
     public partial class DirectoryUsers : Migration
@@ -13,35 +14,42 @@ namespace IdentityProvider.Data.Migrations.Sqlite
             migrationBuilder.AddColumn<string>(
                 name: "DirectoryName",
                 table: "Groups",
-                type: "TEXT",
+                type: "character varying(32)",
                 maxLength: 32,
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "DirectoryDn",
                 table: "AspNetUsers",
-                type: "TEXT",
+                type: "character varying(1000)",
                 maxLength: 1000,
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "DirectoryName",
                 table: "AspNetUsers",
-                type: "TEXT",
+                type: "character varying(32)",
                 maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "DirectoryObjectId",
+                table: "AspNetUsers",
+                type: "character varying(64)",
+                maxLength: 64,
                 nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "DirectorySyncStates",
                 columns: table => new
                 {
-                    Name = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    LeaseUntil = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastStartedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastFinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastSucceeded = table.Column<bool>(type: "INTEGER", nullable: false),
-                    LastResult = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
-                    Users = table.Column<int>(type: "INTEGER", nullable: false)
+                    Name = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    LeaseUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastStartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastFinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastSucceeded = table.Column<bool>(type: "boolean", nullable: false),
+                    LastResult = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    Users = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -74,6 +82,10 @@ namespace IdentityProvider.Data.Migrations.Sqlite
 
             migrationBuilder.DropColumn(
                 name: "DirectoryName",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "DirectoryObjectId",
                 table: "AspNetUsers");
         }
     }

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IdentityProvider.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteDbContext))]
-    [Migration("20261130152207_DirectoryUsers")]
+    [Migration("20261130160359_DirectoryUsers")]
     partial class DirectoryUsers
     {
         /// <inheritdoc />
@@ -187,6 +187,10 @@ namespace IdentityProvider.Data.Migrations.Sqlite
 
                     b.Property<string>("DirectoryName")
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DirectoryObjectId")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Email")

@@ -1,0 +1,513 @@
+using System.DirectoryServices.Protocols;
+using System.Net;
+using System.Reflection;
+using IdentityProvider.Audit;
+using IdentityProvider.Data;
+using IdentityProvider.Directories;
+using IdentityProvider.IntegrationTests.Admin;
+using IdentityProvider.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityProvider.IntegrationTests.Directories;
+
+/// <summary>
+/// Attacks on the on-premises directory support. Tests named <c>Vuln_…</c> prove a flaw and FAIL until it is fixed;
+/// tests named <c>Holds_…</c> check a defence that held and PASS.
+/// </summary>
+public sealed class DirectoryAttackTests(DirectoryFixture fixture) : IClassFixture<DirectoryFixture>
+{
+    private const string DirectoryPassword = DirectoryUsers.Password;
+    private const string NewPassword = "Copper-Harbour-Willow-58";
+
+    private IdentityProviderHost Idp => fixture.Idp;
+
+    private SlapdServer Slapd => fixture.Slapd;
+
+    // ---------------------------------------------------------------- findings (FAIL now)
+
+    /// <summary>
+    /// The connector's guard against an unauthenticated bind is <c>string.IsNullOrEmpty(password)</c>, but libldap gets
+    /// the password as a C string: "\0…" is bound as an EMPTY password (RFC 4513 5.1.2 unauthenticated bind), which
+    /// Active Directory and OpenLDAP with <c>allow bind_anon_dn</c> accept. Today every page refuses a form value with NUL
+    /// before the handler (400), so this is latent: any other caller of the password check (an API, a new page with
+    /// another binder) signs in as anyone. Proved on the connector the product registers.
+    /// </summary>
+    [Fact]
+    public async Task Vuln_Latent_TheConnectorBindsANulPrefixedPasswordAsAnUnauthenticatedBind()
+    {
+        var uid = Uid();
+        var dn = await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org");
+        await AllowUnauthenticatedBindsAsync(true);
+        try
+        {
+            var connector = Idp.Services.GetRequiredService<DirectoryRegistry>().Find(TestServerFixture.DirectoryName)!;
+            Assert.False(await connector.VerifyPasswordAsync(dn, "\0anything", CancellationToken.None));
+        }
+        finally
+        {
+            await AllowUnauthenticatedBindsAsync(false);
+        }
+    }
+
+    /// <summary>The sign-in page itself refuses NUL before any lookup or bind (even where unauthenticated binds are allowed).</summary>
+    [Fact]
+    public async Task Holds_ANulPasswordOnTheSignInPage_IsRefusedBeforeAnyBind()
+    {
+        var uid = Uid();
+        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org");
+        await AllowUnauthenticatedBindsAsync(true);
+        try
+        {
+            foreach (var password in new[] { "\0", "\0whatever" })
+            {
+                var (status, path, _) = await SignInRawAsync(uid, password);
+                Assert.NotEqual("/", path);
+                Assert.Equal(HttpStatusCode.BadRequest, status);
+            }
+        }
+        finally
+        {
+            await AllowUnauthenticatedBindsAsync(false);
+        }
+    }
+
+    /// <summary>
+    /// The sync copies the directory's mail onto the local user with no uniqueness check (the just-in-time import has one):
+    /// a directory entry whose mail is changed to a local account's address (any case) gets that address here, marked
+    /// confirmed, and the local owner can no longer be found by it (FindByEmail sees two accounts).
+    /// </summary>
+    [Fact]
+    public async Task Vuln_Sync_GivesADirectoryUserTheEmailOfALocalAccount()
+    {
+        var victim = await TestData.CreateUserAsync(Idp);
+        var (uid, attacker) = await ImportAsync();
+
+        await Slapd.SetAttributeAsync(uid, "mail", victim.Email!.ToUpperInvariant());
+        await SyncAsync();
+
+        var after = await UserAsync(attacker.Id);
+        var victimSignIn = await SignInRawAsync(victim.Email!, TestData.Password);
+        Assert.NotEqual(victim.Email, after.Email, StringComparer.OrdinalIgnoreCase);
+        Assert.Equal((HttpStatusCode.OK, "/"), (victimSignIn.Status, victimSignIn.Path));
+    }
+
+    /// <summary>
+    /// The import checks the entry's uid against local user names and its mail against local emails, but not the uid
+    /// against local emails. A directory uid equal to a local account's email, imported (by typing the entry's mail),
+    /// becomes a user NAME here, and user names win the lookup: the local owner typing their own email now reaches the
+    /// directory account (their sign-in fails, their reset goes to the other account's methods).
+    /// </summary>
+    [Fact]
+    public async Task Vuln_JitImport_DirectoryUidShadowsALocalAccountsEmail()
+    {
+        var victim = await TestData.CreateUserAsync(Idp);
+        var attackerMail = $"mallory-{Uid()}@corp.example";
+        await Slapd.AddUserAsync(victim.Email!, DirectoryPassword, attackerMail);
+        Assert.Equal("/", (await SignInRawAsync(attackerMail, DirectoryPassword)).Path);
+
+        var (status, path, _) = await SignInRawAsync(victim.Email!, TestData.Password);
+        Assert.Equal((HttpStatusCode.OK, "/"), (status, path));
+    }
+
+    /// <summary>
+    /// A mobile number changed in the directory becomes a self-service recovery method at once, and nothing tells the
+    /// user: a change made on the security-info page needs a code to the new phone and emails a notice; the sync does
+    /// neither (only a DirectoryUserUpdated audit event). Whoever can write <c>mobile</c> in the directory (in AD: the
+    /// user themself, via Personal-Information, so anyone holding a phished password) silently gains a reset channel.
+    /// </summary>
+    [Fact]
+    public async Task Vuln_Sync_ChangesTheMobileRecoveryMethod_Silently()
+    {
+        var (uid, user) = await ImportAsync();
+        var before = (await RecoveryData.MessagesToAsync(Idp, user.Email!)).Count;
+
+        await Slapd.SetAttributeAsync(uid, "mobile", "+44 7400 666777");
+        await SyncAsync();
+
+        Assert.Equal("+447400666777", (await UserAsync(user.Id)).MobilePhone);
+        var messages = await RecoveryData.MessagesToAsync(Idp, user.Email!);
+        Assert.True(messages.Count > before, "No notice was sent to the user when their mobile (a recovery method) changed.");
+        Assert.Contains(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.SecurityInfoChanged);
+    }
+
+    /// <summary>
+    /// Directory users are linked by DN (and by uid at the sync), not by a stable id (entryUUID / objectGUID). When an
+    /// entry is deleted and a new person gets the same uid (normal when names are reused), the new person's password
+    /// opens the old person's account here: same subject for relying parties, the old person's recovery methods.
+    /// </summary>
+    [Fact]
+    public async Task Vuln_ANewEntryReusingADeletedUsersDn_InheritsTheirAccount()
+    {
+        var (uid, old) = await ImportAsync();
+        await AdminSendAsync(new DeleteRequest(SlapdServer.UserDn(uid)));
+        const string newcomersPassword = "Saffron-Beacon-Tundra-73";
+        await Slapd.AddUserAsync(uid, newcomersPassword, $"{uid}.newcomer@example.org");
+
+        using var browser = new RecoveryBrowser(Idp);
+        await browser.OpenAsync("Account/Login");
+        await browser.SubmitAsync(new() { ["Input.UserName"] = uid, ["Input.Password"] = newcomersPassword });
+        var signedInAs = browser.Path == "/" ? (await UserByNameAsync(uid)).Id : null;
+        Assert.NotEqual(old.Id, signedInAs);
+    }
+
+    /// <summary>
+    /// The directory's user name is not length-checked before the insert (uid is 256 at most in the schema, but OpenLDAP
+    /// does not enforce it): an entry with a 300-character uid, found by its mail, makes the sign-in page answer 500.
+    /// </summary>
+    [Fact]
+    public async Task Vuln_OversizedUid_MakesTheSignInA500()
+    {
+        var uid = Uid();
+        var mail = $"{Uid()}@example.org";
+        await Slapd.AddUserAsync(uid, DirectoryPassword, mail);
+        // A second, long uid value first (the RDN keeps its own value): the connector reads the first one.
+        await AdminSendAsync(new ModifyRequest(SlapdServer.UserDn(uid), DirectoryAttributeOperation.Replace, "uid", uid + new string('x', 300), uid));
+
+        var (status, _, _) = await SignInRawAsync(mail, DirectoryPassword);
+        Assert.NotEqual(HttpStatusCode.InternalServerError, status);
+    }
+
+    /// <summary>
+    /// While the directory doesn't answer, a name unknown here gets a 503 (the import lookup fails) but a local account
+    /// gets the ordinary "wrong password" page: anyone can tell local accounts from the rest. 
+    /// </summary>
+    [Fact]
+    public async Task Vuln_DuringAnOutage_UnknownNamesAnswerDifferentlyFromLocalAccounts()
+    {
+        var local = await TestData.CreateUserAsync(Idp);
+        await Slapd.StopAsync();
+        try
+        {
+            var forLocal = await SignInRawAsync(local.UserName!, "Wrong-Password-Attempt-1");
+            var forNobody = await SignInRawAsync("nobody" + Uid(), "Wrong-Password-Attempt-1");
+            Assert.Equal(HttpStatusCode.OK, forLocal.Status);
+            Assert.Equal(forLocal.Status, forNobody.Status);
+        }
+        finally
+        {
+            await Slapd.StartAgainAsync();
+        }
+    }
+
+    // ---------------------------------------------------------------- defences that held (PASS)
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("*@example.org")]
+    [InlineData("\\2a")]
+    [InlineData("a)(mail=*")]
+    public async Task Holds_FilterInjectionThroughTheResetStartPage_MatchesNobody(string typed)
+    {
+        var (_, user) = await ImportAsync();
+        using var browser = new RecoveryBrowser(Idp);
+        await browser.StartAsync(typed);
+        Assert.Equal("/recover/outcome", browser.Path);
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        Assert.False(await db.Users.AnyAsync(u => u.UserName == typed));
+        Assert.DoesNotContain(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.RecoveryStarted);
+    }
+
+    [Fact]
+    public async Task Holds_ADirectoryEntryWithALocalAccountsEmailInAnotherCase_IsNotImported()
+    {
+        var local = await TestData.CreateUserAsync(Idp);
+        var uid = Uid();
+        await Slapd.AddUserAsync(uid, DirectoryPassword, local.Email!.ToUpperInvariant());
+
+        Assert.Equal("/Account/Login", (await SignInRawAsync(uid, DirectoryPassword)).Path);
+        Assert.Equal("/Account/Login", (await SignInRawAsync(local.Email!, DirectoryPassword)).Path);
+        await using var scope = Idp.CreateScope();
+        Assert.False(await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AnyAsync(u => u.UserName == uid));
+    }
+
+    [Fact]
+    public async Task Holds_AFullwidthLookalikeOfALocalName_DoesNotSignIntoAnything()
+    {
+        var local = await TestData.CreateUserAsync(Idp);
+        await Slapd.AddUserAsync(local.UserName!, DirectoryPassword, null);
+        var fullwidth = new string([.. local.UserName!.Select(c => char.IsAsciiLetterOrDigit(c) ? (char)(c - 0x20 + 0xFF00) : c)]);
+
+        Assert.Equal("/Account/Login", (await SignInRawAsync(fullwidth, DirectoryPassword)).Path);
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        Assert.Null((await db.Users.SingleAsync(u => u.Id == local.Id)).DirectoryName);
+    }
+
+    [Fact]
+    public async Task Holds_APasswordOfSpacesOnly_IsNotABind()
+    {
+        var (uid, _) = await ImportAsync();
+        Assert.Equal("/Account/Login", (await SignInRawAsync(uid, "   ")).Path);
+        Assert.Empty(await Slapd.GetAttributeValuesAsync(uid, "pwdFailureTime"));
+    }
+
+    [Fact]
+    public async Task Holds_ADisabledUser_CannotSignInWithAValidDirectoryPassword()
+    {
+        var (uid, user) = await ImportAsync();
+        await TestData.UpdateUserAsync(Idp, user.Id, (users, u) =>
+        {
+            u.IsEnabled = false;
+            return users.UpdateAsync(u);
+        });
+        Assert.Equal("/Account/Login", (await SignInRawAsync(uid, DirectoryPassword)).Path);
+        Assert.Empty(await Slapd.GetAttributeValuesAsync(uid, "pwdFailureTime"));
+    }
+
+    [Fact]
+    public async Task Holds_ParallelPasswordSubmits_WriteTheDirectoryOnce()
+    {
+        var (uid, user) = await ImportAsync();
+        using var browser = await PasswordStepAsync(uid, user);
+        var action = browser.FormAction();
+        string[] passwords = ["Velvet-Orchard-Kettle-01x", "Velvet-Orchard-Kettle-02x", "Velvet-Orchard-Kettle-03x", "Velvet-Orchard-Kettle-04x"];
+
+        var responses = await Task.WhenAll(passwords.Select(async password =>
+        {
+            using var content = browser.FormContent(new() { ["Input.NewPassword"] = password, ["Input.ConfirmPassword"] = password });
+            using var response = await browser.Client.PostAsync(action, content);
+            return (int)response.StatusCode;
+        }));
+
+        Assert.All(responses, r => Assert.True(r < 500, $"A submission answered {r}."));
+        Assert.Single(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.DirectoryPasswordWritten);
+        var binds = 0;
+        foreach (var password in passwords)
+        {
+            binds += await Slapd.CanBindAsync(uid, password) ? 1 : 0;
+        }
+
+        Assert.Equal(1, binds);
+    }
+
+    [Fact]
+    public async Task Holds_AParallelBurstOfWrongPasswords_BindsAtMostTheThreshold()
+    {
+        await RecoveryData.SetPolicyAsync<IdentityProvider.Lockout.LockoutPolicySettings>(Idp, p => p.Threshold = 3);
+        try
+        {
+            var (uid, _) = await ImportAsync();
+            var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => SignInRawAsync(uid, $"Wrong-Guess-Burst-{i:D2}")));
+            Assert.All(results, r => Assert.NotEqual("/", r.Path));
+            Assert.True((await Slapd.GetAttributeValuesAsync(uid, "pwdFailureTime")).Count <= 3);
+            Assert.Null(await Slapd.GetAttributeAsync(uid, "pwdAccountLockedTime"));
+        }
+        finally
+        {
+            await RecoveryData.SetPolicyAsync<IdentityProvider.Lockout.LockoutPolicySettings>(Idp, p => p.Threshold = 10);
+        }
+    }
+
+    [Fact]
+    public async Task Holds_AfterAWritebackReset_TheOldSessionAndTheOldPasswordAreDead()
+    {
+        var (uid, user) = await ImportAsync();
+        using var stolen = new RecoveryBrowser(Idp);
+        await stolen.OpenAsync("Account/Login");
+        await stolen.SubmitAsync(new() { ["Input.UserName"] = uid, ["Input.Password"] = DirectoryPassword });
+        await stolen.OpenAsync("Account");
+        Assert.Equal("/Account", stolen.Path);
+
+        using (var reset = await PasswordStepAsync(uid, user))
+        {
+            await reset.NewPasswordAsync(NewPassword);
+            Assert.Equal("/recover/done", reset.Path);
+        }
+
+        await stolen.OpenAsync("Account");
+        Assert.NotEqual("/Account", stolen.Path);
+        Assert.Equal("/Account/Login", (await SignInRawAsync(uid, DirectoryPassword)).Path);
+        Assert.Equal("/", (await SignInRawAsync(uid, NewPassword)).Path);
+    }
+
+    [Fact]
+    public async Task Holds_TheDirectoryDownAtUnlock_Is503_AndTheJourneyStaysOpen()
+    {
+        var (uid, user) = await ImportAsync();
+        await Slapd.LockAsync(uid);
+        using var browser = new RecoveryBrowser(Idp);
+        await browser.StartAsync(uid);
+        await browser.ChooseReasonAsync("Unlock");
+        await browser.ChooseMethodAsync("AlternateEmail");
+        var code = await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!);
+        await Slapd.StopAsync();
+        try
+        {
+            await browser.EnterCodeAsync(code);
+            Assert.NotEqual("/recover/done", browser.Path);
+            Assert.True(browser.Page.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.OK, $"{browser.Page.StatusCode}");
+        }
+        finally
+        {
+            await Slapd.StartAgainAsync();
+        }
+
+        Assert.NotNull(await Slapd.GetAttributeAsync(uid, "pwdAccountLockedTime"));
+        Assert.DoesNotContain(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.RecoveryUnlocked);
+    }
+
+    [Fact]
+    public async Task Holds_TheDirectoriesPage_IsForAdministratorsOnly_AndItsButtonsNeedTheAntiforgeryToken()
+    {
+        var (_, staff) = await StaffSession.StartAsync(Idp, null);
+        using (staff)
+        {
+            await staff.OpenAsync("admin/directories");
+            Assert.DoesNotContain(SlapdServer.PeopleDn, staff.Html, StringComparison.Ordinal);
+            using var post = await staff.Client.PostAsync(new Uri("admin/directories?handler=Sync", UriKind.Relative),
+                new FormUrlEncodedContent([new("name", TestServerFixture.DirectoryName)]));
+            Assert.False(post.StatusCode == HttpStatusCode.OK && post.RequestMessage!.RequestUri!.AbsolutePath == "/admin/directories", "A non-administrator pressed Sync.");
+        }
+
+        var (_, admin) = await StaffSession.StartAsync(Idp, "Administrator");
+        using (admin)
+        {
+            await admin.OpenAsync("admin/directories");
+            Assert.Contains(SlapdServer.PeopleDn, admin.Html, StringComparison.Ordinal);
+            Assert.DoesNotContain(Slapd.ServicePassword, admin.Html, StringComparison.Ordinal);
+            using var forged = await admin.Client.PostAsync(new Uri("admin/directories?handler=Sync", UriKind.Relative),
+                new FormUrlEncodedContent([new("name", TestServerFixture.DirectoryName)]));
+            Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static string Uid() => DirectoryUsers.NewUid();
+
+    private async Task<(HttpStatusCode Status, string Path, string Html)> SignInRawAsync(string userName, string password)
+    {
+        using var client = Idp.CreateClient();
+        using var page = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
+        using var response = await HtmlForms.SignInAsync(client, page, userName, password);
+        return (response.StatusCode, response.RequestMessage!.RequestUri!.AbsolutePath, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task SyncAsync()
+    {
+        await using var scope = Idp.CreateScope();
+        DirectorySyncResult? result = null;
+        for (var i = 0; i < 30 && result is null; i++)
+        {
+            result = await scope.ServiceProvider.GetRequiredService<DirectorySynchronizer>().SyncAsync(TestServerFixture.DirectoryName);
+            if (result is null)
+            {
+                await Task.Delay(500);
+            }
+        }
+
+        Assert.NotNull(result);
+        Assert.True(result.Succeeded, result.Summary);
+    }
+
+    private async Task<(string Uid, ApplicationUser User)> ImportAsync()
+    {
+        var uid = Uid();
+        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", givenName: "Riley", surname: "Chen");
+        Assert.Equal("/", (await SignInRawAsync(uid, DirectoryPassword)).Path);
+        await TestData.UpdateUserAsync(Idp, (await UserByNameAsync(uid)).Id, (users, u) =>
+        {
+            u.AlternateEmail = $"{uid}@home.example";
+            u.AlternateEmailRegisteredAt = DateTimeOffset.UtcNow;
+            return users.UpdateAsync(u);
+        });
+        return (uid, await UserByNameAsync(uid));
+    }
+
+    private async Task<RecoveryBrowser> PasswordStepAsync(string uid, ApplicationUser user)
+    {
+        var browser = new RecoveryBrowser(Idp);
+        await browser.StartAsync(uid);
+        await browser.ChooseReasonAsync();
+        await browser.ChooseMethodAsync("AlternateEmail");
+        await browser.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!));
+        Assert.Equal("/recover/password", browser.Path);
+        return browser;
+    }
+
+    private async Task<ApplicationUser> UserAsync(string id)
+    {
+        await using var scope = Idp.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == id);
+    }
+
+    private Task<ApplicationUser> UserByNameAsync(string userName) => DirectoryUsers.ByNameAsync(Idp, userName);
+
+    private Task AdminSendAsync(DirectoryRequest request) => DirectoryAttacks.AdminSendAsync(Slapd, request);
+
+    /// <summary>
+    /// Makes the test slapd accept unauthenticated binds (a DN with an empty password) the way Active Directory does by
+    /// default (and OpenLDAP with <c>allow bind_anon_dn</c>), or stops it again. Restarts slapd on the same data.
+    /// </summary>
+    private async Task AllowUnauthenticatedBindsAsync(bool allow)
+    {
+        var root = (DirectoryInfo)typeof(SlapdServer).GetField("root", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(Slapd)!;
+        var path = Path.Combine(root.FullName, "slapd.conf");
+        const string line = "allow bind_anon_dn\n";
+        var text = (await File.ReadAllTextAsync(path)).Replace(line, string.Empty, StringComparison.Ordinal);
+        await Slapd.StopAsync();
+        await File.WriteAllTextAsync(path, allow ? line + text : text);
+        await Slapd.StartAgainAsync();
+    }
+}
+
+/// <summary>Shared LDAP helpers of the attack tests.</summary>
+internal static class DirectoryAttacks
+{
+    /// <summary>Sends one request as the test directory's rootdn (plain LDAP).</summary>
+    public static Task AdminSendAsync(SlapdServer slapd, DirectoryRequest request) => Task.Run(() =>
+    {
+        using var connection = new LdapConnection(new LdapDirectoryIdentifier(slapd.Host, slapd.LdapPort),
+            new NetworkCredential(SlapdServer.AdminDn, slapd.AdminPassword), AuthType.Basic);
+        connection.SessionOptions.ProtocolVersion = 3;
+        connection.Bind();
+        connection.SendRequest(request);
+    });
+}
+
+/// <summary>One bad directory entry stops the whole sync (a fixture of its own: a failed sync keeps its lease for 10 minutes).</summary>
+public sealed class DirectorySyncPoisonFixture : DirectoryFixture;
+
+public sealed class DirectorySyncPoisonTests(DirectorySyncPoisonFixture fixture) : IClassFixture<DirectorySyncPoisonFixture>
+{
+    /// <summary>
+    /// The sync writes the directory's uid as the user name without validation or a length check; a 300-character uid
+    /// on one linked entry makes SaveChanges throw, the whole sync fails (a DbUpdateException the sync does not catch,
+    /// its lease kept for 10 minutes), and a user who left the directory is never disabled.
+    /// </summary>
+    [Fact]
+    public async Task Vuln_OneOversizedUid_StopsTheSync_SoALeaverIsNeverDisabled()
+    {
+        var idp = fixture.Idp;
+        var slapd = fixture.Slapd;
+        var poison = DirectoryUsers.NewUid();
+        var leaver = DirectoryUsers.NewUid();
+        await slapd.AddUserAsync(poison, DirectoryUsers.Password, $"{poison}@example.org");
+        await slapd.AddUserAsync(leaver, DirectoryUsers.Password, $"{leaver}@example.org");
+        Assert.Equal("/", await DirectoryUsers.SignInAsync(idp, poison, DirectoryUsers.Password));
+        Assert.Equal("/", await DirectoryUsers.SignInAsync(idp, leaver, DirectoryUsers.Password));
+
+        // A second uid value first (the RDN keeps its own value): the connector reads the first one.
+        await DirectoryAttacks.AdminSendAsync(slapd, new ModifyRequest(SlapdServer.UserDn(poison), DirectoryAttributeOperation.Replace, "uid",
+            poison + new string('x', 300), poison));
+        await DirectoryAttacks.AdminSendAsync(slapd, new DeleteRequest(SlapdServer.UserDn(leaver)));
+
+        Exception? thrown = null;
+        try
+        {
+            await using var scope = idp.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<DirectorySynchronizer>().SyncAsync(TestServerFixture.DirectoryName);
+        }
+        catch (Exception exception)
+        {
+            thrown = exception;
+        }
+
+        var stillEnabled = (await DirectoryUsers.ByNameAsync(idp, leaver)).IsEnabled;
+        Assert.Null(thrown);
+        Assert.False(stillEnabled, "The leaver is still enabled: the sync never got to disable them.");
+    }
+}
+
