@@ -46,6 +46,7 @@ public static partial class IdentityProviderApplication
         var app = builder.Build();
         app.UseHosting();
         app.UseResilience();
+        app.UseMiddleware<DeferredAuditFlush>();
         // Before OpenIddict (in UseAuthentication) sees a preflight: only the protocol endpoints browser apps call.
         app.UseCors();
         app.UseRouting();

@@ -12,6 +12,7 @@ internal static class AuditExtensions
     {
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddScoped<DeferredAudit>();
         builder.Services.AddScoped(typeof(PolicyEditor<>));
 
         // A signed-in person refused by a page's authorization policy (e.g. the admin pages without a staff role).

@@ -10,7 +10,7 @@ internal static class DirectoriesExtensions
     public static WebApplicationBuilder AddDirectories(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DirectoriesOptions>().BindConfiguration(DirectoriesOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<DirectoriesOptions>>(new DirectoriesValidation(builder.Environment));
+        builder.Services.AddSingleton<IValidateOptions<DirectoriesOptions>>(new DirectoriesValidation(builder.Environment, builder.Configuration));
         builder.Services.AddSingleton<DirectoryRegistry>();
         builder.Services.AddScoped<DirectoryPasswords>();
         builder.Services.AddScoped<IExternalPasswordStore>(services => services.GetRequiredService<DirectoryPasswords>());
@@ -24,12 +24,30 @@ internal static class DirectoriesExtensions
     }
 }
 
-/// <summary>Each directory's settings (data annotations), unique names, an existing CA file, and no unencrypted directory in Production.</summary>
-internal sealed class DirectoriesValidation(IHostEnvironment environment) : IValidateOptions<DirectoriesOptions>
+/// <summary>
+/// Each directory's settings (readable at all, data annotations), unique names, an existing CA file, and no unencrypted
+/// directory in Production.
+/// </summary>
+internal sealed class DirectoriesValidation(IHostEnvironment environment, IConfiguration configuration) : IValidateOptions<DirectoriesOptions>
 {
     public ValidateOptionsResult Validate(string? name, DirectoriesOptions options)
     {
         var failures = new List<string>();
+
+        // The configuration binder leaves out a list item with a value it can't convert (Kind=AD, Port=389x,
+        // PasswordWriteback=yes) without a word: bind each one alone, strictly, to say which value is wrong.
+        foreach (var section in configuration.GetSection($"{DirectoriesOptions.SectionName}:{nameof(DirectoriesOptions.Connections)}").GetChildren())
+        {
+            try
+            {
+                section.Get<DirectoryOptions>(binder => binder.ErrorOnUnknownConfiguration = true);
+            }
+            catch (InvalidOperationException exception)
+            {
+                failures.Add($"{section.Path} can't be read: {exception.Message}");
+            }
+        }
+
         foreach (var (directory, index) in options.Connections.Select((d, i) => (d, i)))
         {
             var results = new List<ValidationResult>();

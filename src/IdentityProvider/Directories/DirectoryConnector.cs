@@ -317,7 +317,7 @@ public sealed partial class DirectoryConnector
             }
             catch (LdapException exception) when (exception.ErrorCode == InvalidCredentials)
             {
-                throw new DirectoryUnavailableException(Name, "the directory refused the service account's credentials", exception);
+                throw new DirectoryUnavailableException(Name, "the directory refused the service account: check BindDn and BindPassword", exception);
             }
             catch (Exception exception) when (exception is LdapException or DirectoryOperationException)
             {
@@ -332,15 +332,15 @@ public sealed partial class DirectoryConnector
                 {
                     return operation(connection);
                 }
-                catch (LdapException exception) when (Unreachable.Contains((ResultCode)exception.ErrorCode))
+                catch (Exception exception) when (exception is LdapException or DirectoryOperationException)
                 {
-                    // The server went away mid-operation: nothing more is tried on it, and an operation that may have
-                    // been half-done is not repeated elsewhere.
-                    throw new DirectoryUnavailableException(Name, Describe(exception), exception);
-                }
-                catch (DirectoryOperationException exception) when (exception.Response is { } response && Unreachable.Contains(response.ResultCode))
-                {
-                    throw new DirectoryUnavailableException(Name, Describe(exception), exception);
+                    // The server went away mid-operation, or answered in a way the operation does not expect (a base DN
+                    // that does not exist, access refused): nothing more is tried, an operation that may have been
+                    // half-done is not repeated elsewhere, and the caller gets an outage, never a crash.
+                    var reason = exception is DirectoryOperationException { Response.ResultCode: ResultCode.NoSuchObject }
+                        ? $"the base DN '{Options.BaseDn}' does not exist, or the service account can't see it"
+                        : Describe(exception);
+                    throw new DirectoryUnavailableException(Name, reason, exception);
                 }
             }
         }

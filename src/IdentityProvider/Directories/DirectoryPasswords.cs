@@ -11,7 +11,7 @@ namespace IdentityProvider.Directories;
 public sealed partial class DirectoryPasswords(
     DirectoryRegistry registry,
     AuditLog audit,
-    IServiceScopeFactory scopes,
+    DeferredAudit deferred,
     ILogger<DirectoryPasswords> logger) : IExternalPasswordStore
 {
     /// <summary>Whether the user's password lives in a directory (configured or not): it is never checked against a local hash.</summary>
@@ -31,8 +31,16 @@ public sealed partial class DirectoryPasswords(
             return false;
         }
 
-        return await IsTheSamePersonAsync(directory, user, cancellationToken)
-            && await directory.VerifyPasswordAsync(user.DirectoryDn, password, cancellationToken);
+        try
+        {
+            return await IsTheSamePersonAsync(directory, user, cancellationToken)
+                && await directory.VerifyPasswordAsync(user.DirectoryDn, password, cancellationToken);
+        }
+        catch (DirectoryUnavailableException exception)
+        {
+            await AuditApartAsync(AuditEventTypes.DirectoryUnavailable, user.Id, directory.Name, exception.Reason, cancellationToken);
+            throw;
+        }
     }
 
     /// <summary>
@@ -97,16 +105,11 @@ public sealed partial class DirectoryPasswords(
     }
 
     /// <summary>
-    /// An audit event written in a unit of work of its own: for what failed, whose caller is about to roll its own work
-    /// (and anything added to it) back.
+    /// An audit event that outlives the caller's unit of work (<see cref="DeferredAudit"/>): for what happened in the
+    /// directory, or failed there, while the caller's own changes are about to roll back.
     /// </summary>
-    internal async Task AuditApartAsync(string eventType, string userId, string directory, string? reason, CancellationToken cancellationToken, string outcome = AuditLog.Failure)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var own = scope.ServiceProvider.GetRequiredService<AuditLog>();
-        own.Add(eventType, userId, outcome, reason, method: directory);
-        await own.SaveAsync(cancellationToken);
-    }
+    internal Task AuditApartAsync(string eventType, string userId, string directory, string? reason, CancellationToken cancellationToken, string outcome = AuditLog.Failure) =>
+        deferred.AddAsync(eventType, userId, outcome, reason, directory, cancellationToken);
 
     [LoggerMessage(EventId = 9013, Level = LogLevel.Warning, Message = "User {UserId}: the entry at their DN in directory {Directory} is no longer theirs (another entryUUID/objectGUID, or gone): nothing is sent to it.")]
     private static partial void LogAnotherPerson(ILogger logger, string userId, string directory);

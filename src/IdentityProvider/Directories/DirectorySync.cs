@@ -86,10 +86,10 @@ public sealed partial class DirectorySynchronizer(
             result = new DirectorySyncResult(directory.Name, false, 0, 0, 0, 0, exception.Message);
             db.ChangeTracker.Clear();
         }
-        catch (DbUpdateException exception)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // E.g. a sign-in imported the same user at the same moment: this round stops, the lease is given back, and
-            // the next round starts from what is stored.
+            // E.g. a sign-in imported the same user at the same moment (a unique key): this round stops, the lease is
+            // given back below, and the next round starts from what is stored.
             LogRoundFailed(logger, exception, directory.Name);
             result = new DirectorySyncResult(directory.Name, false, 0, 0, 0, 0, "The sync stopped: " + exception.GetType().Name + ". It runs again at the next interval.");
             db.ChangeTracker.Clear();
