@@ -109,6 +109,9 @@ public sealed class SlapdServer : IAsyncDisposable
 
     public string AdminPassword { get; } = RandomPassword();
 
+    /// <summary>The server's <c>slapd.conf</c>: a test may change it between <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>.</summary>
+    public string ConfigurationPath => Path.Combine(root.FullName, "slapd.conf");
+
     public string ServicePassword { get; } = RandomPassword();
 
     /// <summary>
