@@ -165,6 +165,28 @@ public sealed partial class DirectoryAccounts(
     }
 
     /// <summary>
+    /// Whether the user's directory has locked their account (ppolicy's <c>pwdAccountLockedTime</c>, AD's
+    /// <c>lockoutTime</c>): null for a local user, or when the directory can't be asked.
+    /// </summary>
+    public async Task<bool?> IsLockedInDirectoryAsync(ApplicationUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (HomeOf(user) is not { } directory || user.DirectoryDn is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return (await directory.ReadAsync(user.DirectoryDn, cancellationToken))?.Locked;
+        }
+        catch (DirectoryUnavailableException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Clears the directory's lockout of the user when their directory allows unlock (<see cref="DirectoryOptions.AllowUnlock"/>).
     /// True when an unlock was written; false for a local user, a directory that does not allow it, or an account the directory had not locked.
     /// </summary>

@@ -284,6 +284,24 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
     }
 
     [Fact]
+    public async Task AnAdministrator_SeesALockThatOnlyTheDirectoryHas_AndUnlocksIt()
+    {
+        var (uid, user) = await ImportAsync();
+        await Slapd.LockAsync(uid);
+        var (_, admin) = await StaffSession.StartAsync(Idp, "Administrator");
+        using (admin)
+        {
+            await admin.OpenAsync($"admin/users/{user.Id}");
+            Assert.Contains($"locked in the directory {TestServerFixture.DirectoryName}", admin.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Mark password as managed elsewhere", admin.Text, StringComparison.Ordinal);
+            await admin.SubmitAsync([], "Unlock");
+        }
+
+        Assert.Null(await Slapd.GetAttributeAsync(uid, "pwdAccountLockedTime"));
+        Assert.True(await Slapd.CanBindAsync(uid, DirectoryPassword));
+    }
+
+    [Fact]
     public async Task ThisServicesLockout_AppliesBeforeAnyBind()
     {
         await RecoveryData.SetPolicyAsync<IdentityProvider.Lockout.LockoutPolicySettings>(Idp, p => p.Threshold = 3);

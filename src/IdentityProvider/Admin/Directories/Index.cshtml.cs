@@ -65,7 +65,7 @@ public sealed record DirectoryView(DirectoryOptions Options, CircuitState Circui
     public string Status => Circuit switch
     {
         CircuitState.Open or CircuitState.Isolated => "Not answering: calls are paused for a moment",
-        CircuitState.HalfOpen => "Trying again",
-        _ => "In use",
+        CircuitState.HalfOpen => "Not answering lately: the next call is a trial",
+        _ => "No recent failures (Test connection checks it now)",
     };
 }

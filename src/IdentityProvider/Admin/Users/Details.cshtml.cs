@@ -76,12 +76,18 @@ public sealed class DetailsModel(
 
     public bool Locked => Target.LockoutEnd > time.GetUtcNow();
 
-    public async Task<IActionResult> OnGetAsync()
+    /// <summary>For a directory user: whether their directory has locked the account (null: a local user, or the directory didn't answer).</summary>
+    public bool? LockedInDirectory { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync([FromServices] IdentityProvider.Directories.DirectoryAccounts directories)
     {
+        ArgumentNullException.ThrowIfNull(directories);
         if (await LoadAsync() is { } missing)
         {
             return missing;
         }
+
+        LockedInDirectory = await directories.IsLockedInDirectoryAsync(Target, HttpContext.RequestAborted);
 
         if (!MayView)
         {
