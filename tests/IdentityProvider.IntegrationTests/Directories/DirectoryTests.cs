@@ -254,6 +254,12 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
             await browser.OpenAsync($"admin/users/{user.Id}");
             Assert.Contains($"The directory {TestServerFixture.DirectoryName}", browser.Text, StringComparison.Ordinal);
             Assert.Contains(uid, browser.Text, StringComparison.Ordinal);
+
+            // The admin API says where the password lives too.
+            using var api = await AdminApiClient.CreateAsync(Idp, "admin.users");
+            using var json = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync(new Uri($"api/v1/users/{user.Id}", UriKind.Relative)));
+            Assert.Equal(TestServerFixture.DirectoryName, json.RootElement.GetProperty("directoryName").GetString());
+            Assert.Equal(SlapdServer.UserDn(uid), json.RootElement.GetProperty("directoryDn").GetString());
         }
     }
 

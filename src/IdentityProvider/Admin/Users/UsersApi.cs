@@ -6,11 +6,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace IdentityProvider.Admin.Users;
 
-/// <summary>A user as the API shows them: profile, state, and which recovery methods are registered and when (never values' secrets).</summary>
+/// <summary>
+/// A user as the API shows them: profile, state, and which recovery methods are registered and when (never values'
+/// secrets); for a user of an on-premises directory, the directory's name (<c>Directories:Connections</c>) and the
+/// user's DN there, where their password lives.
+/// </summary>
 public sealed record UserView(
     string Id, string UserName, string? Email, string? GivenName, string? FamilyName, bool Enabled, DateTimeOffset? LockedUntil,
     bool MustChangePassword, bool PasswordManagedExternally, IReadOnlyList<string> Roles, RecoveryMethodsView Methods,
-    string? Locale = null, string? TimeZone = null);
+    string? Locale = null, string? TimeZone = null, string? DirectoryName = null, string? DirectoryDn = null);
 
 public sealed record RecoveryMethodsView(
     DateTimeOffset? AlternateEmailRegisteredAt, DateTimeOffset? MobilePhoneRegisteredAt, bool OfficePhone, int SecurityQuestions, DateTimeOffset? AuthenticatorRegisteredAt);
@@ -214,5 +218,5 @@ internal static class UsersApi
         [.. await users.GetRolesAsync(user)],
         new RecoveryMethodsView(user.AlternateEmailRegisteredAt, user.MobilePhoneRegisteredAt, user.OfficePhone is not null,
             await questions.CountAsync(user.Id, cancellationToken), user.AuthenticatorRegisteredAt),
-        user.Locale, user.TimeZone);
+        user.Locale, user.TimeZone, user.DirectoryName, user.DirectoryDn);
 }
