@@ -92,6 +92,11 @@ public class TestServerFixture : IAsyncLifetime
             {
                 options.Settings.TryAdd(key, value);
             }
+
+            // Tests sync when they mean to (DirectorySynchronizer), not when a timer says; an outage a test plays does
+            // not keep the circuit open for the next test.
+            options.Settings.TryAdd("Directories:ScheduledSync", "false");
+            options.Settings.TryAdd(prefix + "BreakDuration", "00:00:01");
         }
 
         database = ownPostgres is null ? await TestDatabase.CreateAsync(options.Name) : await ownPostgres.CreateDatabaseAsync(options.Name.ToLowerInvariant());

@@ -42,7 +42,7 @@ public sealed class DeferredAudit(IHttpContextAccessor http, IServiceScopeFactor
 }
 
 /// <summary>Writes a request's <see cref="DeferredAudit"/> events once its handler is done (also when it threw, before the error is answered).</summary>
-internal sealed class DeferredAuditFlush(RequestDelegate next)
+internal sealed partial class DeferredAuditFlush(RequestDelegate next, ILogger<DeferredAuditFlush> logger)
 {
     public async Task InvokeAsync(HttpContext context, DeferredAudit deferred)
     {
@@ -52,8 +52,19 @@ internal sealed class DeferredAuditFlush(RequestDelegate next)
         }
         finally
         {
-            // Not with the request's cancellation: the events happened whether or not the caller still listens.
-            await deferred.FlushAsync(CancellationToken.None);
+            try
+            {
+                // Not with the request's cancellation: the events happened whether or not the caller still listens.
+                await deferred.FlushAsync(CancellationToken.None);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // The step's own answer stands; the lost events are logged.
+                LogLost(logger, exception);
+            }
         }
     }
+
+    [LoggerMessage(EventId = 6110, Level = LogLevel.Error, Message = "Deferred audit events could not be written.")]
+    private static partial void LogLost(ILogger logger, Exception exception);
 }

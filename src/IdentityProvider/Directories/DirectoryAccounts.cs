@@ -122,6 +122,9 @@ public sealed partial class DirectoryAccounts(
             return [];
         }
 
+        // The addresses the user had before this change: a notice about it must reach them, not only a new address
+        // the same change may have set.
+        string?[] notify = [user.Email, user.AlternateEmail];
         var changed = await ApplyAsync(user, entry);
         if (!string.Equals(user.UserName, entry.UserName, StringComparison.Ordinal) && !await TakenAsync(entry.UserName, except: user.Id))
         {
@@ -148,7 +151,7 @@ public sealed partial class DirectoryAccounts(
             const string what = "changed in your organisation's directory";
             var names = string.Join(" and ", phones.Select(c => c == "mobilePhone" ? "mobile phone" : "office phone"));
             var notice = templates.SecurityInfoChanged(user.UserName ?? user.Id, names, what, time.GetUtcNow(), CultureInfo.CurrentUICulture);
-            foreach (var address in new[] { user.Email, user.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
+            foreach (var address in notify.Append(user.Email).Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
             {
                 outbox.Email(address!, notice, "security-info-changed");
             }
@@ -191,7 +194,13 @@ public sealed partial class DirectoryAccounts(
     /// True when an unlock was written; false for a local user, a directory that does not allow it, or an account the directory had not locked.
     /// </summary>
     /// <exception cref="DirectoryUnavailableException">The directory could not be reached: nothing was written.</exception>
-    public async Task<bool> UnlockAsync(ApplicationUser user, CancellationToken cancellationToken = default)
+    /// <param name="user">The user.</param>
+    /// <param name="byAdministrator">
+    /// An administrator unlocks (also a lock an administrator set in the directory, ppolicy's <c>000001010000Z</c>);
+    /// otherwise the user themself, who never lifts such a lock.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the unlock.</param>
+    public async Task<bool> UnlockAsync(ApplicationUser user, bool byAdministrator = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         if (HomeOf(user) is not { Options.AllowUnlock: true } directory || user.DirectoryDn is null)
@@ -206,7 +215,7 @@ public sealed partial class DirectoryAccounts(
                 return false;
             }
 
-            var unlocked = await directory.UnlockAsync(user.DirectoryDn, cancellationToken);
+            var unlocked = await directory.UnlockAsync(user.DirectoryDn, byAdministrator, cancellationToken);
             if (unlocked)
             {
                 // Apart: the unlock happened in the directory even if the caller's step goes on to fail and roll back.
@@ -286,6 +295,10 @@ public sealed partial class DirectoryAccounts(
     {
         var wanted = names.Where(n => n.Length is > 0 and <= 200).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var groups = await db.Set<Group>().Where(g => g.DirectoryName == directory || wanted.Contains(g.Name)).ToListAsync(cancellationToken);
+
+        // Groups made earlier in this unit of work (another user of the same sync round) are not in the database yet.
+        groups.AddRange(db.ChangeTracker.Entries<Group>().Where(e => e.State == EntityState.Added).Select(e => e.Entity)
+            .Where(g => !groups.Contains(g) && (g.DirectoryName == directory || wanted.Contains(g.Name))));
         var changed = false;
         foreach (var name in wanted.Where(n => !groups.Any(g => string.Equals(g.Name, n, StringComparison.OrdinalIgnoreCase))))
         {

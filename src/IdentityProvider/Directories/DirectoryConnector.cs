@@ -9,13 +9,21 @@ using Polly.CircuitBreaker;
 namespace IdentityProvider.Directories;
 
 /// <summary>The directory (every one of its servers) could not be reached, or its circuit is open: nothing was done there.</summary>
-public sealed class DirectoryUnavailableException(string directory, string reason, Exception? inner = null)
+/// <param name="directory">The directory's name.</param>
+/// <param name="reason">What failed, for the log and the audit trail.</param>
+/// <param name="inner">The failure.</param>
+/// <param name="detail">What the person is told, when not that nothing was changed.</param>
+public sealed class DirectoryUnavailableException(string directory, string reason, Exception? inner = null, string? detail = null)
     : Resilience.UpstreamUnavailableException(
         "Your organisation's directory can't be reached",
-        "Your password is kept in your organisation's directory, which isn't answering right now. Nothing was changed. Try again in a few minutes; if it keeps happening, contact your IT staff.",
+        detail ?? "Your password is kept in your organisation's directory, which isn't answering right now. Nothing was changed. Try again in a few minutes; if it keeps happening, contact your IT staff.",
         $"The directory '{directory}' can't be reached: {reason}",
         inner)
 {
+    /// <summary>What a person is told when a password write went out and no answer came back: it may have been applied.</summary>
+    public const string MayHaveChanged =
+        "Your organisation's directory didn't answer in time after the new password was sent, so it may or may not have taken it. Try signing in with the new password; if that doesn't work, try again in a few minutes or contact your IT staff.";
+
     public string Directory { get; } = directory;
 
     public string Reason { get; } = reason;
@@ -70,6 +78,12 @@ public sealed partial class DirectoryConnector
         ResultCode.Unavailable,
     ];
 
+    // How long reading the whole directory for a sync may take (each page still has the operation timeout).
+    private static readonly TimeSpan ListLimit = TimeSpan.FromMinutes(10);
+
+    // ppolicy's pwdAccountLockedTime for "locked until an administrator unlocks it".
+    private const string AdministrativeLock = "000001010000Z";
+
     // The longest user ID and DN this service stores (the columns' sizes).
     private const int MaxUserName = 256;
     private const int MaxDn = 1000;
@@ -94,7 +108,7 @@ public sealed partial class DirectoryConnector
         breaker = new ResiliencePipelineBuilder().AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
             FailureRatio = 1.0,
-            MinimumThroughput = Math.Max(2, options.FailuresBeforeBreak),
+            MinimumThroughput = options.FailuresBeforeBreak,
             SamplingDuration = TimeSpan.FromMinutes(1),
             BreakDuration = options.BreakDuration,
             ShouldHandle = new PredicateBuilder().Handle<DirectoryUnavailableException>(),
@@ -136,7 +150,7 @@ public sealed partial class DirectoryConnector
             }
         }, cancellationToken);
 
-    /// <summary>Every user the filter selects, read in pages of 500.</summary>
+    /// <summary>Every user the filter selects, read in pages of 500 (within <see cref="ListLimit"/> as a whole).</summary>
     public Task<List<DirectoryUser>> ListAsync(CancellationToken cancellationToken) =>
         RunAsync(connection =>
         {
@@ -157,7 +171,7 @@ public sealed partial class DirectoryConnector
 
                 paging.Cookie = page.Cookie;
             }
-        }, cancellationToken);
+        }, cancellationToken, limit: ListLimit);
 
     /// <summary>Whether <paramref name="password"/> is the user's directory password (a simple bind as the user). An empty password is never right.</summary>
     public Task<bool> VerifyPasswordAsync(string dn, string password, CancellationToken cancellationToken)
@@ -215,8 +229,12 @@ public sealed partial class DirectoryConnector
         }, cancellationToken, asUser, wrongCredentials: () => new ExternalPasswordWrite(ExternalPasswordWriteStatus.WrongCurrentPassword));
     }
 
-    /// <summary>Clears the directory's lockout of the account (ppolicy: deletes <c>pwdAccountLockedTime</c>; AD: <c>lockoutTime = 0</c>). True when it was locked.</summary>
-    public Task<bool> UnlockAsync(string dn, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Clears the directory's lockout of the account (ppolicy: deletes <c>pwdAccountLockedTime</c>; AD: <c>lockoutTime = 0</c>).
+    /// True when it was locked and is no more. An administrative lock (ppolicy's <c>000001010000Z</c>, "until an
+    /// administrator unlocks it", often set when someone leaves) is lifted only when <paramref name="administrative"/>.
+    /// </summary>
+    public Task<bool> UnlockAsync(string dn, bool administrative, CancellationToken cancellationToken) =>
         RunAsync(connection =>
         {
             var attribute = Options.Kind == DirectoryKind.ActiveDirectory ? "lockoutTime" : "pwdAccountLockedTime";
@@ -224,7 +242,7 @@ public sealed partial class DirectoryConnector
             var entry = current.Entries.Count == 1 ? current.Entries[0] : null;
             var value = entry?.Attributes[attribute] is { Count: > 0 } found ? found[0]?.ToString() : null;
             var locked = Options.Kind == DirectoryKind.ActiveDirectory ? value is { Length: > 0 } and not "0" : value is { Length: > 0 };
-            if (!locked)
+            if (!locked || (!administrative && value == AdministrativeLock))
             {
                 return false;
             }
@@ -252,7 +270,7 @@ public sealed partial class DirectoryConnector
                 }, CancellationToken.None).WaitAsync(Options.ConnectTimeout + Options.OperationTimeout, cancellationToken);
                 return new DirectoryTest(true, server, System.Diagnostics.Stopwatch.GetElapsedTime(started), "Bound as the service account and read the base DN.");
             }
-            catch (Exception exception) when (exception is LdapException or DirectoryOperationException or InvalidOperationException or TimeoutException)
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 last = new DirectoryTest(false, server, System.Diagnostics.Stopwatch.GetElapsedTime(started), Describe(exception));
             }
@@ -268,12 +286,13 @@ public sealed partial class DirectoryConnector
     /// when null), under the circuit breaker. When the bind itself is refused with invalid credentials and
     /// <paramref name="wrongCredentials"/> is given, its answer is returned; for the service account it is an outage.
     /// </summary>
-    private async Task<T> RunAsync<T>(Func<LdapConnection, T> operation, CancellationToken cancellationToken, NetworkCredential? credential = null, Func<T>? wrongCredentials = null)
+    private async Task<T> RunAsync<T>(
+        Func<LdapConnection, T> operation, CancellationToken cancellationToken, NetworkCredential? credential = null, Func<T>? wrongCredentials = null, TimeSpan? limit = null)
     {
         try
         {
             return await breaker.ExecuteAsync(
-                async token => await WithinLimitAsync(Task.Run(() => RunOnServers(operation, credential, wrongCredentials), CancellationToken.None), token),
+                async token => await WithinLimitAsync(Task.Run(() => RunOnServers(operation, credential, wrongCredentials), CancellationToken.None), limit, token),
                 cancellationToken);
         }
         catch (BrokenCircuitException exception)
@@ -287,9 +306,9 @@ public sealed partial class DirectoryConnector
     /// do not stop a server that accepts a connection and never answers, so the caller stops waiting here. The blocked
     /// call is left to the operating system's TCP timeout.
     /// </summary>
-    private async Task<T> WithinLimitAsync<T>(Task<T> work, CancellationToken cancellationToken)
+    private async Task<T> WithinLimitAsync<T>(Task<T> work, TimeSpan? listLimit, CancellationToken cancellationToken)
     {
-        var limit = (Options.ConnectTimeout + Options.OperationTimeout) * Math.Max(1, Options.Servers.Count);
+        var limit = listLimit ?? (Options.ConnectTimeout + Options.OperationTimeout) * Math.Max(1, Options.Servers.Count);
         try
         {
             return await work.WaitAsync(limit, cancellationToken);
@@ -319,8 +338,10 @@ public sealed partial class DirectoryConnector
             {
                 throw new DirectoryUnavailableException(Name, "the directory refused the service account: check BindDn and BindPassword", exception);
             }
-            catch (Exception exception) when (exception is LdapException or DirectoryOperationException)
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
+                // Any failure to connect, also the LDAP library missing from the machine (DllNotFoundException) or a
+                // StartTLS the server refuses: the next server, then an outage, never a crash.
                 LogServerFailed(logger, Name, server, Describe(exception));
                 last = exception;
                 continue;
@@ -366,15 +387,23 @@ public sealed partial class DirectoryConnector
 
             if (pinned is not null)
             {
-                Pin(connection);
+                Pin(connection, server);
             }
 
             if (Options.Security == DirectorySecurity.StartTls)
             {
                 // The LDAP library on Linux starts TLS only on an open connection: an anonymous bind opens it (nothing
                 // secret crosses), then TLS, then the real bind.
-                connection.Bind(new NetworkCredential(string.Empty, string.Empty));
-                connection.SessionOptions.StartTransportLayerSecurity(null);
+                try
+                {
+                    connection.Bind(new NetworkCredential(string.Empty, string.Empty));
+                    connection.SessionOptions.StartTransportLayerSecurity(null);
+                }
+                catch (Exception exception) when (exception is LdapException or DirectoryOperationException)
+                {
+                    // Not the user's credentials: the server refused the anonymous bind before StartTLS, or TLS itself.
+                    throw new InvalidOperationException($"StartTLS failed on {server} (it needs an anonymous bind first): {Describe(exception)}", exception);
+                }
             }
 
             connection.Bind(credential);
@@ -392,7 +421,7 @@ public sealed partial class DirectoryConnector
     /// Trusts only the pinned authorities: on Linux and macOS the LDAP library (OpenSSL) reads them from the hashed
     /// folder; on Windows the server certificate's chain is built on them in a callback.
     /// </summary>
-    private void Pin(LdapConnection connection)
+    private void Pin(LdapConnection connection, string server)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -402,8 +431,10 @@ public sealed partial class DirectoryConnector
                 chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
                 chain.ChainPolicy.CustomTrustStore.AddRange(pinned!);
                 chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-                using var server = new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate);
-                return chain.Build(server);
+                using var presented = new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate);
+
+                // The callback replaces the library's own checks, the name included.
+                return chain.Build(presented) && presented.MatchesHostname(server);
             };
             return;
         }
@@ -459,7 +490,8 @@ public sealed partial class DirectoryConnector
     {
         if (Options.Kind == DirectoryKind.ActiveDirectory)
         {
-            return entry.Attributes.Contains("objectGUID") && entry.Attributes["objectGUID"].Count > 0 && entry.Attributes["objectGUID"][0] is byte[] { Length: 16 } guid
+            // As bytes always: the indexer gives a string when the 16 bytes happen to be valid UTF-8.
+            return entry.Attributes.Contains("objectGUID") && entry.Attributes["objectGUID"].GetValues(typeof(byte[])) is [byte[] { Length: 16 } guid, ..]
                 ? new Guid(guid).ToString()
                 : null;
         }
@@ -585,6 +617,7 @@ public sealed partial class DirectoryConnector
     {
         LdapException ldap => $"LDAP error {ldap.ErrorCode}: {ldap.ServerErrorMessage ?? ldap.Message}",
         DirectoryOperationException operation => $"LDAP result {operation.Response?.ResultCode}: {operation.Response?.ErrorMessage ?? operation.Message}",
+        DllNotFoundException or TypeInitializationException => "the LDAP client library (libldap) is not installed on this machine: " + exception.Message,
         _ => exception.Message,
     };
 

@@ -44,6 +44,12 @@ public sealed class DirectoriesOptions
     /// every password lives in this product's database.
     /// </summary>
     public List<DirectoryOptions> Connections { get; set; } = [];
+
+    /// <summary>
+    /// Run each directory's sync on its <see cref="DirectoryOptions.SyncInterval"/> (the first round about ten seconds
+    /// after start). Off: the sync runs only when an administrator presses "Sync now". Default on.
+    /// </summary>
+    public bool ScheduledSync { get; set; } = true;
 }
 
 /// <summary>One on-premises LDAP v3 directory: where it is, how to read its users, and what this product may write.</summary>
@@ -103,7 +109,11 @@ public sealed class DirectoryOptions
     /// </summary>
     public bool PasswordWriteback { get; set; }
 
-    /// <summary>Self-service unlock also clears the directory's own lockout of the account. Off by default.</summary>
+    /// <summary>
+    /// Unlock (self-service, a reset, an administrator's) also clears the directory's own lockout of the account. Off by
+    /// default. Self-service reaches these users only with <see cref="PasswordWriteback"/> on; a lock an administrator
+    /// set in the directory (ppolicy's <c>000001010000Z</c>) is lifted only by an administrator's unlock.
+    /// </summary>
     public bool AllowUnlock { get; set; }
 
     /// <summary>
@@ -125,10 +135,10 @@ public sealed class DirectoryOptions
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// After this many failed attempts in a row to reach the directory, stop trying for <see cref="BreakDuration"/> and
-    /// answer "the directory can't be reached" at once. Default 5.
+    /// After this many failed attempts to reach the directory within a minute, with none succeeding, stop trying for
+    /// <see cref="BreakDuration"/> and answer "the directory can't be reached" at once. Default 5; 2 to 100.
     /// </summary>
-    [Range(1, 100)]
+    [Range(2, 100)]
     public int FailuresBeforeBreak { get; set; } = 5;
 
     /// <summary>How long the circuit stays open once broken. Default 30 seconds.</summary>

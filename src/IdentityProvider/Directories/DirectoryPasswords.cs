@@ -97,6 +97,13 @@ public sealed partial class DirectoryPasswords(
 
             return write;
         }
+        catch (DirectoryUnavailableException exception) when (exception.InnerException is TimeoutException)
+        {
+            // The write went out and no answer came back: it may have been applied, so the person is not told "nothing
+            // was changed".
+            await AuditApartAsync(AuditEventTypes.DirectoryUnavailable, user.Id, directory.Name, "write-unanswered: " + exception.Reason, cancellationToken);
+            throw new DirectoryUnavailableException(directory.Name, exception.Reason, exception, DirectoryUnavailableException.MayHaveChanged);
+        }
         catch (DirectoryUnavailableException exception)
         {
             await AuditApartAsync(AuditEventTypes.DirectoryUnavailable, user.Id, directory.Name, exception.Reason, cancellationToken);

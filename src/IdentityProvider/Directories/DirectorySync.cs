@@ -112,9 +112,10 @@ public sealed partial class DirectorySynchronizer(
     {
         var entries = await directory.ListAsync(cancellationToken);
         var linked = await db.Users.Where(u => u.DirectoryName == directory.Name).ToListAsync(cancellationToken);
-        var byDn = linked.Where(u => u.DirectoryDn is not null).ToDictionary(u => u.DirectoryDn!, StringComparer.OrdinalIgnoreCase);
-        var byName = linked.Where(u => u.UserName is not null).ToDictionary(u => u.UserName!, StringComparer.OrdinalIgnoreCase);
-        var byObjectId = linked.Where(u => u.DirectoryObjectId is not null).ToDictionary(u => u.DirectoryObjectId!, StringComparer.OrdinalIgnoreCase);
+        // A DN (AD: CN=Full Name,…) can be reused, so two accounts here may carry one: the enabled one counts.
+        var byDn = Index(linked, u => u.DirectoryDn);
+        var byName = Index(linked, u => u.UserName);
+        var byObjectId = Index(linked, u => u.DirectoryObjectId);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         int imported = 0, updated = 0, disabled = 0;
         foreach (var entry in entries)
@@ -163,6 +164,10 @@ public sealed partial class DirectorySynchronizer(
         return new DirectorySyncResult(directory.Name, true, entries.Count, imported, updated, disabled, summary);
     }
 
+    private static Dictionary<string, ApplicationUser> Index(List<ApplicationUser> users, Func<ApplicationUser, string?> key) =>
+        users.Where(u => key(u) is not null).GroupBy(u => key(u)!, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(u => u.IsEnabled).First(), StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Takes the directory's sync lease in one statement (creating its row the first time); false when another node holds it.</summary>
     private async Task<bool> TakeLeaseAsync(string name, CancellationToken cancellationToken)
     {
@@ -201,12 +206,13 @@ public sealed partial class DirectorySynchronizer(
 public sealed partial class DirectorySyncService(
     IServiceScopeFactory scopes,
     DirectoryRegistry registry,
+    IOptions<DirectoriesOptions> options,
     TimeProvider time,
     ILogger<DirectorySyncService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (registry.All.Count == 0)
+        if (registry.All.Count == 0 || !options.Value.ScheduledSync)
         {
             return;
         }
@@ -236,46 +242,52 @@ public sealed partial class DirectorySyncService(
 }
 
 /// <summary>
-/// <c>/health/ready</c>: Degraded (not Unhealthy: local users still sign in) while a directory cannot be reached.
-/// The result is kept for 15 seconds (one instance per node), so probes do not hammer the directory.
+/// <c>/health/ready</c>: Degraded (not Unhealthy: local users still sign in) while a directory cannot be reached. The
+/// probe never waits on a directory: it answers the last check's result at once and, when that is older than 15
+/// seconds, starts the next check in the background (one at a time per node). The first probe after start answers
+/// Healthy ("not checked yet") and starts the first check.
 /// </summary>
 public sealed class DirectoryHealthCheck(DirectoryRegistry registry, TimeProvider time) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck, IDisposable
 {
     private static readonly TimeSpan Keep = TimeSpan.FromSeconds(15);
     private readonly SemaphoreSlim checking = new(1, 1);
-    private (DateTimeOffset At, Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult Result)? last;
+    // Written by the background check, read by probes: one reference, swapped whole.
+    private volatile Kept? last;
 
-    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (registry.All.Count == 0)
         {
-            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("No directory is configured.");
+            return Task.FromResult(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("No directory is configured."));
         }
 
-        await checking.WaitAsync(cancellationToken);
+        var kept = last;
+        if ((kept is null || time.GetUtcNow() - kept.At >= Keep) && checking.Wait(0, CancellationToken.None))
+        {
+            _ = Task.Run(RefreshAsync, CancellationToken.None);
+        }
+
+        return Task.FromResult(kept?.Result ?? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("The directories are not checked yet."));
+    }
+
+    private async Task RefreshAsync()
+    {
         try
         {
-            if (last is { } kept && time.GetUtcNow() - kept.At < Keep)
-            {
-                return kept.Result;
-            }
-
             var failures = new List<string>();
             foreach (var directory in registry.All)
             {
-                var test = await directory.TestAsync(cancellationToken);
+                var test = await directory.TestAsync(CancellationToken.None);
                 if (!test.Succeeded)
                 {
                     failures.Add($"{directory.Name}: {test.Detail}");
                 }
             }
 
-            var result = failures.Count == 0
+            last = new Kept(time.GetUtcNow(), failures.Count == 0
                 ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("Every directory answers.")
-                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("Not reachable: " + string.Join("; ", failures));
-            last = (time.GetUtcNow(), result);
-            return result;
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("Not reachable: " + string.Join("; ", failures)));
         }
         finally
         {
@@ -284,4 +296,6 @@ public sealed class DirectoryHealthCheck(DirectoryRegistry registry, TimeProvide
     }
 
     public void Dispose() => checking.Dispose();
+
+    private sealed record Kept(DateTimeOffset At, Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult Result);
 }

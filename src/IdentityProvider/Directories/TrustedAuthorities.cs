@@ -14,7 +14,10 @@ namespace IdentityProvider.Directories;
 /// </summary>
 internal static class TrustedAuthorities
 {
-    /// <summary>Writes the folder for a PEM file (once per content) and returns its path.</summary>
+    /// <summary>
+    /// Writes the folder for a PEM file and returns its path: a new folder of this process's own (random name, owner-only
+    /// permissions on Unix), so nobody else on the machine can put an authority in it.
+    /// </summary>
     public static string Prepare(string pemPath)
     {
         var certificates = new X509Certificate2Collection();
@@ -24,9 +27,7 @@ internal static class TrustedAuthorities
             throw new InvalidOperationException($"The certificate authority file '{pemPath}' holds no PEM certificate.");
         }
 
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|', certificates.Select(c => c.Thumbprint)))))[..16];
-        var folder = Path.Combine(Path.GetTempPath(), "idp-directory-ca-" + key);
-        Directory.CreateDirectory(folder);
+        var folder = Directory.CreateTempSubdirectory("idp-directory-ca-").FullName;
         var used = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var certificate in certificates)
         {

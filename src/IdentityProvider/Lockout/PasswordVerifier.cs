@@ -77,7 +77,9 @@ public sealed partial class PasswordVerifier(
         }
 
         var fingerprint = await counters.FingerprintAsync(subject, user?.PasswordChangedAt, password, cancellationToken);
-        if (LockoutCounters.IsRecentRepeat(counter, fingerprint))
+        // A directory user's password can change in the directory without this service knowing (the fingerprints are
+        // versioned by the local change date), so a repeat is checked again there.
+        if (user?.DirectoryName is null && LockoutCounters.IsRecentRepeat(counter, fingerprint))
         {
             await audit.WriteAsync(AuditEventTypes.SignInFailed, user?.Id, AuditLog.Failure, "wrong-password,repeated", cancellationToken);
             return PasswordVerification.Failed;

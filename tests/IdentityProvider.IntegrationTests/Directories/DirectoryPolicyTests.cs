@@ -102,6 +102,27 @@ public sealed class DirectoryPolicyTests(DirectoryWithoutWritebackFixture fixtur
         Assert.Equal("/Account/Login", await SignInAsync(leaves, DirectoryPassword));
     }
 
+    [Fact]
+    public async Task TwoUsersJoiningANewDirectoryGroup_InOneRound_AreBothMembers()
+    {
+        var (first, second) = (Uid(), Uid());
+        var firstDn = await Slapd.AddUserAsync(first, DirectoryPassword, $"{first}@example.org");
+        var secondDn = await Slapd.AddUserAsync(second, DirectoryPassword, $"{second}@example.org");
+        await SyncAsync();
+
+        var group = "Contractors " + Uid();
+        await Slapd.AddMemberAsync(group, firstDn);
+        await Slapd.AddMemberAsync(group, secondDn);
+        await SyncAsync();
+
+        await using var scope = Idp.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+        var stored = await db.Set<Group>().SingleAsync(g => g.Name == group);
+        Assert.Equal(TestServerFixture.DirectoryName, stored.DirectoryName);
+        var members = await db.Set<GroupMembership>().Where(m => m.GroupId == stored.Id).Select(m => m.UserId).ToListAsync();
+        Assert.Equal(2, members.Count);
+    }
+
     private static string Uid() => DirectoryUsers.NewUid();
 
     private Task<DirectorySyncResult> SyncAsync() => DirectoryUsers.SyncAsync(Idp);

@@ -87,7 +87,6 @@ public sealed class DetailsModel(
             return missing;
         }
 
-        LockedInDirectory = await directories.IsLockedInDirectoryAsync(Target, HttpContext.RequestAborted);
 
         if (!MayView)
         {
@@ -95,6 +94,7 @@ public sealed class DetailsModel(
             return Page();
         }
 
+        LockedInDirectory = await directories.IsLockedInDirectoryAsync(Target, HttpContext.RequestAborted);
         await audit.WriteAsync(IdentityProvider.Audit.AuditEventTypes.AdminUserViewed, Target.Id, IdentityProvider.Audit.AuditLog.Success, "page", cancellationToken: HttpContext.RequestAborted);
         TemporaryPassword = TempData["new-user-password"] as string;
         if (Request.Query.ContainsKey("created"))

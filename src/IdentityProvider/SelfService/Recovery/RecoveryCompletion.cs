@@ -50,7 +50,7 @@ public sealed partial class RecoveryCompletion(
         // A directory user's account is unlocked in the directory first (when it allows it; the user has proved who they
         // are), then the password written back: an unreachable directory throws before anything is half-done, and the
         // transaction, with the journey, rolls back.
-        await directories.UnlockAsync(user, cancellationToken);
+        await directories.UnlockAsync(user, cancellationToken: cancellationToken);
         var result = await users.SetPasswordAsync(user, newPassword, PasswordSetting.Reset);
         if (!result.Succeeded)
         {
@@ -83,7 +83,7 @@ public sealed partial class RecoveryCompletion(
 
         if (await users.FindByIdAsync(userId) is { } user)
         {
-            await directories.UnlockAsync(user, cancellationToken);
+            await directories.UnlockAsync(user, cancellationToken: cancellationToken);
         }
 
         await lockout.ClearAllAsync(userId, cancellationToken);

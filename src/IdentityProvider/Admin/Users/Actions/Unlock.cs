@@ -19,7 +19,7 @@ public sealed class UnlockAction(AdminActionGuard guard, LockoutCounters lockout
             return AdminActionResult.NotAllowed;
         }
 
-        await directories.UnlockAsync(target, cancellationToken);
+        await directories.UnlockAsync(target, byAdministrator: true, cancellationToken);
         await lockout.ClearAllAsync(target.Id, cancellationToken);
         await audit.WriteAsync(AuditEventTypes.AdminUnlocked, target.Id, AuditLog.Success, $"by {actor.Id}", cancellationToken: cancellationToken);
         return AdminActionResult.Done;
