@@ -29,12 +29,16 @@ public sealed class LockoutFixture : TestServerFixture
     }
 }
 
-/// <summary>Two nodes with a small per-IP sign-in limit.</summary>
+/// <summary>
+/// Two nodes with a small per-IP sign-in limit, on a clock that stands still: the limit counts in fixed windows (10
+/// minutes, aligned to the clock), and a test crossing a window's end on the real clock would start counting afresh.
+/// </summary>
 public sealed class ThrottleFixture : TestServerFixture
 {
     protected override void Configure(TestServerOptions server)
     {
         server.Nodes = 2;
+        server.FakeClock = true;
         server.Settings["Lockout:SignInPerIpLimit"] = "5";
         server.Settings["Lockout:ThrottleWindow"] = "00:10:00";
     }
