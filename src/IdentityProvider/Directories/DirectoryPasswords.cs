@@ -72,7 +72,7 @@ public sealed partial class DirectoryPasswords(
         ArgumentNullException.ThrowIfNull(user);
         if (registry.Find(user.DirectoryName) is not { Options.PasswordWriteback: true } directory || user.DirectoryDn is null)
         {
-            return new ExternalPasswordWrite(ExternalPasswordWriteStatus.Refused, "The password of this account is kept in your organisation's directory and can't be changed here. Ask your IT staff.");
+            return ExternalPasswordWrite.NotWritableHere;
         }
 
         try

@@ -103,7 +103,7 @@ public sealed class ApplicationUserManager(
             return IdentityResult.Failed(new IdentityError
             {
                 Code = DirectoryRefused,
-                Description = "The password of this account is kept in your organisation's directory and can't be changed here. Ask your IT staff.",
+                Description = ExternalPasswordWrite.NotWritableHere.Message!,
             });
         }
 

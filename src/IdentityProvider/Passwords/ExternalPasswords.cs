@@ -57,4 +57,9 @@ public enum ExternalPasswordWriteStatus
 public sealed record ExternalPasswordWrite(ExternalPasswordWriteStatus Status, string? Message = null)
 {
     public static ExternalPasswordWrite Written { get; } = new(ExternalPasswordWriteStatus.Written);
+
+    /// <summary>The store holds the password and this product may not set it there (no writeback).</summary>
+    public static ExternalPasswordWrite NotWritableHere { get; } = new(
+        ExternalPasswordWriteStatus.Refused,
+        "The password of this account is kept in your organisation's directory and can't be changed here. Ask your IT staff.");
 }
