@@ -406,8 +406,8 @@ public sealed class SlapdServer : IAsyncDisposable
         }
     });
 
-    /// <summary>Sends one request as the rootdn.</summary>
-    private async Task<DirectoryResponse> SendAsync(DirectoryRequest request)
+    /// <summary>Sends one request as the rootdn (no policy or ACL applies), e.g. to delete an entry or write a second uid value.</summary>
+    public async Task<DirectoryResponse> SendAsync(DirectoryRequest request)
     {
         using var connection = await ConnectAsync(AdminDn, AdminPassword);
         return await Task.Run(() => connection.SendRequest(request));

@@ -375,57 +375,17 @@ public sealed class DirectoryAttackTests(DirectoryFixture fixture) : IClassFixtu
         return (response.StatusCode, response.RequestMessage!.RequestUri!.AbsolutePath, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task SyncAsync()
-    {
-        await using var scope = Idp.CreateScope();
-        DirectorySyncResult? result = null;
-        for (var i = 0; i < 30 && result is null; i++)
-        {
-            result = await scope.ServiceProvider.GetRequiredService<DirectorySynchronizer>().SyncAsync(TestServerFixture.DirectoryName);
-            if (result is null)
-            {
-                await Task.Delay(500);
-            }
-        }
+    private Task<DirectorySyncResult> SyncAsync() => DirectoryUsers.SyncAsync(Idp);
 
-        Assert.NotNull(result);
-        Assert.True(result.Succeeded, result.Summary);
-    }
+    private Task<(string Uid, ApplicationUser User)> ImportAsync() => DirectoryUsers.ImportAsync(Idp, Slapd);
 
-    private async Task<(string Uid, ApplicationUser User)> ImportAsync()
-    {
-        var uid = Uid();
-        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", givenName: "Riley", surname: "Chen");
-        Assert.Equal("/", (await SignInRawAsync(uid, DirectoryPassword)).Path);
-        await TestData.UpdateUserAsync(Idp, (await UserByNameAsync(uid)).Id, (users, u) =>
-        {
-            u.AlternateEmail = $"{uid}@home.example";
-            u.AlternateEmailRegisteredAt = DateTimeOffset.UtcNow;
-            return users.UpdateAsync(u);
-        });
-        return (uid, await UserByNameAsync(uid));
-    }
+    private Task<RecoveryBrowser> PasswordStepAsync(string uid, ApplicationUser user) => DirectoryUsers.PasswordStepAsync(Idp, uid, user);
 
-    private async Task<RecoveryBrowser> PasswordStepAsync(string uid, ApplicationUser user)
-    {
-        var browser = new RecoveryBrowser(Idp);
-        await browser.StartAsync(uid);
-        await browser.ChooseReasonAsync();
-        await browser.ChooseMethodAsync("AlternateEmail");
-        await browser.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!));
-        Assert.Equal("/recover/password", browser.Path);
-        return browser;
-    }
-
-    private async Task<ApplicationUser> UserAsync(string id)
-    {
-        await using var scope = Idp.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == id);
-    }
+    private Task<ApplicationUser> UserAsync(string id) => DirectoryUsers.ByIdAsync(Idp, id);
 
     private Task<ApplicationUser> UserByNameAsync(string userName) => DirectoryUsers.ByNameAsync(Idp, userName);
 
-    private Task AdminSendAsync(DirectoryRequest request) => DirectoryAttacks.AdminSendAsync(Slapd, request);
+    private Task<DirectoryResponse> AdminSendAsync(DirectoryRequest request) => Slapd.SendAsync(request);
 
     /// <summary>
     /// Makes the test slapd accept unauthenticated binds (a DN with an empty password) the way Active Directory does by
@@ -440,20 +400,6 @@ public sealed class DirectoryAttackTests(DirectoryFixture fixture) : IClassFixtu
         await File.WriteAllTextAsync(path, allow ? line + text : text);
         await Slapd.StartAgainAsync();
     }
-}
-
-/// <summary>Shared LDAP helpers of the attack tests.</summary>
-internal static class DirectoryAttacks
-{
-    /// <summary>Sends one request as the test directory's rootdn (plain LDAP).</summary>
-    public static Task AdminSendAsync(SlapdServer slapd, DirectoryRequest request) => Task.Run(() =>
-    {
-        using var connection = new LdapConnection(new LdapDirectoryIdentifier(slapd.Host, slapd.LdapPort),
-            new NetworkCredential(SlapdServer.AdminDn, slapd.AdminPassword), AuthType.Basic);
-        connection.SessionOptions.ProtocolVersion = 3;
-        connection.Bind();
-        connection.SendRequest(request);
-    });
 }
 
 /// <summary>One bad directory entry does not stop the sync (a fixture of its own, for a sync of its own).</summary>
@@ -480,9 +426,9 @@ public sealed class DirectorySyncPoisonTests(DirectorySyncPoisonFixture fixture)
         Assert.Equal("/", await DirectoryUsers.SignInAsync(idp, leaver, DirectoryUsers.Password));
 
         // A second uid value first (the RDN keeps its own value): the connector reads the first one.
-        await DirectoryAttacks.AdminSendAsync(slapd, new ModifyRequest(SlapdServer.UserDn(poison), DirectoryAttributeOperation.Replace, "uid",
+        await slapd.SendAsync(new ModifyRequest(SlapdServer.UserDn(poison), DirectoryAttributeOperation.Replace, "uid",
             poison + new string('x', 300), poison));
-        await DirectoryAttacks.AdminSendAsync(slapd, new DeleteRequest(SlapdServer.UserDn(leaver)));
+        await slapd.SendAsync(new DeleteRequest(SlapdServer.UserDn(leaver)));
 
         await DirectoryUsers.SyncAsync(idp);
 

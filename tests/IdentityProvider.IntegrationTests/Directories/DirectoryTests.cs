@@ -369,38 +369,11 @@ public sealed class DirectoryTests(DirectoryFixture fixture) : IClassFixture<Dir
 
     private static string Uid() => DirectoryUsers.NewUid();
 
-    /// <summary>A directory user who signed in once (imported), with an alternate email registered here for self-service.</summary>
-    private async Task<(string Uid, ApplicationUser User)> ImportAsync()
-    {
-        var uid = Uid();
-        await Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", givenName: "Riley", surname: "Chen");
-        Assert.Equal("/", await SignInAsync(uid, DirectoryPassword));
-        await TestData.UpdateUserAsync(Idp, (await UserByNameAsync(uid)).Id, (users, u) =>
-        {
-            u.AlternateEmail = $"{uid}@home.example";
-            u.AlternateEmailRegisteredAt = DateTimeOffset.UtcNow;
-            return users.UpdateAsync(u);
-        });
-        return (uid, await UserByNameAsync(uid));
-    }
+    private Task<(string Uid, ApplicationUser User)> ImportAsync() => DirectoryUsers.ImportAsync(Idp, Slapd);
 
-    /// <summary>A reset journey through the email code, up to the new-password page.</summary>
-    private async Task<RecoveryBrowser> PasswordStepAsync(string uid, ApplicationUser user)
-    {
-        var browser = new RecoveryBrowser(Idp);
-        await browser.StartAsync(uid);
-        await browser.ChooseReasonAsync();
-        await browser.ChooseMethodAsync("AlternateEmail");
-        await browser.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!));
-        Assert.Equal("/recover/password", browser.Path);
-        return browser;
-    }
+    private Task<RecoveryBrowser> PasswordStepAsync(string uid, ApplicationUser user) => DirectoryUsers.PasswordStepAsync(Idp, uid, user);
 
-    private async Task<ApplicationUser> UserAsync(string id)
-    {
-        await using var scope = Idp.CreateScope();
-        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == id);
-    }
+    private Task<ApplicationUser> UserAsync(string id) => DirectoryUsers.ByIdAsync(Idp, id);
 
     private Task<ApplicationUser> UserByNameAsync(string userName) => DirectoryUsers.ByNameAsync(Idp, userName);
 

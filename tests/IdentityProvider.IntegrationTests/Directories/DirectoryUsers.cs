@@ -53,6 +53,40 @@ internal static class DirectoryUsers
         throw new TimeoutException("The background sync held the lease for 20 seconds.");
     }
 
+    /// <summary>A directory user who signed in once (imported), with an alternate email registered here for self-service.</summary>
+    public static async Task<(string Uid, ApplicationUser User)> ImportAsync(IdentityProviderHost idp, SlapdServer slapd)
+    {
+        var uid = NewUid();
+        await slapd.AddUserAsync(uid, Password, $"{uid}@example.org", givenName: "Riley", surname: "Chen");
+        Assert.Equal("/", await SignInAsync(idp, uid, Password));
+        await TestData.UpdateUserAsync(idp, (await ByNameAsync(idp, uid)).Id, (users, u) =>
+        {
+            u.AlternateEmail = $"{uid}@home.example";
+            u.AlternateEmailRegisteredAt = DateTimeOffset.UtcNow;
+            return users.UpdateAsync(u);
+        });
+        return (uid, await ByNameAsync(idp, uid));
+    }
+
+    /// <summary>A reset journey through the email code, up to the new-password page.</summary>
+    public static async Task<RecoveryBrowser> PasswordStepAsync(IdentityProviderHost idp, string uid, ApplicationUser user)
+    {
+        var browser = new RecoveryBrowser(idp);
+        await browser.StartAsync(uid);
+        await browser.ChooseReasonAsync();
+        await browser.ChooseMethodAsync("AlternateEmail");
+        await browser.EnterCodeAsync(await RecoveryData.LatestCodeAsync(idp, user.AlternateEmail!));
+        Assert.Equal("/recover/password", browser.Path);
+        return browser;
+    }
+
+    /// <summary>The stored user of that id, untracked.</summary>
+    public static async Task<ApplicationUser> ByIdAsync(IdentityProviderHost idp, string id)
+    {
+        await using var scope = idp.CreateScope();
+        return await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().Users.AsNoTracking().SingleAsync(u => u.Id == id);
+    }
+
     /// <summary>The stored user of that user ID, untracked.</summary>
     public static async Task<ApplicationUser> ByNameAsync(IdentityProviderHost idp, string userName)
     {
