@@ -1,7 +1,9 @@
 using System.Text.Json;
 using IdentityProvider.EndToEndTests.Pages;
+using IdentityProvider.Data;
 using IdentityProvider.SelfService;
 using IdentityProvider.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace IdentityProvider.EndToEndTests;
@@ -9,7 +11,8 @@ namespace IdentityProvider.EndToEndTests;
 /// <summary>
 /// A person whose password lives in the organisation's on-premises directory (a real slapd with its password policy)
 /// gets back in on their own: the reset is written back to the directory, and the directory's own rules speak on the
-/// same page. In the demo organisation's collection: the story opens self-service to everyone for its duration.
+/// same page. Self-service covers the person through a directory group the story adds to the demo policy's groups (the
+/// scope stays "selected groups", so stories running beside it see the policy they expect).
 /// </summary>
 [Collection(DemoOrganisation.Collection)]
 public sealed class DirectoryStoryTests(BrowserFixture fixture)
@@ -22,8 +25,19 @@ public sealed class DirectoryStoryTests(BrowserFixture fixture)
     {
         var uid = "dir" + Guid.NewGuid().ToString("N")[..8];
         const string mobile = "+447400123888";
-        await fixture.Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", mobile, "Dana", "Lee");
-        await RecoveryData.SetPolicyAsync(fixture.Idp, p => p.Scope = SelfServiceScope.All);
+        var groupName = "Directory people " + uid;
+        await fixture.Slapd.AddUserAsync(uid, DirectoryPassword, $"{uid}@example.org", mobile, "Dana", "Lee", groupName);
+
+        // The group the import will put the person in, known to the policy before the person is.
+        var group = new Group { Name = groupName, DirectoryName = TestServerFixture.DirectoryName };
+        await using (var scope = fixture.Idp.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
+            db.Add(group);
+            await db.SaveChangesAsync();
+        }
+
+        await RecoveryData.SetPolicyAsync(fixture.Idp, p => p.Groups = [.. p.Groups, group.Id]);
         try
         {
             var page = await fixture.NewPageAsync();
@@ -61,7 +75,7 @@ public sealed class DirectoryStoryTests(BrowserFixture fixture)
         }
         finally
         {
-            await RecoveryData.SetPolicyAsync(fixture.Idp, p => p.Scope = SelfServiceScope.Selected);
+            await RecoveryData.SetPolicyAsync(fixture.Idp, p => p.Groups = [.. p.Groups.Where(id => id != group.Id)]);
         }
     }
 }
