@@ -36,6 +36,24 @@ summary() {
     echo "$passed passed, $failed failed"
 }
 
+# The failed tests by name, with the first line of their message, so that a log cut short still names them.
+failures() {
+    local file
+    shopt -s nullglob
+    for file in "$results"/trx/*.trx; do
+        awk '
+            /<UnitTestResult / && /outcome="(Failed|Error|Timeout)"/ {
+                match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1; next
+            }
+            want && /<Message>/ {
+                line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line)
+                printf "Failed: %s\n    %s\n", name, substr(line, 1, 300); want = 0
+            }
+            want && /<\/UnitTestResult>/ { printf "Failed: %s\n", name; want = 0 }
+        ' "$file"
+    done
+}
+
 tests_pid=""
 
 # A stopped run (Ctrl-C, a CI timeout) stops the tests too, and still ends with the closing line.
@@ -53,6 +71,7 @@ finish() {
     trap - EXIT
     local line
     line=$(summary)
+    failures
     echo "$line"
     # A failed test, a project without results, or no test at all fails the run, whatever the runner said.
     if [[ "$line" == "0 passed, "* || "$line" != *", 0 failed" ]]; then
