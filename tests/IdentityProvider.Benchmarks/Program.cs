@@ -6,10 +6,17 @@ using IdentityProvider.Benchmarks;
 // Outbox drain:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- outbox-drain [emails]
 // Reset journey:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- recovery-journey [journeys]
 // Directory reset:   dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- directory-reset [journeys]   (writeback to a local slapd)
+// Peer comparison:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- peer-compare [rounds] [seconds]   (wrk; oidc-provider from npm)
 // Session check:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- session-check [requests] [concurrency] [rounds]
 if (args is ["signin-load", ..])
 {
     await SignInLoad.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
+    return;
+}
+
+if (args is ["peer-compare", ..])
+{
+    await PeerComparison.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
     return;
 }
 

@@ -123,10 +123,13 @@
         return error?.message || "Something went wrong. Try again.";
     };
 
+    // The buttons are rendered disabled, so that a click before this script has wired them is not lost in silence;
+    // each is enabled here once it works (the browser supports passkeys).
     const wire = (button, errorBox, run) => {
         if (!button) {
             return;
         }
+        button.disabled = !supported;
         button.addEventListener("click", async () => {
             if (button.disabled) {
                 return;
@@ -145,7 +148,7 @@
                     errorBox.focus?.();
                 }
             } finally {
-                button.disabled = false;
+                button.disabled = !supported;
             }
         });
     };
