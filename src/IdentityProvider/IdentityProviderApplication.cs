@@ -49,6 +49,7 @@ public static partial class IdentityProviderApplication
         app.UseMiddleware<DeferredAuditFlush>();
         // Before OpenIddict (in UseAuthentication) sees a preflight: only the protocol endpoints browser apps call.
         app.UseCors();
+        app.UseProtocolDocuments();
         app.UseRouting();
         app.UsePageMethods();
         app.UseAuthentication();

@@ -38,9 +38,11 @@ internal static partial class PeerComparison
                 await Tools.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], peerDirectory);
             }
 
-            Console.WriteLine("Publishing the server (Release)...");
+            // As deploy/Dockerfile publishes it: Release, ReadyToRun (precompiled, so the server starts and warms up sooner).
+            Console.WriteLine("Publishing the server (Release, ReadyToRun)...");
             var published = Path.Combine(work, "publish");
-            await Tools.RunAsync("dotnet", ["publish", Path.Combine(SourceTree.ProjectDirectory, "IdentityProvider.csproj"), "-c", "Release", "-o", published, "--nologo", "-v", "quiet"], SourceTree.Root);
+            await Tools.RunAsync("dotnet", ["publish", Path.Combine(SourceTree.ProjectDirectory, "IdentityProvider.csproj"), "-c", "Release", "-o", published,
+                "-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true", "--nologo", "-v", "quiet"], SourceTree.Root);
 
             var database = await TestDatabase.CreateAsync("peer");
             var secret = "cs_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -44,6 +44,15 @@ public sealed class OidcOptions
     /// <summary>Tokens and authorizations created before this age and no longer valid are pruned. Default 14 days.</summary>
     public TimeSpan PruneAge { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>
+    /// How long apps and proxies may keep the discovery document and the key set (JWKS) before asking again
+    /// (<c>Cache-Control: public, max-age</c>; both also carry an <c>ETag</c>, so a revalidation costs a 304). Default 15
+    /// minutes; zero asks every client to revalidate each time. A new signing key must be published at least this long
+    /// before tokens are signed with it. At most 1 day.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan DocumentMaxAge { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>The keys that sign and encrypt tokens.</summary>
     [Required]
     public OidcKeyOptions Keys { get; set; } = new();

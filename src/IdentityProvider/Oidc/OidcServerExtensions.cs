@@ -119,6 +119,7 @@ internal static class OidcServerExtensions
         builder.Services.AddHttpClient(BackChannelLogoutSender.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         builder.Services.AddSingleton<BrowserOrigins>();
+        builder.Services.AddSingleton<ProtocolDocuments>();
         builder.Services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, ProtocolCorsPolicyProvider>();
         builder.Services.AddCors();
         builder.Services.AddHostedService<TokenPruningService>();

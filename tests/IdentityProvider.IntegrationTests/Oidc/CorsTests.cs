@@ -52,6 +52,25 @@ public sealed class CorsTests(OidcFixture fixture) : IClassFixture<OidcFixture>
     }
 
     [Theory]
+    [InlineData(".well-known/openid-configuration")]
+    [InlineData(".well-known/jwks")]
+    public async Task TheKeptDocuments_GetCorsHeadersForEachRequestsOwnOrigin(string path)
+    {
+        await EnsureAppsAsync();
+        using var http = new HttpClient { BaseAddress = fixture.Idp.BaseAddress };
+
+        // The first request, from a page elsewhere, fills the server's copy; the others are served from it.
+        using var other = await SendAsync(http, HttpMethod.Get, path, "https://evil.example");
+        using var listed = await SendAsync(http, HttpMethod.Get, path, ListedOrigin);
+        using var otherAgain = await SendAsync(http, HttpMethod.Get, path, "https://evil.example");
+
+        Assert.All([other, listed, otherAgain], r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Null(Header(other, "Access-Control-Allow-Origin"));
+        Assert.Equal(ListedOrigin, Header(listed, "Access-Control-Allow-Origin"));
+        Assert.Null(Header(otherAgain, "Access-Control-Allow-Origin"));
+    }
+
+    [Theory]
     [MemberData(nameof(BrowserEndpoints))]
     public async Task AnyOtherOrigin_GetsNoCorsHeaders(string path, string method)
     {
