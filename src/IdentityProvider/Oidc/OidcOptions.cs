@@ -53,6 +53,15 @@ public sealed class OidcOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan DocumentMaxAge { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a node keeps an app's registration and the API scopes after reading them, so that token requests do not
+    /// read them again. A change made on a node applies there at once; every other node sees it within this time (a
+    /// removed app, a rotated secret or a withdrawn scope keeps working there until then). Default 30 seconds; zero
+    /// reads them on every request. At most 10 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan EntityCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The keys that sign and encrypt tokens.</summary>
     [Required]
     public OidcKeyOptions Keys { get; set; } = new();

@@ -105,6 +105,10 @@ internal static class OidcServerExtensions
             .AddValidation(validation =>
             {
                 validation.UseLocalServer();
+                // The admin API honours revocation at once: each token's entry (and its authorization's) is looked up, so a
+                // revoked token, or one of an ended authorization, is refused before its expiry.
+                validation.EnableTokenEntryValidation();
+                validation.EnableAuthorizationEntryValidation();
                 // The admin API reads bearer tokens from the Authorization header only (RFC 6750 section 2.1).
                 validation.UseAspNetCore()
                     .DisableAccessTokenExtractionFromQueryString()
@@ -120,6 +124,9 @@ internal static class OidcServerExtensions
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         builder.Services.AddSingleton<BrowserOrigins>();
         builder.Services.AddSingleton<ProtocolDocuments>();
+        builder.Services.AddSingleton<NodeEntityCache>();
+        builder.Services.AddScoped<OpenIddict.Abstractions.IOpenIddictApplicationCache<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>, NodeApplicationCache>();
+        builder.Services.AddScoped<OpenIddict.Abstractions.IOpenIddictScopeCache<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreScope>, NodeScopeCache>();
         builder.Services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, ProtocolCorsPolicyProvider>();
         builder.Services.AddCors();
         builder.Services.AddHostedService<TokenPruningService>();

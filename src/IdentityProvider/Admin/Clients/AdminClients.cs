@@ -160,7 +160,10 @@ public sealed partial class AdminClients(IOpenIddictApplicationManager applicati
         return null;
     }
 
-    /// <summary>A new secret for a confidential app (the old one stops working at once); null when there is no such app.</summary>
+    /// <summary>
+    /// A new secret for a confidential app; null when there is no such app. The old one stops working at once on this node
+    /// and on the others within <c>Oidc:EntityCacheDuration</c>.
+    /// </summary>
     public async Task<string?> RotateSecretAsync(string actor, string clientId, CancellationToken cancellationToken = default)
     {
         if (await applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application
