@@ -25,6 +25,7 @@ internal static partial class PeerComparison
     {
         var rounds = settings.Length > 0 ? settings[0] : 2;
         var seconds = settings.Length > 1 ? settings[1] : 10;
+        var warmup = settings.Length > 2 ? settings[2] : 3;
         var wrk = await Tools.RequireWrkAsync();
         Tools.Require("node", "Node.js 20.19 or later with npm (Debian: apt-get install nodejs npm)");
 
@@ -84,8 +85,8 @@ internal static partial class PeerComparison
                 var row = (what, new List<double>(), new List<double>());
                 for (var round = 0; round < rounds; round++)
                 {
-                    row.Item2.Add(await WrkAsync(wrk, new Uri(ours.BaseAddress, ourPath), script, seconds));
-                    row.Item3.Add(await WrkAsync(wrk, new Uri(peer.BaseAddress, peerPath), script, seconds));
+                    row.Item2.Add(await WrkAsync(wrk, new Uri(ours.BaseAddress, ourPath), script, seconds, warmup));
+                    row.Item3.Add(await WrkAsync(wrk, new Uri(peer.BaseAddress, peerPath), script, seconds, warmup));
                 }
 
                 rows.Add(row);
@@ -97,7 +98,7 @@ internal static partial class PeerComparison
 
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrk -t2 -c16 -d{seconds}s after a 3 s warm-up, A/B alternated {rounds}x, {Environment.ProcessorCount} cores"));
+                $"wrk -t2 -c16 -d{seconds}s after a {warmup} s warm-up, A/B alternated {rounds}x, {Environment.ProcessorCount} cores"));
             Console.WriteLine("| what | this server | oidc-provider | ratio |");
             Console.WriteLine("| --- | --- | --- | --- |");
             foreach (var (what, a, b) in rows)
@@ -228,10 +229,10 @@ internal static partial class PeerComparison
         }
     }
 
-    private static async Task<double> WrkAsync(string wrk, Uri url, string? script, int seconds)
+    private static async Task<double> WrkAsync(string wrk, Uri url, string? script, int seconds, int warmup)
     {
         string[] common = script is null ? [] : ["-s", script];
-        await Tools.RunAsync(wrk, [.. common, "-t2", "-c16", "-d3s", url.ToString()], SourceTree.Root);
+        await Tools.RunAsync(wrk, [.. common, "-t2", "-c16", $"-d{warmup}s", url.ToString()], SourceTree.Root);
         var output = await Tools.RunAsync(wrk, [.. common, "-t2", "-c16", $"-d{seconds}s", url.ToString()], SourceTree.Root);
         var failures = NonSuccess().Match(output);
         if (failures.Success)

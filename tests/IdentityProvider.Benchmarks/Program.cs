@@ -6,7 +6,7 @@ using IdentityProvider.Benchmarks;
 // Outbox drain:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- outbox-drain [emails]
 // Reset journey:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- recovery-journey [journeys]
 // Directory reset:   dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- directory-reset [journeys]   (writeback to a local slapd)
-// Peer comparison:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- peer-compare [rounds] [seconds]   (wrk; oidc-provider from npm)
+// Peer comparison:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- peer-compare [rounds] [seconds] [warm-up seconds]   (wrk; oidc-provider from npm)
 // Session check:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- session-check [requests] [concurrency] [rounds]
 if (args is ["signin-load", ..])
 {
