@@ -46,6 +46,16 @@ internal sealed class ApplicationManager(
     protected override ValueTask<string> ObfuscateClientSecretAsync(string secret, CancellationToken cancellationToken = default) =>
         ClientSecrets.IsGenerated(secret) ? ValueTask.FromResult(ClientSecrets.FastHash(secret)) : base.ObfuscateClientSecretAsync(secret, cancellationToken);
 
+    /// <summary>
+    /// OpenIddict forgets the cached app before its row is deleted; forget it again after, so that a token request that read
+    /// the row in between cannot keep the deleted app on this node (<see cref="NodeEntityCache"/>).
+    /// </summary>
+    public override async ValueTask DeleteAsync(OpenIddictEntityFrameworkCoreApplication application, CancellationToken cancellationToken = default)
+    {
+        await base.DeleteAsync(application, cancellationToken);
+        await Cache.RemoveAsync(application, cancellationToken);
+    }
+
     protected override ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand, CancellationToken cancellationToken = default) =>
         comparand.StartsWith(ClientSecrets.FastHashMarker, StringComparison.Ordinal)
             ? ValueTask.FromResult(ClientSecrets.FastVerify(secret, comparand))

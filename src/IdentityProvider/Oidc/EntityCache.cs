@@ -26,6 +26,13 @@ internal sealed class NodeEntityCache(TimeProvider clock, IOptions<OidcOptions> 
 
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly TimeSpan duration = options.Value.EntityCacheDuration;
+    private long generation;
+
+    /// <summary>
+    /// Moves on at every removal. A read from the database keeps what it found only if no removal happened since it
+    /// began (<see cref="SetIfUnchanged"/>), so a read that overlapped a change cannot put the old version back.
+    /// </summary>
+    public long Generation => Interlocked.Read(ref generation);
 
     public bool Enabled => duration > TimeSpan.Zero;
 
@@ -54,6 +61,15 @@ internal sealed class NodeEntityCache(TimeProvider clock, IOptions<OidcOptions> 
         return false;
     }
 
+    /// <summary>Keeps what a read found, unless something was removed since <paramref name="readBegan"/>.</summary>
+    public void SetIfUnchanged(long readBegan, object snapshot, params string[] keys)
+    {
+        if (Generation == readBegan)
+        {
+            Set(snapshot, keys);
+        }
+    }
+
     public void Set(object snapshot, params string[] keys)
     {
         if (!Enabled)
@@ -79,6 +95,7 @@ internal sealed class NodeEntityCache(TimeProvider clock, IOptions<OidcOptions> 
 
     public void Remove(params string[] keys)
     {
+        Interlocked.Increment(ref generation);
         foreach (var key in keys)
         {
             entries.TryRemove(key, out _);
@@ -124,12 +141,9 @@ internal sealed class NodeApplicationCache(
             return EntityCopies.ForRequest(db, kept, kept.Id!);
         }
 
+        var readBegan = node.Generation;
         var application = await store.FindByClientIdAsync(identifier, cancellationToken);
-        if (application is not null)
-        {
-            await AddAsync(application, cancellationToken);
-        }
-
+        Keep(readBegan, application);
         return application;
     }
 
@@ -140,12 +154,9 @@ internal sealed class NodeApplicationCache(
             return EntityCopies.ForRequest(db, kept, kept.Id!);
         }
 
+        var readBegan = node.Generation;
         var application = await store.FindByIdAsync(identifier, cancellationToken);
-        if (application is not null)
-        {
-            await AddAsync(application, cancellationToken);
-        }
-
+        Keep(readBegan, application);
         return application;
     }
 
@@ -181,6 +192,14 @@ internal sealed class NodeApplicationCache(
         }
     }
 
+    private void Keep(long readBegan, OpenIddictEntityFrameworkCoreApplication? application)
+    {
+        if (application is { Id: not null, ClientId: not null })
+        {
+            node.SetIfUnchanged(readBegan, EntityCopies.Detached(db, application), ById(application.Id), ByClientId(application.ClientId));
+        }
+    }
+
     private static string ById(string id) => "application:id:" + id;
 
     private static string ByClientId(string clientId) => "application:client_id:" + clientId;
@@ -211,12 +230,9 @@ internal sealed class NodeScopeCache(
             return EntityCopies.ForRequest(db, kept, kept.Id!);
         }
 
+        var readBegan = node.Generation;
         var scope = await store.FindByIdAsync(identifier, cancellationToken);
-        if (scope is not null)
-        {
-            await AddAsync(scope, cancellationToken);
-        }
-
+        Keep(readBegan, scope);
         return scope;
     }
 
@@ -227,12 +243,9 @@ internal sealed class NodeScopeCache(
             return EntityCopies.ForRequest(db, kept, kept.Id!);
         }
 
+        var readBegan = node.Generation;
         var scope = await store.FindByNameAsync(name, cancellationToken);
-        if (scope is not null)
-        {
-            await AddAsync(scope, cancellationToken);
-        }
-
+        Keep(readBegan, scope);
         return scope;
     }
 
@@ -273,6 +286,14 @@ internal sealed class NodeScopeCache(
         if (scope.Name is not null)
         {
             node.Remove(ByName(scope.Name));
+        }
+    }
+
+    private void Keep(long readBegan, OpenIddictEntityFrameworkCoreScope? scope)
+    {
+        if (scope is { Id: not null, Name: not null })
+        {
+            node.SetIfUnchanged(readBegan, EntityCopies.Detached(db, scope), ById(scope.Id), ByName(scope.Name));
         }
     }
 

@@ -15,6 +15,9 @@ internal static class OidcServerExtensions
     {
         builder.Services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.SectionName)
             .ValidateDataAnnotations()
+            // The admin API looks up each access token's row: a row pruned before its token expires would leave a live
+            // token with nothing to check it against.
+            .Validate(o => o.PruneAge >= o.AccessTokenLifetime, "Oidc:PruneAge must be at least Oidc:AccessTokenLifetime.")
             .ValidateOnStart();
 
         // Read now, not at start: the server's keys and transport rules are fixed while the services are built.

@@ -10,12 +10,14 @@ namespace IdentityProvider.Oidc;
 /// served from there: both depend only on the configuration and the token keys, which are fixed while the server runs,
 /// and building the key set exports every public key again. Each carries <c>Cache-Control: public, max-age</c>
 /// (<see cref="OidcOptions.DocumentMaxAge"/>) and a strong <c>ETag</c> (RFC 9110 section 8.8.3); a matching
-/// <c>If-None-Match</c> gets 304 with no body. CORS and the security headers are applied per request, as before.
+/// <c>If-None-Match</c> gets 304 with no body. CORS and the security headers are applied per request, as before, and
+/// <c>Vary: Origin</c> keeps shared caches from handing one origin's CORS answer to another.
 /// </summary>
 internal sealed class ProtocolDocuments(IOptions<OidcOptions> options)
 {
     /// <summary>
-    /// Without a configured issuer the documents name the request's host, so each host gets its own entry; past this many,
+    /// Without a configured issuer the documents name the request's host, so each host gets its own entry (with one, a single
+    /// entry serves every host); past this many,
     /// documents for further hosts are built per request rather than kept (a flood of made-up Host headers stays small).
     /// </summary>
     internal const int MaxEntries = 16;
@@ -25,6 +27,9 @@ internal sealed class ProtocolDocuments(IOptions<OidcOptions> options)
 
     private readonly ConcurrentDictionary<string, Document> documents = new(StringComparer.Ordinal);
     private readonly string cacheControl = "public, max-age=" + (long)options.Value.DocumentMaxAge.TotalSeconds;
+
+    // With a configured issuer the documents are the same whatever the Host header says (IssuerAsBaseUri).
+    private readonly bool oneIssuer = options.Value.Issuer is not null;
 
     /// <summary>Forgets the kept documents: call it when the token keys change.</summary>
     public void Clear() => documents.Clear();
@@ -36,7 +41,9 @@ internal sealed class ProtocolDocuments(IOptions<OidcOptions> options)
     public async Task ServeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
-        var key = string.Concat(request.Path.Value!.ToLowerInvariant(), " ", request.Scheme, "://", request.Host.Value, request.PathBase.Value);
+        var key = oneIssuer
+            ? request.Path.Value!.ToLowerInvariant()
+            : string.Concat(request.Path.Value!.ToLowerInvariant(), " ", request.Scheme, "://", request.Host.Value, request.PathBase.Value);
         if (!documents.TryGetValue(key, out var document))
         {
             document = await BuildAsync(context, next);
@@ -54,6 +61,8 @@ internal sealed class ProtocolDocuments(IOptions<OidcOptions> options)
         var response = context.Response;
         response.Headers.ETag = document.ETag;
         response.Headers.CacheControl = cacheControl;
+        // CORS answers differ per Origin (an allowed app's origin, or none): a shared cache must keep them apart.
+        response.Headers.Append(HeaderNames.Vary, HeaderNames.Origin);
         if (Matches(request.Headers.IfNoneMatch, document.ETag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;

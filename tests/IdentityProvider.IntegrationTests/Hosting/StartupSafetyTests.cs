@@ -54,6 +54,15 @@ public sealed class StartupSafetyTests
     }
 
     [Fact]
+    public void TokensThatOutliveTheirPrunedRows_AreRefusedAtStart()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => IdentityProviderApplication.Build(
+            [.. ProductionBase, .. WithKeys, "--Oidc:AccessTokenLifetime=30.00:00:00"]));
+
+        Assert.Contains("Oidc:PruneAge must be at least Oidc:AccessTokenLifetime", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Production_WithoutAnIssuer_RefusesToStart_WithOneClearMessage()
     {
         var error = Assert.Throws<OptionsValidationException>(() => IdentityProviderApplication.Build(

@@ -68,6 +68,7 @@ public sealed class CorsTests(OidcFixture fixture) : IClassFixture<OidcFixture>
         Assert.Null(Header(other, "Access-Control-Allow-Origin"));
         Assert.Equal(ListedOrigin, Header(listed, "Access-Control-Allow-Origin"));
         Assert.Null(Header(otherAgain, "Access-Control-Allow-Origin"));
+        Assert.All([other, listed, otherAgain], r => Assert.Contains("Origin", r.Headers.Vary));
     }
 
     [Theory]
