@@ -93,6 +93,30 @@ internal sealed class NodeEntityCache(TimeProvider clock, IOptions<OidcOptions> 
     public TEntity? Peek<TEntity>(string key) where TEntity : class =>
         entries.TryGetValue(key, out var entry) ? entry.Snapshot as TEntity : null;
 
+    /// <summary>
+    /// The entity kept under <paramref name="key"/> (for this request: the instance its context tracks, else a detached
+    /// copy), or else what <paramref name="read"/> finds in the database, kept under <paramref name="keysOf"/>'s keys
+    /// unless something was removed while it read.
+    /// </summary>
+    public async ValueTask<TEntity?> FindAsync<TEntity>(
+        ApplicationDbContext db, string key, Func<ValueTask<TEntity?>> read, Func<TEntity, string?> idOf, Func<TEntity, string[]?> keysOf)
+        where TEntity : class
+    {
+        if (TryGet<TEntity>(key, out var kept))
+        {
+            return EntityCopies.ForRequest(db, kept, idOf(kept)!);
+        }
+
+        var readBegan = Generation;
+        var found = await read();
+        if (found is not null && keysOf(found) is { } keys)
+        {
+            SetIfUnchanged(readBegan, EntityCopies.Detached(db, found), keys);
+        }
+
+        return found;
+    }
+
     public void Remove(params string[] keys)
     {
         Interlocked.Increment(ref generation);
@@ -126,39 +150,19 @@ internal sealed class NodeApplicationCache(
     {
         ArgumentNullException.ThrowIfNull(application);
         Remove(application);
-        if (application.Id is not null && application.ClientId is not null)
+        if (Keys(application) is { } keys)
         {
-            node.Set(EntityCopies.Detached(db, application), ById(application.Id), ByClientId(application.ClientId));
+            node.Set(EntityCopies.Detached(db, application), keys);
         }
 
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask<OpenIddictEntityFrameworkCoreApplication?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken)
-    {
-        if (node.TryGet<OpenIddictEntityFrameworkCoreApplication>(ByClientId(identifier), out var kept))
-        {
-            return EntityCopies.ForRequest(db, kept, kept.Id!);
-        }
+    public ValueTask<OpenIddictEntityFrameworkCoreApplication?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken) =>
+        node.FindAsync(db, ByClientId(identifier), () => store.FindByClientIdAsync(identifier, cancellationToken), a => a.Id, Keys);
 
-        var readBegan = node.Generation;
-        var application = await store.FindByClientIdAsync(identifier, cancellationToken);
-        Keep(readBegan, application);
-        return application;
-    }
-
-    public async ValueTask<OpenIddictEntityFrameworkCoreApplication?> FindByIdAsync(string identifier, CancellationToken cancellationToken)
-    {
-        if (node.TryGet<OpenIddictEntityFrameworkCoreApplication>(ById(identifier), out var kept))
-        {
-            return EntityCopies.ForRequest(db, kept, kept.Id!);
-        }
-
-        var readBegan = node.Generation;
-        var application = await store.FindByIdAsync(identifier, cancellationToken);
-        Keep(readBegan, application);
-        return application;
-    }
+    public ValueTask<OpenIddictEntityFrameworkCoreApplication?> FindByIdAsync(string identifier, CancellationToken cancellationToken) =>
+        node.FindAsync(db, ById(identifier), () => store.FindByIdAsync(identifier, cancellationToken), a => a.Id, Keys);
 
     public IAsyncEnumerable<OpenIddictEntityFrameworkCoreApplication> FindByPostLogoutRedirectUriAsync(string uri, CancellationToken cancellationToken) =>
         store.FindByPostLogoutRedirectUriAsync(uri, cancellationToken);
@@ -192,13 +196,9 @@ internal sealed class NodeApplicationCache(
         }
     }
 
-    private void Keep(long readBegan, OpenIddictEntityFrameworkCoreApplication? application)
-    {
-        if (application is { Id: not null, ClientId: not null })
-        {
-            node.SetIfUnchanged(readBegan, EntityCopies.Detached(db, application), ById(application.Id), ByClientId(application.ClientId));
-        }
-    }
+    /// <summary>The keys an app is kept under, or null when it lacks one.</summary>
+    private static string[]? Keys(OpenIddictEntityFrameworkCoreApplication application) =>
+        application is { Id: not null, ClientId: not null } ? [ById(application.Id), ByClientId(application.ClientId)] : null;
 
     private static string ById(string id) => "application:id:" + id;
 
@@ -215,39 +215,19 @@ internal sealed class NodeScopeCache(
     {
         ArgumentNullException.ThrowIfNull(scope);
         Remove(scope);
-        if (scope.Id is not null && scope.Name is not null)
+        if (Keys(scope) is { } keys)
         {
-            node.Set(EntityCopies.Detached(db, scope), ById(scope.Id), ByName(scope.Name));
+            node.Set(EntityCopies.Detached(db, scope), keys);
         }
 
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask<OpenIddictEntityFrameworkCoreScope?> FindByIdAsync(string identifier, CancellationToken cancellationToken)
-    {
-        if (node.TryGet<OpenIddictEntityFrameworkCoreScope>(ById(identifier), out var kept))
-        {
-            return EntityCopies.ForRequest(db, kept, kept.Id!);
-        }
+    public ValueTask<OpenIddictEntityFrameworkCoreScope?> FindByIdAsync(string identifier, CancellationToken cancellationToken) =>
+        node.FindAsync(db, ById(identifier), () => store.FindByIdAsync(identifier, cancellationToken), s => s.Id, Keys);
 
-        var readBegan = node.Generation;
-        var scope = await store.FindByIdAsync(identifier, cancellationToken);
-        Keep(readBegan, scope);
-        return scope;
-    }
-
-    public async ValueTask<OpenIddictEntityFrameworkCoreScope?> FindByNameAsync(string name, CancellationToken cancellationToken)
-    {
-        if (node.TryGet<OpenIddictEntityFrameworkCoreScope>(ByName(name), out var kept))
-        {
-            return EntityCopies.ForRequest(db, kept, kept.Id!);
-        }
-
-        var readBegan = node.Generation;
-        var scope = await store.FindByNameAsync(name, cancellationToken);
-        Keep(readBegan, scope);
-        return scope;
-    }
+    public ValueTask<OpenIddictEntityFrameworkCoreScope?> FindByNameAsync(string name, CancellationToken cancellationToken) =>
+        node.FindAsync(db, ByName(name), () => store.FindByNameAsync(name, cancellationToken), s => s.Id, Keys);
 
     public async IAsyncEnumerable<OpenIddictEntityFrameworkCoreScope> FindByNamesAsync(
         ImmutableArray<string> names, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -289,13 +269,9 @@ internal sealed class NodeScopeCache(
         }
     }
 
-    private void Keep(long readBegan, OpenIddictEntityFrameworkCoreScope? scope)
-    {
-        if (scope is { Id: not null, Name: not null })
-        {
-            node.SetIfUnchanged(readBegan, EntityCopies.Detached(db, scope), ById(scope.Id), ByName(scope.Name));
-        }
-    }
+    /// <summary>The keys a scope is kept under, or null when it lacks one.</summary>
+    private static string[]? Keys(OpenIddictEntityFrameworkCoreScope scope) =>
+        scope is { Id: not null, Name: not null } ? [ById(scope.Id), ByName(scope.Name)] : null;
 
     private static string ById(string id) => "scope:id:" + id;
 
