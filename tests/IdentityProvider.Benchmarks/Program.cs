@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using IdentityProvider.Benchmarks;
 
 // Micro-benchmarks:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- --filter '*'
-// Sign-in load:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- signin-load [attempts] [concurrency]
+// Sign-in load:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- signin-load [attempts] [concurrency] [warm-up attempts]
 // Outbox drain:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- outbox-drain [emails]
 // Reset journey:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- recovery-journey [journeys]
 // Directory reset:   dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- directory-reset [journeys]   (writeback to a local slapd)

@@ -64,7 +64,7 @@ internal static class DataExtensions
         else
         {
             var sqlite = builder.Configuration.GetConnectionString("Sqlite") ?? DefaultSqliteConnectionString;
-            EnsureSqliteDirectory(sqlite, builder.Environment.ContentRootPath);
+            sqlite = InContentRoot(sqlite, builder.Environment.ContentRootPath);
             builder.Services.AddDbContext<ApplicationDbContext, SqliteDbContext>((services, db) =>
             {
                 db.UseSqlite(sqlite, lite => lite.CommandTimeout(options.CommandTimeoutSeconds));
@@ -116,18 +116,26 @@ internal static class DataExtensions
             .Select(key => key.Replace(" ", string.Empty, StringComparison.Ordinal))
             .Any(key => keywords.Any(keyword => key.Equals(keyword, StringComparison.OrdinalIgnoreCase)));
 
-    private static void EnsureSqliteDirectory(string connectionString, string contentRoot)
+    /// <summary>
+    /// A relative SQLite file is the content root's, wherever the process was started from (SQLite itself would resolve it
+    /// against the working directory); its folder is created if missing.
+    /// </summary>
+    private static string InContentRoot(string connectionString, string contentRoot)
     {
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:")
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        var dataSource = builder.DataSource;
+        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
         {
-            return;
+            return connectionString;
         }
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource, contentRoot));
+        builder.DataSource = Path.GetFullPath(dataSource, contentRoot);
+        var directory = Path.GetDirectoryName(builder.DataSource);
         if (!string.IsNullOrEmpty(directory))
         {
             Directory.CreateDirectory(directory);
         }
+
+        return builder.ConnectionString;
     }
 }

@@ -66,4 +66,33 @@ public sealed class EmbeddedDefaultTests
         using var mailboxPage = await client.GetAsync(new Uri("dev/mailbox", UriKind.Relative));
         Assert.Contains("demo@example.org", await mailboxPage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ARelativeSqliteFile_IsTheContentRoots_WhereverTheProcessWasStartedFrom()
+    {
+        // As a published server is often started: from another working directory, with the content root set.
+        var root = Directory.CreateTempSubdirectory("idp-root-").FullName;
+        Assert.NotEqual(Path.GetFullPath(root), Path.GetFullPath(Environment.CurrentDirectory));
+        await using var host = await IdentityProviderHost.StartAsync(
+            connectionString: string.Empty,
+            settings: new Dictionary<string, string?>
+            {
+                ["contentRoot"] = root,
+                // appsettings.Development.json is the content root's, and this one has none.
+                ["Database:MigrateOnStart"] = "true",
+                ["ConnectionStrings:PostgreSql"] = null,
+                ["ConnectionStrings:Sqlite"] = "Data Source=App_Data/identity.db",
+                ["Oidc:Issuer"] = null,
+                ["Oidc:Keys:SigningKeyPath"] = null,
+                ["Oidc:Keys:EncryptionKeyPath"] = null,
+                ["Oidc:Keys:GeneratedKeysDirectory"] = "App_Data/keys",
+            },
+            environment: "Development");
+
+        using var client = host.CreateClient();
+        using var discovery = await client.GetAsync(new Uri(".well-known/openid-configuration", UriKind.Relative));
+        Assert.True(discovery.IsSuccessStatusCode);
+        Assert.True(File.Exists(Path.Combine(root, "App_Data", "identity.db")));
+        Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "App_Data", "identity.db")));
+    }
 }
