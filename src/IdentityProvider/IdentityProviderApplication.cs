@@ -30,7 +30,12 @@ public static partial class IdentityProviderApplication
 
         builder.AddHosting()
             .AddResilience()
-            .AddData()
+            .AddData(provider => provider switch
+            {
+                DatabaseProvider.PostgreSql => CompiledModels.PostgreSql.PostgreSqlDbContextModel.Instance,
+                DatabaseProvider.Sqlite => CompiledModels.Sqlite.SqliteDbContextModel.Instance,
+                _ => null,
+            })
             .AddAccount()
             .AddPasswords()
             .AddAudit()

@@ -9,8 +9,12 @@ internal static class DataExtensions
 {
     public const string DefaultSqliteConnectionString = "Data Source=App_Data/identity.db";
 
-    /// <summary>Registers the one DbContext on the configured provider and keeps Data Protection keys in it.</summary>
-    public static WebApplicationBuilder AddData(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Registers the one DbContext on the configured provider and keeps Data Protection keys in it. <paramref name="compiledModel"/>
+    /// gives each provider's model compiled ahead of time (building it from the entity configurations took about half a
+    /// second of every start), or null to build it from the code.
+    /// </summary>
+    public static WebApplicationBuilder AddData(this WebApplicationBuilder builder, Func<DatabaseProvider, Microsoft.EntityFrameworkCore.Metadata.IModel?>? compiledModel = null)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -49,6 +53,11 @@ internal static class DataExtensions
             // Contexts are reused across requests (their state is reset), so a request does not build EF Core's services anew.
             builder.Services.AddDbContextPool<ApplicationDbContext, PostgreSqlDbContext>((services, db) =>
             {
+                if (compiledModel?.Invoke(DatabaseProvider.PostgreSql) is { } model)
+                {
+                    db.UseModel(model);
+                }
+
                 db.UseNpgsql(pooled.ConnectionString, npgsql =>
                 {
                     npgsql.CommandTimeout(options.CommandTimeoutSeconds);
@@ -67,6 +76,11 @@ internal static class DataExtensions
             sqlite = InContentRoot(sqlite, builder.Environment.ContentRootPath);
             builder.Services.AddDbContext<ApplicationDbContext, SqliteDbContext>((services, db) =>
             {
+                if (compiledModel?.Invoke(DatabaseProvider.Sqlite) is { } model)
+                {
+                    db.UseModel(model);
+                }
+
                 db.UseSqlite(sqlite, lite => lite.CommandTimeout(options.CommandTimeoutSeconds));
                 db.UseOpenIddict();
                 db.AddInterceptors(services.GetRequiredService<ProfileChangeStamp>());

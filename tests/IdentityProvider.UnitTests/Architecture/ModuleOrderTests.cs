@@ -15,7 +15,7 @@ public sealed class ModuleOrderTests
     public static readonly string[] Order =
     [
         "Resilience", "Hosting", "Data", "Audit", "Messaging", "Passwords", "Lockout", "Account", "Directories", "Oidc",
-        "SelfService", "Admin", "Demo", "Dev",
+        "SelfService", "Admin", "Demo", "Dev", "CompiledModels",
     ];
 
     private static readonly Assembly Server = typeof(IdentityProvider.Data.ApplicationDbContext).Assembly;
