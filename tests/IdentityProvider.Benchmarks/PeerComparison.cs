@@ -13,7 +13,7 @@ namespace IdentityProvider.Benchmarks;
 /// published Release build on a throwaway PostgreSQL, both on loopback, driven by <c>wrk</c> with the same settings.
 /// For each figure (client_credentials tokens, discovery, JWKS) it alternates A and B, <c>rounds</c> times each, after a
 /// warm-up, and prints requests per second, the ratio, resident memory after the token runs and the time from start to
-/// the first discovery document. Both sign with RS256; this server persists every token, the peer nothing.
+/// the first discovery document. Both sign with the same algorithm (RS256 unless ES256 is asked for); this server persists every token, the peer nothing.
 /// </summary>
 internal static partial class PeerComparison
 {
@@ -21,7 +21,9 @@ internal static partial class PeerComparison
     private const string Scope = "api";
     private const string Resource = "urn:bench:api";
 
-    public static async Task RunAsync(int[] settings)
+    /// <param name="settings">Rounds, seconds per run, warm-up seconds.</param>
+    /// <param name="algorithm">RS256 (both servers sign with an RSA 2048 key) or ES256 (a P-256 key).</param>
+    public static async Task RunAsync(int[] settings, string algorithm)
     {
         var rounds = settings.Length > 0 ? settings[0] : 2;
         var seconds = settings.Length > 1 ? settings[1] : 10;
@@ -53,9 +55,15 @@ internal static partial class PeerComparison
                 await TestData.RegisterServiceClientAsync(seeding, ClientId, secret, Scope);
             }
 
-            var ours = await StartOursAsync(published, database);
+            var signingKey = TestKeys.SigningKeyPath;
+            if (algorithm == "ES256")
+            {
+                signingKey = TestKeys.EllipticCurveSigningKeyPath;
+            }
+
+            var ours = await StartOursAsync(published, database, signingKey);
             await using var ourProcess = ours.Process;
-            var peer = await StartPeerAsync(peerDirectory, secret);
+            var peer = await StartPeerAsync(peerDirectory, secret, algorithm);
             await using var peerProcess = peer.Process;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Start to the first discovery document: this server {ours.StartTime.TotalMilliseconds:F0} ms (migrated PostgreSQL database), oidc-provider {peer.StartTime.TotalMilliseconds:F0} ms"));
@@ -63,7 +71,7 @@ internal static partial class PeerComparison
             var targets = new (string Name, Server Server)[] { ("this server", ours), ("oidc-provider", peer) };
             foreach (var (_, server) in targets)
             {
-                await CheckTokenAsync(server, secret);
+                await CheckTokenAsync(server, secret, algorithm);
             }
 
             var basic = Convert.ToBase64String(Encoding.ASCII.GetBytes(ClientId + ":" + secret));
@@ -77,7 +85,7 @@ internal static partial class PeerComparison
             var rows = new List<(string What, List<double> Ours, List<double> Peer)>();
             foreach (var (what, ourPath, peerPath, script) in new[]
             {
-                ("client_credentials tokens/s (RS256)", "connect/token", "token", tokenScript),
+                ($"client_credentials tokens/s ({algorithm})", "connect/token", "token", tokenScript),
                 ("discovery requests/s", ".well-known/openid-configuration", ".well-known/openid-configuration", null),
                 ("JWKS requests/s", ".well-known/jwks", "jwks", null),
             })
@@ -121,7 +129,7 @@ internal static partial class PeerComparison
         }
     }
 
-    private static async Task<Server> StartOursAsync(string published, string database)
+    private static async Task<Server> StartOursAsync(string published, string database, string signingKey)
     {
         var port = Ports.Free();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
@@ -134,7 +142,7 @@ internal static partial class PeerComparison
             $"--ConnectionStrings:PostgreSql={database}",
             $"--Oidc:Issuer={baseAddress}",
             "--Oidc:AllowInsecureHttp=true",
-            $"--Oidc:Keys:SigningKeyPath={TestKeys.SigningKeyPath}",
+            $"--Oidc:Keys:SigningKeyPath={signingKey}",
             $"--Oidc:Keys:EncryptionKeyPath={TestKeys.EncryptionKeyPath}",
             "--Messaging:UseDevMailbox=true",
             "--Logging:LogLevel:Default=Warning",
@@ -146,7 +154,7 @@ internal static partial class PeerComparison
         return await StartAsync(start, baseAddress, "connect/token");
     }
 
-    private static async Task<Server> StartPeerAsync(string directory, string secret)
+    private static async Task<Server> StartPeerAsync(string directory, string secret, string algorithm)
     {
         var port = Ports.Free();
         var start = new ProcessStartInfo("node") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -157,6 +165,7 @@ internal static partial class PeerComparison
         start.Environment["SCOPE"] = Scope;
         start.Environment["RESOURCE"] = Resource;
         start.Environment["NODE_ENV"] = "production";
+        start.Environment["ALG"] = algorithm;
         return await StartAsync(start, new Uri($"http://127.0.0.1:{port}/"), "token");
     }
 
@@ -204,7 +213,7 @@ internal static partial class PeerComparison
     }
 
     /// <summary>One token from each server first: the figures count only answers that were right.</summary>
-    private static async Task CheckTokenAsync(Server server, string secret)
+    private static async Task CheckTokenAsync(Server server, string secret, string algorithm)
     {
         using var http = new HttpClient();
         var path = server.TokenPath;
@@ -223,9 +232,9 @@ internal static partial class PeerComparison
         using var json = System.Text.Json.JsonDocument.Parse(body);
         var header = json.RootElement.GetProperty("access_token").GetString()!.Split('.')[0];
         var alg = System.Text.Json.JsonDocument.Parse(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Decode(header)).RootElement.GetProperty("alg").GetString();
-        if (alg != "RS256")
+        if (alg != algorithm)
         {
-            throw new InvalidOperationException($"{server.BaseAddress} signs with {alg}, not RS256: the comparison would not be fair.");
+            throw new InvalidOperationException($"{server.BaseAddress} signs with {alg}, not {algorithm}: the comparison would not be fair.");
         }
     }
 

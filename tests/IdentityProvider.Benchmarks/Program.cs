@@ -6,7 +6,7 @@ using IdentityProvider.Benchmarks;
 // Outbox drain:      dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- outbox-drain [emails]
 // Reset journey:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- recovery-journey [journeys]
 // Directory reset:   dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- directory-reset [journeys]   (writeback to a local slapd)
-// Peer comparison:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- peer-compare [rounds] [seconds] [warm-up seconds]   (wrk; oidc-provider from npm)
+// Peer comparison:  dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- peer-compare [rounds] [seconds] [warm-up seconds] [RS256|ES256]   (wrk; oidc-provider from npm)
 // Session check:     dotnet run -c Release --project tests/IdentityProvider.Benchmarks -- session-check [requests] [concurrency] [rounds]
 if (args is ["signin-load", ..])
 {
@@ -16,7 +16,8 @@ if (args is ["signin-load", ..])
 
 if (args is ["peer-compare", ..])
 {
-    await PeerComparison.RunAsync(args.Skip(1).Select(int.Parse).ToArray());
+    var algorithm = args.Skip(1).FirstOrDefault(a => a is "RS256" or "ES256") ?? "RS256";
+    await PeerComparison.RunAsync(args.Skip(1).Where(a => a != algorithm).Select(int.Parse).ToArray(), algorithm);
     return;
 }
 

@@ -23,7 +23,18 @@ public static class TestKeys
         return (signing, encryption);
     });
 
+    private static readonly Lazy<string> EllipticCurve = new(() =>
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("idp-keys-").FullName, "signing-p256.pem");
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(path, ecdsa.ExportPkcs8PrivateKeyPem());
+        return path;
+    });
+
     public static string SigningKeyPath => Files.Value.Signing;
+
+    /// <summary>A P-256 signing key (ES256), for the servers that sign with an elliptic-curve key.</summary>
+    public static string EllipticCurveSigningKeyPath => EllipticCurve.Value;
 
     public static string EncryptionKeyPath => Files.Value.Encryption;
 }

@@ -16,8 +16,15 @@ internal static class SigningKeyLoader
                 throw new InvalidOperationException("Set both Oidc:Keys:SigningKeyPath and Oidc:Keys:EncryptionKeyPath.");
             }
 
-            return (ReadKey(options.SigningKeyPath, options.SigningKeyPassword, environment),
-                ReadKey(options.EncryptionKeyPath, options.EncryptionKeyPassword, environment));
+            var encryption = ReadKey(options.EncryptionKeyPath, options.EncryptionKeyPassword, environment);
+            if (encryption is ECDsaSecurityKey || encryption is X509SecurityKey { PublicKey: ECDsa })
+            {
+                throw new InvalidOperationException(
+                    "Oidc:Keys:EncryptionKeyPath holds an elliptic-curve key; tokens are encrypted with RSA-OAEP, so the encryption key must be RSA. " +
+                    "Elliptic-curve keys (P-256, ES256) are for Oidc:Keys:SigningKeyPath.");
+            }
+
+            return (ReadKey(options.SigningKeyPath, options.SigningKeyPassword, environment), encryption);
         }
 
         if (environment.IsProduction())
@@ -63,7 +70,7 @@ internal static class SigningKeyLoader
         return ToSecurityKey(pem);
     }
 
-    private static RsaSecurityKey GetOrCreate(string path)
+    private static AsymmetricSecurityKey GetOrCreate(string path)
     {
         if (!File.Exists(path))
         {
@@ -81,11 +88,43 @@ internal static class SigningKeyLoader
         return ToSecurityKey(File.ReadAllText(path));
     }
 
-    private static RsaSecurityKey ToSecurityKey(string pem)
+    /// <summary>
+    /// An RSA key (tokens signed RS256) or an elliptic-curve key on P-256 (ES256, an ECDSA signature costs a fraction of an
+    /// RSA one), in PKCS#8 (<c>BEGIN PRIVATE KEY</c>), PKCS#1 (<c>BEGIN RSA PRIVATE KEY</c>) or SEC 1 (<c>BEGIN EC PRIVATE KEY</c>) form.
+    /// </summary>
+    private static AsymmetricSecurityKey ToSecurityKey(string pem)
     {
+        AsymmetricSecurityKey key;
         var rsa = RSA.Create();
-        rsa.ImportFromPem(pem);
-        var key = new RsaSecurityKey(rsa);
+        try
+        {
+            rsa.ImportFromPem(pem);
+            key = new RsaSecurityKey(rsa);
+        }
+        catch (Exception rsaError) when (rsaError is CryptographicException or ArgumentException)
+        {
+            rsa.Dispose();
+            var ecdsa = ECDsa.Create();
+            try
+            {
+                ecdsa.ImportFromPem(pem);
+            }
+            catch (Exception ecError) when (ecError is CryptographicException or ArgumentException)
+            {
+                ecdsa.Dispose();
+                throw new InvalidOperationException("The token key file holds neither an RSA nor an elliptic-curve private key in PEM form.", rsaError);
+            }
+
+            var curve = ecdsa.ExportParameters(false).Curve.Oid;
+            if (curve.Value != "1.2.840.10045.3.1.7" && curve.FriendlyName is not ("nistP256" or "ECDSA_P256"))
+            {
+                ecdsa.Dispose();
+                throw new InvalidOperationException("An elliptic-curve token key must be on the P-256 curve (ES256).");
+            }
+
+            key = new ECDsaSecurityKey(ecdsa);
+        }
+
         key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
         return key;
     }

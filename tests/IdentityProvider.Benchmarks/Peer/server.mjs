@@ -1,14 +1,18 @@
-// The token benchmark's peer: oidc-provider with one confidential client that may use client_credentials, RS256
-// JWT access tokens for one API, and an in-memory store (nothing persisted). Started by the benchmark:
-//   PORT=5000 CLIENT_ID=bench CLIENT_SECRET=... SCOPE=api RESOURCE=urn:bench:api node server.mjs
+// The token benchmark's peer: oidc-provider with one confidential client that may use client_credentials, JWT access
+// tokens for one API signed RS256 (an RSA 2048 key) or ES256 (P-256), and an in-memory store (nothing persisted).
+// Started by the benchmark:
+//   PORT=5000 CLIENT_ID=bench CLIENT_SECRET=... SCOPE=api RESOURCE=urn:bench:api ALG=RS256 node server.mjs
 import { generateKeyPairSync } from "node:crypto";
 import Provider from "oidc-provider";
 
 const port = Number(process.env.PORT ?? 5000);
 const scope = process.env.SCOPE ?? "api";
 const resource = process.env.RESOURCE ?? "urn:bench:api";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: "jwk" }), use: "sig", alg: "RS256", kid: "bench" };
+const alg = process.env.ALG ?? "RS256";
+const { privateKey } = alg === "ES256"
+    ? generateKeyPairSync("ec", { namedCurve: "P-256" })
+    : generateKeyPairSync("rsa", { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: "jwk" }), use: "sig", alg, kid: "bench" };
 
 const provider = new Provider(`http://127.0.0.1:${port}`, {
     clients: [{
@@ -37,7 +41,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
                 scope,
                 audience: resource,
                 accessTokenFormat: "jwt",
-                jwt: { sign: { alg: "RS256" } },
+                jwt: { sign: { alg } },
             }),
         },
     },
