@@ -22,6 +22,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
         response_types: [],
         redirect_uris: [],
         token_endpoint_auth_method: "client_secret_basic",
+        id_token_signed_response_alg: alg,
         scope,
     }],
     jwks: { keys: [signingKey] },
