@@ -30,7 +30,8 @@ internal static partial class SignInLoad
         await using var host = await IdentityProviderHost.StartAsync(database, new Dictionary<string, string?>
         {
             ["Lockout:SignInPerIpLimit"] = "100000",
-            // Each user sees about 16 wrong passwords here: below the threshold, so every attempt is checked (none paused).
+            // There is a user per 50 attempts, so each sees at most about 40 wrong passwords: below the threshold, so every
+            // attempt is checked (none paused).
             ["Lockout:Threshold"] = "100",
         }, builder =>
         {
@@ -41,7 +42,7 @@ internal static partial class SignInLoad
         });
 
         var users = new List<string>();
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < Math.Max(20, (attempts + warmUp) / 50); i++)
         {
             users.Add((await TestData.CreateUserAsync(host)).UserName!);
         }

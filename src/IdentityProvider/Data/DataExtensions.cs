@@ -138,7 +138,9 @@ internal static class DataExtensions
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
         var dataSource = builder.DataSource;
-        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory
+            || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)
+            || dataSource.StartsWith("|DataDirectory|", StringComparison.OrdinalIgnoreCase))
         {
             return connectionString;
         }

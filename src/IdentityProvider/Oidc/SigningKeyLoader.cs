@@ -57,17 +57,56 @@ internal static class SigningKeyLoader
         var extension = Path.GetExtension(fullPath);
         if (extension.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || extension.Equals(".p12", StringComparison.OrdinalIgnoreCase))
         {
-            var certificate = X509CertificateLoader.LoadPkcs12FromFile(fullPath, password, X509KeyStorageFlags.EphemeralKeySet);
-            return new X509SecurityKey(certificate);
+            return Checked(X509CertificateLoader.LoadPkcs12FromFile(fullPath, password, X509KeyStorageFlags.EphemeralKeySet));
         }
 
         var pem = File.ReadAllText(fullPath);
         if (pem.Contains("BEGIN CERTIFICATE", StringComparison.Ordinal))
         {
-            return new X509SecurityKey(X509Certificate2.CreateFromPem(pem, pem));
+            return Checked(X509Certificate2.CreateFromPem(pem, pem));
         }
 
         return ToSecurityKey(pem);
+    }
+
+    /// <summary>A certificate's key passes the same checks as a bare key: RSA of 2048 bits or more, or an EC key on P-256.</summary>
+    private static X509SecurityKey Checked(X509Certificate2 certificate)
+    {
+        using (var rsa = certificate.GetRSAPublicKey())
+        {
+            if (rsa is not null)
+            {
+                RequireStrongRsa(rsa);
+            }
+        }
+
+        using (var ecdsa = certificate.GetECDsaPublicKey())
+        {
+            if (ecdsa is not null)
+            {
+                RequireP256(ecdsa);
+            }
+        }
+
+        return new X509SecurityKey(certificate);
+    }
+
+    private static void RequireStrongRsa(RSA rsa)
+    {
+        if (rsa.KeySize < 2048)
+        {
+            throw new InvalidOperationException($"The token key is RSA of {rsa.KeySize} bits; RSA token keys must have at least 2048 bits.");
+        }
+    }
+
+    // ES256 is ECDSA on P-256 (RFC 7518 3.4); a key on another curve would be published with the wrong algorithm.
+    private static void RequireP256(ECDsa ecdsa)
+    {
+        var curve = ecdsa.ExportParameters(false).Curve;
+        if (!curve.IsNamed || (curve.Oid?.Value != "1.2.840.10045.3.1.7" && curve.Oid?.FriendlyName is not ("nistP256" or "ECDSA_P256")))
+        {
+            throw new InvalidOperationException("An elliptic-curve token key must be on the named curve P-256 (ES256).");
+        }
     }
 
     private static AsymmetricSecurityKey GetOrCreate(string path)
@@ -99,6 +138,7 @@ internal static class SigningKeyLoader
         try
         {
             rsa.ImportFromPem(pem);
+            RequireStrongRsa(rsa);
             key = new RsaSecurityKey(rsa);
         }
         catch (Exception rsaError) when (rsaError is CryptographicException or ArgumentException)
@@ -115,11 +155,14 @@ internal static class SigningKeyLoader
                 throw new InvalidOperationException("The token key file holds neither an RSA nor an elliptic-curve private key in PEM form.", rsaError);
             }
 
-            var curve = ecdsa.ExportParameters(false).Curve.Oid;
-            if (curve.Value != "1.2.840.10045.3.1.7" && curve.FriendlyName is not ("nistP256" or "ECDSA_P256"))
+            try
+            {
+                RequireP256(ecdsa);
+            }
+            catch (InvalidOperationException)
             {
                 ecdsa.Dispose();
-                throw new InvalidOperationException("An elliptic-curve token key must be on the P-256 curve (ES256).");
+                throw;
             }
 
             key = new ECDsaSecurityKey(ecdsa);

@@ -60,4 +60,54 @@ public sealed class EllipticCurveKeyTests(EllipticCurveKeyFixture fixture) : ICl
 
         Assert.Contains("encryption key must be RSA", error.Message, StringComparison.Ordinal);
     }
+
+    public static TheoryData<string, string> WeakOrMislabelledKeys => new()
+    {
+        { "p384.pem", "P-256" },
+        { "p384-certificate.pem", "P-256" },
+        { "rsa1024.pem", "at least 2048 bits" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WeakOrMislabelledKeys))]
+    public async Task ASigningKeyOnAnotherCurveOrTooShort_IsRefusedAtStart(string file, string expected)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("idp-keys-").FullName, file);
+        switch (file)
+        {
+            case "p384.pem":
+                using (var p384 = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384))
+                {
+                    await File.WriteAllTextAsync(path, p384.ExportPkcs8PrivateKeyPem());
+                }
+
+                break;
+            case "p384-certificate.pem":
+                using (var p384 = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP384))
+                {
+                    var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=tokens", p384, System.Security.Cryptography.HashAlgorithmName.SHA384);
+                    using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+                    await File.WriteAllTextAsync(path, certificate.ExportCertificatePem() + "\n" + p384.ExportPkcs8PrivateKeyPem());
+                }
+
+                break;
+            default:
+                using (var rsa = System.Security.Cryptography.RSA.Create(1024))
+                {
+                    await File.WriteAllTextAsync(path, rsa.ExportPkcs8PrivateKeyPem());
+                }
+
+                break;
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await using var host = await IdentityProviderHost.StartAsync(fixture.Database, new Dictionary<string, string?>
+            {
+                ["Oidc:Keys:SigningKeyPath"] = path,
+            });
+        });
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
 }
