@@ -27,16 +27,12 @@ public sealed class ServerSecrets(IServiceScopeFactory scopes, IDataProtectionPr
         var stored = await db.Set<ServerSecret>().AsNoTracking().FirstOrDefaultAsync(s => s.Name == name, cancellationToken);
         if (stored is null)
         {
-            db.Add(new ServerSecret { Name = name, ProtectedValue = protector.Protect(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))) });
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-            }
-            catch (DbUpdateException)
-            {
-                // Another node made it first.
-            }
-
+            // Requests on this node or others may make it at the same time: the first insert wins, the others do nothing
+            // (no failed statement, no error in the log) and everyone reads the winner.
+            var candidate = protector.Protect(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO \"ServerSecrets\" (\"Name\", \"ProtectedValue\") VALUES ({name}, {candidate}) ON CONFLICT DO NOTHING",
+                cancellationToken);
             stored = await db.Set<ServerSecret>().AsNoTracking().FirstAsync(s => s.Name == name, cancellationToken);
         }
 
