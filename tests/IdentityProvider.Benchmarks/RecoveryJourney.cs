@@ -78,6 +78,7 @@ internal static class RecoveryJourney
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"whole journey",-28} {Percentile(totals, 0.5),7:F1} {Percentile(totals, 0.95),7:F1}"));
+        await host.DisposeAsync(); // before its database, so no background service logs a lost connection
         await PostgresServer.StopSharedAsync();
     }
 

@@ -84,6 +84,7 @@ internal static class SessionCheck
             client.Dispose();
         }
 
+        await host.DisposeAsync(); // before its database, so no background service logs a lost connection
         await PostgresServer.StopSharedAsync();
     }
 }

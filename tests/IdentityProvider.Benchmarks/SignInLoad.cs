@@ -114,6 +114,7 @@ internal static partial class SignInLoad
             client.Dispose();
         }
 
+        await host.DisposeAsync(); // before its database, so no background service logs a lost connection
         await PostgresServer.StopSharedAsync();
     }
 

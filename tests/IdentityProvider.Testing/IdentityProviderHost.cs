@@ -15,6 +15,7 @@ namespace IdentityProvider.Testing;
 public sealed class IdentityProviderHost : IAsyncDisposable
 {
     private readonly WebApplication app;
+    private int disposed;
 
     private IdentityProviderHost(WebApplication app, Uri baseAddress)
     {
@@ -72,8 +73,14 @@ public sealed class IdentityProviderHost : IAsyncDisposable
 
     public AsyncServiceScope CreateScope() => app.Services.CreateAsyncScope();
 
+    /// <summary>Stops the server; a second call does nothing (a benchmark stops it before its database server).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         await app.StopAsync();
         await app.DisposeAsync();
     }

@@ -41,9 +41,13 @@ internal sealed class ProtocolDocuments(IOptions<OidcOptions> options)
     public async Task ServeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
+
+        // The document's own constant names it (Applies matched the path ignoring case), so a request allocates no key
+        // when there is one issuer.
+        var path = request.Path.Equals(Discovery, StringComparison.OrdinalIgnoreCase) ? Discovery.Value! : KeySet.Value!;
         var key = oneIssuer
-            ? request.Path.Value!.ToLowerInvariant()
-            : string.Concat(request.Path.Value!.ToLowerInvariant(), " ", request.Scheme, "://", request.Host.Value, request.PathBase.Value);
+            ? path
+            : string.Concat(path, " ", request.Scheme, "://", request.Host.Value, request.PathBase.Value);
         if (!documents.TryGetValue(key, out var document))
         {
             document = await BuildAsync(context, next);
