@@ -55,12 +55,7 @@ internal static partial class PeerComparison
                 await TestData.RegisterServiceClientAsync(seeding, ClientId, secret, Scope);
             }
 
-            var signingKey = TestKeys.SigningKeyPath;
-            if (algorithm == "ES256")
-            {
-                signingKey = TestKeys.EllipticCurveSigningKeyPath;
-            }
-
+            var signingKey = algorithm == "ES256" ? TestKeys.EllipticCurveSigningKeyPath : TestKeys.SigningKeyPath;
             var ours = await StartOursAsync(published, database, signingKey);
             await using var ourProcess = ours.Process;
             var peer = await StartPeerAsync(peerDirectory, secret, algorithm);

@@ -31,7 +31,7 @@ public sealed class ServerSecrets(IServiceScopeFactory scopes, IDataProtectionPr
             // (no failed statement, no error in the log) and everyone reads the winner.
             var candidate = protector.Protect(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
             await db.Database.ExecuteSqlAsync(
-                $"INSERT INTO \"ServerSecrets\" (\"Name\", \"ProtectedValue\") VALUES ({name}, {candidate}) ON CONFLICT DO NOTHING",
+                $"INSERT INTO \"ServerSecrets\" (\"Name\", \"ProtectedValue\") VALUES ({name}, {candidate}) ON CONFLICT DO NOTHING", // ServerSecretConfiguration's table
                 cancellationToken);
             stored = await db.Set<ServerSecret>().AsNoTracking().FirstAsync(s => s.Name == name, cancellationToken);
         }

@@ -26,13 +26,10 @@ internal sealed class NodeEntityCache(TimeProvider clock, IOptions<OidcOptions> 
 
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly TimeSpan duration = options.Value.EntityCacheDuration;
-    private long generation;
 
-    /// <summary>
-    /// Moves on at every removal. A read from the database keeps what it found only if no removal happened since it
-    /// began (<see cref="SetIfUnchanged"/>), so a read that overlapped a change cannot put the old version back.
-    /// </summary>
-    public long Generation => Interlocked.Read(ref generation);
+    // Moves on at every removal. A read from the database keeps what it found only if no removal happened since it began,
+    // so a read that overlapped a change cannot put the old version back.
+    private long generation;
 
     public bool Enabled => duration > TimeSpan.Zero;
 
@@ -59,15 +56,6 @@ internal sealed class NodeEntityCache(TimeProvider clock, IOptions<OidcOptions> 
 
         snapshot = null;
         return false;
-    }
-
-    /// <summary>Keeps what a read found, unless something was removed since <paramref name="readBegan"/>.</summary>
-    public void SetIfUnchanged(long readBegan, object snapshot, params string[] keys)
-    {
-        if (Generation == readBegan)
-        {
-            Set(snapshot, keys);
-        }
     }
 
     public void Set(object snapshot, params string[] keys)
@@ -107,11 +95,11 @@ internal sealed class NodeEntityCache(TimeProvider clock, IOptions<OidcOptions> 
             return EntityCopies.ForRequest(db, kept, idOf(kept)!);
         }
 
-        var readBegan = Generation;
+        var readBegan = Interlocked.Read(ref generation);
         var found = await read();
-        if (found is not null && keysOf(found) is { } keys)
+        if (found is not null && keysOf(found) is { } keys && Interlocked.Read(ref generation) == readBegan)
         {
-            SetIfUnchanged(readBegan, EntityCopies.Detached(db, found), keys);
+            Set(EntityCopies.Detached(db, found), keys);
         }
 
         return found;

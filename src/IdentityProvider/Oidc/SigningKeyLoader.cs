@@ -134,41 +134,38 @@ internal static class SigningKeyLoader
     private static AsymmetricSecurityKey ToSecurityKey(string pem)
     {
         AsymmetricSecurityKey key;
-        var rsa = RSA.Create();
-        try
+        if (Import(RSA.Create(), pem) is { } rsa)
         {
-            rsa.ImportFromPem(pem);
             RequireStrongRsa(rsa);
             key = new RsaSecurityKey(rsa);
         }
-        catch (Exception rsaError) when (rsaError is CryptographicException or ArgumentException)
+        else if (Import(ECDsa.Create(), pem) is { } ecdsa)
         {
-            rsa.Dispose();
-            var ecdsa = ECDsa.Create();
-            try
-            {
-                ecdsa.ImportFromPem(pem);
-            }
-            catch (Exception ecError) when (ecError is CryptographicException or ArgumentException)
-            {
-                ecdsa.Dispose();
-                throw new InvalidOperationException("The token key file holds neither an RSA nor an elliptic-curve private key in PEM form.", rsaError);
-            }
-
-            try
-            {
-                RequireP256(ecdsa);
-            }
-            catch (InvalidOperationException)
-            {
-                ecdsa.Dispose();
-                throw;
-            }
-
+            RequireP256(ecdsa);
             key = new ECDsaSecurityKey(ecdsa);
+        }
+        else
+        {
+            throw new InvalidOperationException("The token key file holds neither an RSA nor an elliptic-curve private key in PEM form.");
         }
 
         key.KeyId = Base64UrlEncoder.Encode(key.ComputeJwkThumbprint());
         return key;
+    }
+
+    /// <summary><paramref name="algorithm"/> with the PEM's key in it, or null (and disposed) when the PEM holds no key of its kind.</summary>
+    private static T? Import<T>(T algorithm, string pem)
+        where T : AsymmetricAlgorithm
+    {
+        try
+        {
+            algorithm.ImportFromPem(pem);
+            return algorithm;
+        }
+        catch (Exception error) when (error is CryptographicException or ArgumentException)
+        {
+            algorithm.Dispose();
+            return null;
+        }
     }
 }
