@@ -5,6 +5,7 @@ using IdentityProvider.Data;
 using IdentityProvider.Demo;
 using IdentityProvider.Directories;
 using IdentityProvider.Hosting;
+using IdentityProvider.Localization;
 using IdentityProvider.Lockout;
 using IdentityProvider.Messaging;
 using IdentityProvider.Oidc;
@@ -29,6 +30,7 @@ public static partial class IdentityProviderApplication
         });
 
         builder.AddHosting()
+            .AddLanguages()
             .AddResilience()
             .AddData(provider => provider switch
             {
@@ -50,6 +52,7 @@ public static partial class IdentityProviderApplication
 
         var app = builder.Build();
         app.UseHosting();
+        app.UseLanguages();
         app.UseResilience();
         app.UseMiddleware<DeferredAuditFlush>();
         // Before OpenIddict (in UseAuthentication) sees a preflight: only the protocol endpoints browser apps call.

@@ -18,6 +18,24 @@ public static class UserStories
         Assert.True(violations.Count == 0, $"axe found {violations.Count} violation(s) on {page.Url}:\n" + string.Join("\n", violations));
     }
 
+    /// <summary>Fails when the document is wider than the viewport (the page would scroll sideways).</summary>
+    public static async Task AssertFitsAsync(IPage page)
+    {
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
+        Assert.True(widths[0] <= widths[1], $"{page.Url} is {widths[0]} px wide in a {widths[1]} px viewport.");
+    }
+
+    /// <summary>At 375 px (a phone) and at 1280 px: the page fits the viewport and axe finds nothing. Ends at 1280 px.</summary>
+    public static async Task AssertFitsPhoneAndDesktopAsync(IPage page)
+    {
+        foreach (var width in new[] { 375, 1280 })
+        {
+            await page.SetViewportSizeAsync(width, 800);
+            await AssertFitsAsync(page);
+            await AssertAccessibleAsync(page);
+        }
+    }
+
     public static Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.ArtifactsDirectory, name + ".png"), FullPage = true });
 }

@@ -10,7 +10,9 @@ internal static class HostingExtensions
     public static WebApplicationBuilder AddHosting(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<OrganizationOptions>().BindConfiguration(OrganizationOptions.SectionName)
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateDataAnnotations()
+            .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.TimeZone, out _), "Organization:TimeZone is not a time zone this machine knows (use an IANA id such as Europe/Paris).")
+            .ValidateOnStart();
         builder.Services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -11,4 +11,12 @@ public sealed class OrganizationOptions
     [Required]
     [StringLength(100, MinimumLength = 1)]
     public string Name { get; set; } = "Example Organisation";
+
+    /// <summary>
+    /// IANA time zone (e.g. "Europe/Paris") that pages and messages use when the reader's browser has not reported
+    /// its own. Default "UTC". An id this machine does not know fails the start.
+    /// </summary>
+    [Required]
+    [StringLength(64)]
+    public string TimeZone { get; set; } = "UTC";
 }
