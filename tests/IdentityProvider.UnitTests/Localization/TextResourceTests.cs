@@ -7,7 +7,7 @@ namespace IdentityProvider.UnitTests.Localization;
 /// <summary>
 /// Every text exists in every language: each text resource (<c>X.resx</c>, English, keyed by the English text) has a
 /// file per language with the same keys, no empty value, the same placeholders and the same HTML tags; and every key
-/// the code asks for (<c>T["…"]</c>, <c>texts["…"]</c>, display names and validation messages) is in a resource.
+/// the code asks for (<c>T["…"]</c>, <c>texts["…"]</c>, <c>idpText("…")</c> in scripts, display names and validation messages) is in a resource.
 /// </summary>
 public sealed partial class TextResourceTests
 {
@@ -74,7 +74,8 @@ public sealed partial class TextResourceTests
         var keys = NeutralResources().SelectMany(f => Read(f).Keys).ToHashSet(StringComparer.Ordinal);
         var missing = new SortedSet<string>(StringComparer.Ordinal);
         var files = Directory.EnumerateFiles(Source, "*.*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cshtml", StringComparison.Ordinal))
+            .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".cshtml", StringComparison.Ordinal)
+                || f.EndsWith(".js", StringComparison.Ordinal) && f.Contains($"wwwroot{Path.DirectorySeparatorChar}js", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
         var asked = 0;
@@ -129,7 +130,7 @@ public sealed partial class TextResourceTests
     [GeneratedRegex(@"</?[a-zA-Z][a-zA-Z0-9]*")]
     private static partial Regex Tag();
 
-    /// <summary>A literal key given to a localiser (T, Texts, texts) or to a data annotation (Name, ErrorMessage, Description, Prompt).</summary>
-    [GeneratedRegex("""(?:\b(?:T|Texts|texts)\[|\b(?:ErrorMessage|Description|Prompt)\s*=\s*|\bDisplay\(\s*Name\s*=\s*)"(?<key>(?:[^"\\]|\\.)*)"(?!\s*\+)""")]
+    /// <summary>A literal key given to a localiser (T, Texts, texts, the scripts' idpText) or to a data annotation (Name, ErrorMessage, Description, Prompt).</summary>
+    [GeneratedRegex("""(?:\b(?:T|Texts|texts)\[|\bidpText\(|\b(?:ErrorMessage|Description|Prompt)\s*=\s*|\bDisplay\(\s*Name\s*=\s*)"(?<key>(?:[^"\\]|\\.)*)"(?!\s*\+)""")]
     private static partial Regex Asked();
 }

@@ -11,7 +11,7 @@
         const button = document.createElement("button");
         button.type = "button";
         button.className = "show-password";
-        button.textContent = "Show password";
+        button.textContent = window.idpText ? window.idpText("Show password") : "Show password";
         button.setAttribute("aria-pressed", "false");
         button.setAttribute("aria-controls", input.id);
 
