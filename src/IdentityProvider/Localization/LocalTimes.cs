@@ -57,9 +57,6 @@ public sealed class LocalTimes(IHttpContextAccessor http, IOptions<OrganizationO
     public string Format(DateTimeOffset time, TimeFormat format = TimeFormat.DateTime, CultureInfo? culture = null) =>
         Format(time, format, culture ?? CultureInfo.CurrentCulture, BrowserZone);
 
-    /// <summary>For messages sent outside the reader's browser: the organisation's zone, named.</summary>
-    public string FormatForMessage(DateTimeOffset time, CultureInfo culture) => Format(time, TimeFormat.DateTime, culture, BrowserZone);
-
     private string Format(DateTimeOffset time, TimeFormat format, CultureInfo culture, TimeZoneInfo? browser)
     {
         var zone = browser ?? OrganizationZone;
