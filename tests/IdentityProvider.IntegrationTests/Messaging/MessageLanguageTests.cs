@@ -29,7 +29,7 @@ public sealed class ParisRecoveryFixture : RecoveryFixture
 /// Emails as people read them, delivered to a real SMTP server: in the recipient's language, the code set apart, the
 /// account and the action named, times in the reader's zone, and the helpdesk's link to the request.
 /// </summary>
-public sealed class MessageLanguageTests(ParisRecoveryFixture fixture) : IClassFixture<ParisRecoveryFixture>
+public sealed class MessageLanguageTests(ParisRecoveryFixture fixture, ITestOutputHelper output) : IClassFixture<ParisRecoveryFixture>
 {
     private IdentityProviderHost Idp => fixture.Idp;
 
@@ -53,6 +53,7 @@ public sealed class MessageLanguageTests(ParisRecoveryFixture fixture) : IClassF
         await browser.ChooseMethodAsync("AlternateEmail");
         var code = await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!);
         var mail = await DeliveredAsync(user.AlternateEmail!, "sspr-code");
+        output.WriteLine(mail.Subject + "\n\n" + mail.TextBody + "\n" + mail.HtmlBody);
 
         Assert.Equal(subject, mail.Subject);
         var lines = Lines(mail.TextBody);
@@ -118,6 +119,7 @@ public sealed class MessageLanguageTests(ParisRecoveryFixture fixture) : IClassF
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
 
         var mail = await DeliveredAsync(user.Email!, "contact-details-changed");
+        output.WriteLine(mail.Subject + "\n\n" + mail.TextBody);
         Assert.Equal("Se han modificado sus datos de contacto de Northwind", mail.Subject);
         Assert.Contains($"un administrador modificó lo siguiente en su cuenta {user.UserName}: dirección de correo electrónico alternativa.", mail.TextBody, StringComparison.Ordinal);
         var local = TimeZoneInfo.ConvertTime(changedAt, TimeZoneInfo.FindSystemTimeZoneById("America/Mexico_City"));
@@ -160,6 +162,7 @@ public sealed class MessageLanguageTests(ParisRecoveryFixture fixture) : IClassF
         }
 
         var mail = await DeliveredAsync(helpdesk, "helpdesk-request");
+        output.WriteLine(mail.Subject + "\n\n" + mail.TextBody);
         var link = new Uri(Idp.BaseAddress, $"admin/requests/{requestId}").AbsoluteUri;
         Assert.Contains($"Open the request: {link}", mail.TextBody, StringComparison.Ordinal);
         Assert.Contains($"<a href=\"{link}\"", mail.HtmlBody, StringComparison.Ordinal);
