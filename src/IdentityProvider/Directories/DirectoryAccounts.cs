@@ -150,7 +150,7 @@ public sealed partial class DirectoryAccounts(
         {
             const string what = "changed in your organisation's directory";
             var names = string.Join(" and ", phones.Select(c => c == "mobilePhone" ? "mobile phone" : "office phone"));
-            var notice = templates.SecurityInfoChanged(user.UserName ?? user.Id, names, what, time.GetUtcNow(), CultureInfo.CurrentUICulture);
+            var notice = templates.SecurityInfoChanged(user.UserName ?? user.Id, names, what, time.GetUtcNow(), user);
             foreach (var address in notify.Append(user.Email).Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
             {
                 outbox.Email(address!, notice, "security-info-changed");

@@ -26,8 +26,8 @@ public sealed class RecoveryJourneyRulesTests
         Assert.Equal(expected, new RecoveryJourney { Required = required, PassedMethods = passed }.GatesPassed);
 
     [Theory]
-    [InlineData("en", "Your verification code", "Enter this code to confirm it is you: 12345678")]
-    [InlineData("fr", "Votre code de vérification", "Saisissez ce code pour confirmer votre identité : 12345678")]
+    [InlineData("en", "Your verification code", "Enter this code to confirm it is you.")]
+    [InlineData("fr", "Votre code de vérification", "Saisissez ce code pour confirmer votre identité.")]
     public void TheCodeEmail_CarriesTheCode_InTheRecipientsLanguage(string language, string heading, string line)
     {
         var templates = new MessageTemplates(Options.Create(new OrganizationOptions { Name = "Northwind" }), Options.Create(new MessagingOptions()));

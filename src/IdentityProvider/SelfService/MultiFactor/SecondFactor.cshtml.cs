@@ -111,7 +111,7 @@ public sealed class SecondFactorModel(
         var culture = CultureInfo.CurrentUICulture;
         _ = method switch
         {
-            SignInMethod.AlternateEmail => outbox.Email(user.AlternateEmail!, templates.VerificationCode(code, VerificationCodes.Lifetime, culture), "mfa-code"),
+            SignInMethod.AlternateEmail => outbox.Email(user.AlternateEmail!, templates.VerificationCode(code, VerificationCodes.Lifetime, culture, user.UserName ?? user.Id, CodePurpose.SignIn), "mfa-code"),
             SignInMethod.MobileText => outbox.SmsCode(user.MobilePhone!, code, culture),
             _ => outbox.VoiceCode(user.MobilePhone!, code, culture),
         };

@@ -64,7 +64,7 @@ public sealed partial class ContactModel(
         if (user is not null)
         {
             var situation = RecoveryTexts.Situation(Journey.Outcome);
-            var request = templates.HelpdeskRequest(user.UserName ?? user.Id, RecoveryTexts.ForStaffEmail(situation), time.GetUtcNow(), CultureInfo.CurrentUICulture);
+            var request = templates.HelpdeskRequest(user.UserName ?? user.Id, RecoveryTexts.ForStaffEmail(situation), time.GetUtcNow(), CultureInfo.CurrentUICulture, helpdesk.Raise(user, situation).Id);
             var recipients = policy.ContactEmail is { } address
                 ? [address]
                 : (await users.GetUsersInRoleAsync(StaffRoles.Helpdesk)).Where(h => h.IsEnabled && !string.IsNullOrEmpty(h.Email))
@@ -74,7 +74,6 @@ public sealed partial class ContactModel(
                 outbox.Email(recipient, request, "helpdesk-request");
             }
 
-            helpdesk.Raise(user, situation);
             audit.Add(AuditEventTypes.RecoveryContactedAdministrator, user.Id, AuditLog.Success, RecoveryTexts.Code(Journey.Outcome));
             LogContacted(logger, user.Id, recipients.Count);
         }

@@ -221,7 +221,7 @@ public sealed class RecoveryGates(
         var culture = CultureInfo.CurrentUICulture;
         _ = method switch
         {
-            RecoveryMethod.AlternateEmail => outbox.Email(user.AlternateEmail!, templates.VerificationCode(code, VerificationCodes.Lifetime, culture), "sspr-code"),
+            RecoveryMethod.AlternateEmail => outbox.Email(user.AlternateEmail!, templates.VerificationCode(code, VerificationCodes.Lifetime, culture, user.UserName ?? user.Id, journey.Reason == RecoveryReason.Unlock ? CodePurpose.UnlockAccount : CodePurpose.ResetPassword), "sspr-code"),
             RecoveryMethod.MobileText => outbox.SmsCode(user.MobilePhone!, code, culture),
             RecoveryMethod.MobileCall => outbox.VoiceCode(user.MobilePhone!, code, culture),
             RecoveryMethod.OfficeCall => outbox.VoiceCode(user.OfficePhone!, code, culture),

@@ -32,7 +32,7 @@ public sealed class ResetNotices(UserManager<ApplicationUser> users, Outbox outb
             foreach (var other in (await users.GetUsersInRoleAsync(StaffRoles.Administrator))
                 .Where(a => a.Id != user.Id && !string.IsNullOrEmpty(a.Email)).Take(100))
             {
-                outbox.Email(other.Email!, templates.AdministratorPasswordReset(user.UserName ?? user.Id, now, culture), "admin-password-reset");
+                outbox.Email(other.Email!, templates.AdministratorPasswordReset(user.UserName ?? user.Id, now, other), "admin-password-reset");
             }
         }
     }

@@ -58,7 +58,7 @@ public sealed class SecurityInfoChanges(
         }
 
         var (id, code) = await codes.IssueAsync(user.Id, FirstFactorPurpose, cancellationToken);
-        outbox.Email(user.Email, templates.VerificationCode(code, VerificationCodes.Lifetime, CultureInfo.CurrentUICulture), "first-factor-code");
+        outbox.Email(user.Email, templates.VerificationCode(code, VerificationCodes.Lifetime, CultureInfo.CurrentUICulture, user.UserName ?? user.Id, CodePurpose.AddAuthenticatorApp), "first-factor-code");
         audit.Add(AuditEventTypes.SecurityInfoCodeSent, user.Id, AuditLog.Success, "first-factor");
         await db.SaveChangesAsync(cancellationToken);
         return id;
@@ -84,7 +84,7 @@ public sealed class SecurityInfoChanges(
         var (id, code) = await codes.IssueAsync(user.Id, Purpose(kind, value), cancellationToken);
         var culture = CultureInfo.CurrentUICulture;
         _ = kind == ContactKind.AlternateEmail
-            ? outbox.Email(value, templates.VerificationCode(code, VerificationCodes.Lifetime, culture), "security-info-code")
+            ? outbox.Email(value, templates.VerificationCode(code, VerificationCodes.Lifetime, culture, user.UserName ?? user.Id, CodePurpose.ConfirmEmailAddress), "security-info-code")
             : call ? outbox.VoiceCode(value, code, culture) : outbox.SmsCode(value, code, culture);
         audit.Add(AuditEventTypes.SecurityInfoCodeSent, user.Id, AuditLog.Success, kind.ToString(), call ? "call" : null);
         await db.SaveChangesAsync(cancellationToken);

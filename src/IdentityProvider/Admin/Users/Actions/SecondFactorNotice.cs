@@ -15,7 +15,7 @@ public sealed class SecondFactorNotice(Messaging.Outbox outbox, MessageTemplates
     public void Add(ApplicationUser user, string method, string what)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var notice = templates.SecurityInfoChanged(user.UserName ?? user.Id, method, what, time.GetUtcNow(), CultureInfo.CurrentUICulture);
+        var notice = templates.SecurityInfoChanged(user.UserName ?? user.Id, method, what, time.GetUtcNow(), user);
         foreach (var address in new[] { user.Email, user.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             outbox.Email(address!, notice, "security-info-changed");

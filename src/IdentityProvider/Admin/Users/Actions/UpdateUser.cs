@@ -213,7 +213,7 @@ public sealed class UpdateUserAction(
             return;
         }
 
-        var notice = templates.ContactDetailsChanged(user.UserName ?? user.Id, string.Join(", ", what), now, CultureInfo.CurrentUICulture);
+        var notice = templates.ContactDetailsChanged(user.UserName ?? user.Id, string.Join(", ", what), now, user);
         foreach (var address in new[] { user.Email, user.AlternateEmail, oldEmail, oldAlternate }
             .Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
