@@ -77,7 +77,7 @@ public sealed class ChangePasswordStoryTests(BrowserFixture fixture)
         await Assertions.Expect(change.NewPassword).ToHaveAttributeAsync("aria-invalid", "true");
         await Assertions.Expect(change.NewPassword).ToBeFocusedAsync();
         await Assertions.Expect(page.Locator(".meter-bar")).ToHaveAttributeAsync("data-strength", "none");
-        await Assertions.Expect(page.Locator("#form-errors a[href='#Input_NewPassword']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#form-errors a[href='#Input_NewPassword']").First).ToBeVisibleAsync();
         await UserStories.AssertFitsPhoneAndDesktopAsync(page);
 
         await change.NewPassword.FillAsync("Velvet-Thunder-Pickle-Orbit-88");
