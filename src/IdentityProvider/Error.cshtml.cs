@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using IdentityProvider.Localization;
 using IdentityProvider.Resilience;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authorization;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 
 namespace IdentityProvider;
 
@@ -17,11 +19,11 @@ namespace IdentityProvider;
 [AllowAnonymous]
 [IgnoreAntiforgeryToken]
 [ResponseCache(Duration = 0, Location = ResponseCacheLocation.None, NoStore = true)]
-public sealed class ErrorModel : PageModel
+public sealed class ErrorModel(IStringLocalizer<SharedText> texts) : PageModel
 {
-    public string Heading { get; private set; } = "Something went wrong";
+    public string Heading { get; private set; } = string.Empty;
 
-    public string Message { get; private set; } = "The server could not complete your request. Please try again.";
+    public string Message { get; private set; } = string.Empty;
 
     public string? ProtocolError { get; private set; }
 
@@ -37,11 +39,13 @@ public sealed class ErrorModel : PageModel
     private void Describe(int? status)
     {
         RequestId = Activity.Current?.Id ?? HttpContext.TraceIdentifier;
+        Heading = texts["Something went wrong"];
+        Message = texts["The server could not complete your request. Please try again."];
         var oidc = HttpContext.GetOpenIddictServerResponse();
         if (oidc is not null)
         {
-            Heading = "This sign-in request cannot be completed";
-            Message = oidc.ErrorDescription ?? "The application sent a request this server cannot accept.";
+            Heading = texts["This sign-in request cannot be completed"];
+            Message = oidc.ErrorDescription ?? texts["The application sent a request this server cannot accept."];
             ProtocolError = oidc.Error;
             return;
         }
@@ -58,36 +62,36 @@ public sealed class ErrorModel : PageModel
         switch (status)
         {
             case 404:
-                Heading = "Page not found";
-                Message = "There is no page at this address.";
+                Heading = texts["Page not found"];
+                Message = texts["There is no page at this address."];
                 break;
             case 400:
-                Heading = "Bad request";
-                Message = "The request was not understood. If you submitted a form, go back, reload the page and try again.";
+                Heading = texts["Bad request"];
+                Message = texts["The request was not understood. If you submitted a form, go back, reload the page and try again."];
                 break;
             case 403:
-                Heading = "Access denied";
-                Message = "You do not have permission to see this page.";
+                Heading = texts["Access denied"];
+                Message = texts["You do not have permission to see this page."];
                 break;
             case 405:
-                Heading = "Not allowed here";
-                Message = "This page cannot be used that way. Open it with a link or its form.";
+                Heading = texts["Not allowed here"];
+                Message = texts["This page cannot be used that way. Open it with a link or its form."];
                 break;
             case 413 or 414 or 431:
-                Heading = "The request is too large";
-                Message = "The address, a field or the request as a whole is longer than this server accepts.";
+                Heading = texts["The request is too large"];
+                Message = texts["The address, a field or the request as a whole is longer than this server accepts."];
                 break;
             case 415:
-                Heading = "Bad request";
-                Message = "The request was sent in a form this page does not read. Go back, reload the page and try again.";
+                Heading = texts["Bad request"];
+                Message = texts["The request was sent in a form this page does not read. Go back, reload the page and try again."];
                 break;
             case 429:
-                Heading = "Too many requests";
-                Message = "Please wait a moment and try again.";
+                Heading = texts["Too many requests"];
+                Message = texts["Please wait a moment and try again."];
                 break;
             case 503:
-                Heading = "The service is unavailable for a moment";
-                Message = "Please try again in a few seconds.";
+                Heading = texts["The service is unavailable for a moment"];
+                Message = texts["Please try again in a few seconds."];
                 break;
         }
     }

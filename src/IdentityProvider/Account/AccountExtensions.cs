@@ -1,5 +1,6 @@
 using IdentityProvider.Account.Sessions;
 using IdentityProvider.Data;
+using IdentityProvider.Localization;
 using Microsoft.AspNetCore.Identity;
 
 namespace IdentityProvider.Account;
@@ -28,7 +29,9 @@ internal static class AccountExtensions
             })
             .AddEntityFrameworkStores<ApplicationDbContext>()
             .AddSignInManager<ApplicationSignInManager>()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddErrorDescriber<LocalizedIdentityErrors>();
+        builder.Services.AddTexts<AccountText>();
 
         // Server-side sessions: the cookie names a session row, checked at every request (not every 5 minutes).
         builder.Services.AddOptions<UserSessionOptions>().BindConfiguration(UserSessionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using OpenIddict.Abstractions;
 
 namespace IdentityProvider.Account;
@@ -27,6 +28,9 @@ public sealed partial class ChangePasswordModel(
     PasswordChanger changer,
     IOpenIddictApplicationManager applications,
     ReturnUrls returnUrls,
+    IStringLocalizer<AccountText> texts,
+    Localization.LocalTimes times,
+    TimeProvider time,
     ILogger<ChangePasswordModel> logger) : PageModel
 {
     [BindProperty]
@@ -52,14 +56,15 @@ public sealed partial class ChangePasswordModel(
     /// <summary>The relying app that sent the user here, when hosted.</summary>
     public string? ApplicationName { get; private set; }
 
-    public string? InvalidRequest { get; private set; }
+    /// <summary>The hosted request names an unknown application or an address it did not register.</summary>
+    public bool InvalidRequest { get; private set; }
 
     public Passwords.NewPasswordFields PasswordFields { get; } = new("Input.NewPassword", "Input.ConfirmPassword");
 
     public async Task<IActionResult> OnGetAsync()
     {
         await ValidateReturnAsync();
-        if (InvalidRequest is not null)
+        if (InvalidRequest)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
@@ -70,7 +75,7 @@ public sealed partial class ChangePasswordModel(
     public async Task<IActionResult> OnPostCancelAsync()
     {
         await ValidateReturnAsync();
-        if (InvalidRequest is not null)
+        if (InvalidRequest)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
@@ -87,7 +92,7 @@ public sealed partial class ChangePasswordModel(
     public async Task<IActionResult> OnPostAsync()
     {
         await ValidateReturnAsync();
-        if (InvalidRequest is not null)
+        if (InvalidRequest)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
@@ -109,8 +114,8 @@ public sealed partial class ChangePasswordModel(
         if (current.Status != PasswordVerificationStatus.Succeeded)
         {
             ModelState.AddModelError("Input.CurrentPassword", current.Status == PasswordVerificationStatus.Paused
-                ? SignInPause.Message(current.PausedUntil)
-                : "Your current password is not right.");
+                ? SignInPause.Message(texts, times, current.PausedUntil, time.GetUtcNow())
+                : texts["Your current password is not right."]);
             return Page();
         }
 
@@ -157,7 +162,7 @@ public sealed partial class ChangePasswordModel(
         var application = string.IsNullOrEmpty(ClientId) || ClientId.Length > 200 ? null : await applications.FindByClientIdAsync(ClientId);
         if (application is null || !await returnUrls.IsRegisteredAsync(ReturnUri, ClientId, HttpContext.RequestAborted))
         {
-            InvalidRequest = "This link to change your password is not valid: the application or its return address is not registered here. Go back to the application and try again.";
+            InvalidRequest = true;
             ReturnUri = null;
             return;
         }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -20,6 +21,7 @@ public sealed partial class ConsentModel(
     IOpenIddictAuthorizationManager authorizations,
     IOpenIddictScopeManager scopes,
     TimeProvider time,
+    IStringLocalizer<AccountText> texts,
     ILogger<ConsentModel> logger) : PageModel
 {
     private const string AuthorizePath = "/connect/authorize";
@@ -103,12 +105,12 @@ public sealed partial class ConsentModel(
 
     private async Task<string> DescribeAsync(string scope) => scope switch
     {
-        Scopes.OpenId => "Sign you in with your account",
-        Scopes.Profile => "See your name and username",
-        Scopes.Email => "See your email address",
-        Scopes.Phone => "See your phone number",
-        Scopes.OfflineAccess => "Stay connected to your account while you are away",
-        CustomScopes.Roles => "See the roles you hold",
+        Scopes.OpenId => texts["Sign you in with your account"],
+        Scopes.Profile => texts["See your name and username"],
+        Scopes.Email => texts["See your email address"],
+        Scopes.Phone => texts["See your phone number"],
+        Scopes.OfflineAccess => texts["Stay connected to your account while you are away"],
+        CustomScopes.Roles => texts["See the roles you hold"],
         _ => await scopes.FindByNameAsync(scope) is { } entity
             ? await scopes.GetLocalizedDisplayNameAsync(entity) ?? scope
             : scope,
@@ -116,7 +118,7 @@ public sealed partial class ConsentModel(
 
     private PageResult BadRequestPage()
     {
-        ModelState.AddModelError(string.Empty, "This consent request is not valid. Go back to the application and sign in again.");
+        ModelState.AddModelError(string.Empty, texts["This consent request is not valid. Go back to the application and sign in again."]);
         ApplicationName = string.Empty;
         ScopeDescriptions = [];
         return Page();

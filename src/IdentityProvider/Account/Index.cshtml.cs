@@ -6,6 +6,7 @@ using IdentityProvider.Lockout;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 
 namespace IdentityProvider.Account;
 
@@ -20,7 +21,10 @@ public sealed class AccountIndexModel(
     UserSessions sessions,
     PasswordVerifier verifier,
     ApplicationDbContext db,
-    AuditLog audit) : PageModel
+    AuditLog audit,
+    IStringLocalizer<AccountText> texts,
+    Localization.LocalTimes times,
+    TimeProvider time) : PageModel
 {
     public ApplicationUser Profile { get; private set; } = null!;
 
@@ -52,13 +56,13 @@ public sealed class AccountIndexModel(
 
         if (string.IsNullOrEmpty(SessionId) || SessionId == CurrentSessionId || !Sessions.Any(s => s.Id == SessionId))
         {
-            ModelState.AddModelError(string.Empty, "That session has already ended.");
+            ModelState.AddModelError(string.Empty, texts["That session has already ended."]);
             return Page();
         }
 
         await sessions.EndAsync(Profile.Id, SessionId, HttpContext.RequestAborted);
         await audit.WriteAsync(AuditEventTypes.SessionEnded, Profile.Id, AuditLog.Success, "by-user", HttpContext.RequestAborted);
-        return Reload("That session is signed out.");
+        return Reload(texts["That session is signed out."]);
     }
 
     /// <summary>
@@ -74,7 +78,7 @@ public sealed class AccountIndexModel(
 
         if (string.IsNullOrEmpty(Password) || !ModelState.IsValid)
         {
-            ModelState.AddModelError(nameof(Password), "Enter your password to sign out everywhere else.");
+            ModelState.AddModelError(nameof(Password), texts["Enter your password to sign out everywhere else."]);
             return Page();
         }
 
@@ -82,7 +86,9 @@ public sealed class AccountIndexModel(
         Password = null;
         if (check.Status != PasswordVerificationStatus.Succeeded)
         {
-            ModelState.AddModelError(nameof(Password), check.Status == PasswordVerificationStatus.Paused ? SignInPause.Message(check.PausedUntil) : "That password is not right.");
+            ModelState.AddModelError(nameof(Password), check.Status == PasswordVerificationStatus.Paused
+                ? SignInPause.Message(texts, times, check.PausedUntil, time.GetUtcNow())
+                : texts["That password is not right."]);
             return Page();
         }
 
@@ -95,7 +101,7 @@ public sealed class AccountIndexModel(
         }
 
         await signIn.RefreshSignInAsync(Profile);
-        return Reload("You are signed out everywhere else.");
+        return Reload(texts["You are signed out everywhere else."]);
     }
 
     private RedirectToPageResult Reload(string message)

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Localization;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace IdentityProvider.Account;
@@ -19,9 +21,12 @@ public sealed class LoginModel(
     RequestThrottle throttle,
     SignInCompletion completion,
     TemporaryPasswords temporaryPasswords,
-    Audit.AuditLog audit) : PageModel
+    Audit.AuditLog audit,
+    IStringLocalizer<AccountText> texts,
+    TimeProvider time) : PageModel
 {
-    internal const string GenericFailure = "That username or password is not right. Check them and try again.";
+    /// <summary>Longest user ID taken from a link (as the field accepts).</summary>
+    private const int MaximumHintLength = 256;
 
     [BindProperty]
     public LoginInput Input { get; set; } = new();
@@ -35,12 +40,30 @@ public sealed class LoginModel(
     /// <summary>Set when this client sent too many sign-in attempts: seconds until it may try again.</summary>
     public int? RetryAfterSeconds { get; private set; }
 
-    public string RecoverUrl => "/recover?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(ReturnUrl));
+    /// <summary>The user ID a link asked to fill in (<c>?userName=</c>), e.g. from a recovery page's way back.</summary>
+    [BindProperty(SupportsGet = true, Name = "userName")]
+    public string? UserNameHint { get; set; }
 
-    /// <summary>"Unlock your account" with the user ID that was typed, so the user does not type it again.</summary>
-    public string UnlockUrl => RecoverUrl + "&userId=" + Uri.EscapeDataString(Input.UserName.Trim());
+    /// <summary>
+    /// "Can't access your account?" with the user ID typed so far, so the user does not type it again. The recovery
+    /// start page reads <c>userId</c>; <c>userName</c> is the same ID under the name the sign-in page itself reads.
+    /// <c>sign-in.js</c> keeps both in step with the field as the user types.
+    /// </summary>
+    public string RecoverUrl => RecoverLink(ReturnUrl, Input.UserName);
 
-    public void OnGet() => ReturnUrl = ReturnUrls.Sanitize(ReturnUrl);
+    /// <summary>"Unlock your account" with the user ID that was typed.</summary>
+    public string UnlockUrl => RecoverLink(ReturnUrl, Input.UserName);
+
+    /// <summary>When a paused sign-in may be tried again, as a <c>time</c> element in the reader's zone and culture.</summary>
+    public Microsoft.AspNetCore.Html.IHtmlContent? PausedUntilHtml(Localization.LocalTimes times) =>
+        PausedUntil is { } until ? SignInPause.Html(times, until, time.GetUtcNow()) : null;
+
+    public void OnGet()
+    {
+        ReturnUrl = ReturnUrls.Sanitize(ReturnUrl);
+        // The ID a link named, else the one the application named (OpenID Connect login_hint in the authorization request).
+        Input.UserName = Hint(UserNameHint) ?? Hint(LoginHint(ReturnUrl)) ?? string.Empty;
+    }
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -65,7 +88,7 @@ public sealed class LoginModel(
             case PasswordVerificationStatus.Succeeded when temporaryPasswords.HasExpired(result.User!):
                 // Only someone who typed the right temporary password learns that it expired; no session, no token.
                 await audit.WriteAsync(Audit.AuditEventTypes.SignInFailed, result.User!.Id, Audit.AuditLog.Failure, "temporary-password-expired");
-                ModelState.AddModelError(string.Empty, TemporaryPasswords.ExpiredMessage);
+                ModelState.AddModelError("Input.Password", texts["Your temporary password has expired. Ask your IT helpdesk for a new one."]);
                 Input.Password = string.Empty;
                 return Page();
 
@@ -79,10 +102,34 @@ public sealed class LoginModel(
                 return Page();
 
             default:
-                ModelState.AddModelError(string.Empty, GenericFailure);
+                ModelState.AddModelError("Input.Password", texts["That username or password is not right. Check them and try again."]);
                 Input.Password = string.Empty;
                 return Page();
         }
+    }
+
+    /// <summary>The recovery start page for <paramref name="userName"/>, coming back to <paramref name="returnUrl"/> afterwards.</summary>
+    internal static string RecoverLink(string? returnUrl, string? userName)
+    {
+        var link = "/recover?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(returnUrl));
+        var id = userName?.Trim();
+        return string.IsNullOrEmpty(id) ? link : $"{link}&userId={Uri.EscapeDataString(id)}&userName={Uri.EscapeDataString(id)}";
+    }
+
+    /// <summary>A user ID from a link: at most <see cref="MaximumHintLength"/> characters, no control characters, trimmed; otherwise null.</summary>
+    private static string? Hint(string? value) =>
+        value?.Trim() is { Length: > 0 and <= MaximumHintLength } hint && !hint.Any(char.IsControl) ? hint : null;
+
+    /// <summary>The <c>login_hint</c> of an authorization request the sign-in will resume, if any.</summary>
+    private static string? LoginHint(string returnUrl)
+    {
+        var mark = returnUrl.IndexOf('?', StringComparison.Ordinal);
+        if (mark < 0 || !returnUrl.StartsWith("/connect/authorize", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return QueryHelpers.ParseQuery(returnUrl[mark..]).TryGetValue(Parameters.LoginHint, out var hint) && hint.Count == 1 ? hint[0] : null;
     }
 }
 

@@ -12,9 +12,6 @@ namespace IdentityProvider.Account;
 /// </summary>
 public sealed class TemporaryPasswords(IOptions<PasswordPolicyOptions> options, TimeProvider time)
 {
-    /// <summary>What the sign-in page says to someone who typed an expired temporary password.</summary>
-    public const string ExpiredMessage = "Your temporary password has expired. Ask your IT helpdesk for a new one.";
-
     /// <summary>Marks the user's current password as temporary: change required, expiring after the configured lifetime.</summary>
     public void Issue(ApplicationUser user)
     {

@@ -1,7 +1,10 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using IdentityProvider.Localization;
 using Microsoft.AspNetCore;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
@@ -16,7 +19,7 @@ namespace IdentityProvider.Oidc;
 /// origin (<c>/js/form-post.js</c>) instead of an inline one, and a visible "Continue" button does the same for
 /// browsers without scripts. Runs before OpenIddict's own page, which is then never used.
 /// </summary>
-internal sealed class FormPostResponse(HtmlEncoder encoder, IOptions<Hosting.OrganizationOptions> organization) : IOpenIddictServerHandler<ApplyAuthorizationResponseContext>
+internal sealed class FormPostResponse(HtmlEncoder encoder, IOptions<Hosting.OrganizationOptions> organization, IStringLocalizer<SharedText> texts) : IOpenIddictServerHandler<ApplyAuthorizationResponseContext>
 {
     public const string ScriptPath = "/js/form-post.js";
 
@@ -36,12 +39,13 @@ internal sealed class FormPostResponse(HtmlEncoder encoder, IOptions<Hosting.Org
             return;
         }
 
+        var heading = encoder.Encode(texts["Returning to the app"]);
         var html = new StringBuilder();
-        html.Append("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+        html.Append("<!doctype html>\n<html lang=\"").Append(encoder.Encode(CultureInfo.CurrentUICulture.Name)).Append("\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-            .Append("<title>Returning to the app – ").Append(encoder.Encode(organization.Value.Name)).Append("</title>\n")
+            .Append("<title>").Append(heading).Append(" – ").Append(encoder.Encode(organization.Value.Name)).Append("</title>\n")
             .Append("<link rel=\"stylesheet\" href=\"/css/site.css\">\n</head>\n<body>\n<main id=\"main\" class=\"card\">\n")
-            .Append("<h1>Returning to the app</h1>\n")
+            .Append("<h1>").Append(heading).Append("</h1>\n")
             .Append("<form id=\"form-post\" method=\"post\" action=\"").Append(encoder.Encode(context.RedirectUri)).Append("\">\n");
         foreach (var (name, value) in context.Response.GetParameters())
         {
@@ -55,8 +59,8 @@ internal sealed class FormPostResponse(HtmlEncoder encoder, IOptions<Hosting.Org
             }
         }
 
-        html.Append("<p>If the app does not open by itself, continue:</p>\n")
-            .Append("<button type=\"submit\" class=\"button primary\">Continue</button>\n</form>\n</main>\n")
+        html.Append("<p>").Append(encoder.Encode(texts["If the app does not open by itself, continue:"])).Append("</p>\n")
+            .Append("<button type=\"submit\" class=\"button primary\">").Append(encoder.Encode(texts["Continue"])).Append("</button>\n</form>\n</main>\n")
             .Append("<script src=\"").Append(ScriptPath).Append("\"></script>\n</body>\n</html>\n");
 
         var body = Encoding.UTF8.GetBytes(html.ToString());

@@ -1,6 +1,8 @@
 using IdentityProvider.Data;
 using Microsoft.AspNetCore.Antiforgery;
+using IdentityProvider.Localization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Localization;
 
 namespace IdentityProvider.Passwords;
 
@@ -24,16 +26,17 @@ internal static class PasswordEndpoints
         PasswordCheckRequest? request,
         IAntiforgery antiforgery,
         UserManager<ApplicationUser> users,
-        PasswordPolicy policy)
+        PasswordPolicy policy,
+        IStringLocalizer<SharedText> texts)
     {
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The page has expired. Reload it and try again.");
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: texts["The page has expired. Reload it and try again."]);
         }
 
         if (request?.Password is not { } password || password.Length > 1024)
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Send the password to check, at most 1,024 characters.");
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: texts["Send the password to check, at most 1,024 characters."]);
         }
 
         var user = context.User.Identity?.IsAuthenticated == true ? await users.GetUserAsync(context.User) : null;
@@ -41,7 +44,7 @@ internal static class PasswordEndpoints
         return Results.Ok(new PasswordCheckResponse(
             check.Acceptable,
             check.Strength,
-            check.StrengthLabel,
+            check.StrengthLabel(texts),
             [.. check.Failures.Select(f => f.Description)]));
     }
 }

@@ -1,7 +1,9 @@
 using IdentityProvider.Data;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using IdentityProvider.Localization;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -28,8 +30,24 @@ public sealed class PasswordLengthAttribute : ValidationAttribute
         var maximum = PasswordLength.Maximum(validationContext);
         return PasswordLength.Of(password) <= maximum
             ? ValidationResult.Success
-            : new ValidationResult($"Passwords have at most {maximum.ToString("N0", CultureInfo.CurrentCulture)} characters.",
+            : new ValidationResult(Texts(validationContext)["Passwords have at most {0} characters.", maximum.ToString("N0", CultureInfo.CurrentCulture)],
                 validationContext.MemberName is { } member ? [member] : null);
+    }
+
+    private static IStringLocalizer Texts(ValidationContext services) =>
+        services.GetService(typeof(IStringLocalizer<SharedText>)) as IStringLocalizer ?? NoTexts.Instance;
+
+    /// <summary>Outside the app (no localisation registered): the English key itself.</summary>
+    private sealed class NoTexts : IStringLocalizer
+    {
+        public static readonly NoTexts Instance = new();
+
+        public LocalizedString this[string name] => new(name, name, resourceNotFound: true);
+
+        public LocalizedString this[string name, params object[] arguments] =>
+            new(name, string.Format(CultureInfo.CurrentCulture, name, arguments), resourceNotFound: true);
+
+        public IEnumerable<LocalizedString> GetAllStrings(bool includeParentCultures) => [];
     }
 }
 

@@ -2,6 +2,8 @@ using IdentityProvider.Data;
 using IdentityProvider.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using IdentityProvider.Localization;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider.Passwords;
@@ -15,7 +17,8 @@ public sealed class PasswordPolicy(
     StoredPolicy<PasswordPolicySettings> store,
     ApplicationDbContext db,
     IPasswordHasher<ApplicationUser> hasher,
-    IOptions<OrganizationOptions> organization)
+    IOptions<OrganizationOptions> organization,
+    IStringLocalizer<SharedText> texts)
 {
     public static class Codes
     {
@@ -40,18 +43,18 @@ public sealed class PasswordPolicy(
         var length = PasswordLength.Of(password);
         if (length < settings.MinimumLength)
         {
-            failures.Add(Error(Codes.TooShort, $"Use at least {settings.MinimumLength} characters."));
+            failures.Add(Error(Codes.TooShort, texts["Use at least {0} characters.", settings.MinimumLength]));
         }
 
         if (length > settings.MaximumLength)
         {
-            failures.Add(Error(Codes.TooLong, $"Use at most {settings.MaximumLength} characters."));
+            failures.Add(Error(Codes.TooLong, texts["Use at most {0} characters.", settings.MaximumLength]));
             return new PasswordCheck(failures, Score: 0);
         }
 
         if (settings.RequireCharacterClasses && CharacterClasses(password) < 3)
         {
-            failures.Add(Error(Codes.CharacterClasses, "Use at least three of these: lower-case letters, upper-case letters, digits and symbols."));
+            failures.Add(Error(Codes.CharacterClasses, texts["Use at least three of these: lower-case letters, upper-case letters, digits and symbols."]));
         }
 
         var score = length;
@@ -63,25 +66,25 @@ public sealed class PasswordPolicy(
             score = banned.Score;
             if (banned.ContainsPersonalInfo)
             {
-                failures.Add(Error(Codes.PersonalInfo, "Don't use your name, your username or the organisation's name in your password."));
+                failures.Add(Error(Codes.PersonalInfo, texts["Don't use your name, your username or the organisation's name in your password."]));
             }
             else if (!banned.Accepted)
             {
                 if (banned.CustomTermsFound.Count > 0)
                 {
-                    failures.Add(Error(Codes.OrganisationTerm, "Your password contains a word that your organisation has blocked."));
+                    failures.Add(Error(Codes.OrganisationTerm, texts["Your password contains a word that your organisation has blocked."]));
                 }
 
                 if (banned.GlobalTermsFound.Count > 0 || banned.CustomTermsFound.Count == 0)
                 {
-                    failures.Add(Error(Codes.TooCommon, "This password is too common or too easy to guess. Make it longer, or use words and characters that are not a common password."));
+                    failures.Add(Error(Codes.TooCommon, texts["This password is too common or too easy to guess. Make it longer, or use words and characters that are not a common password."]));
                 }
             }
         }
 
         if (checkHistory && user is not null && settings.HistoryDepth > 0 && await WasUsedBeforeAsync(user, password, settings.HistoryDepth, cancellationToken))
         {
-            failures.Add(Error(Codes.Reused, "You have used this password recently. Choose one you have not used before."));
+            failures.Add(Error(Codes.Reused, texts["You have used this password recently. Choose one you have not used before."]));
         }
 
         return new PasswordCheck(failures, score);
@@ -138,12 +141,17 @@ public sealed record PasswordCheck(IReadOnlyList<IdentityError> Failures, int Sc
         _ => 4,
     };
 
-    public string StrengthLabel => Strength switch
+    /// <summary>The meter's word for <see cref="Strength"/>, in the reader's language.</summary>
+    public string StrengthLabel(IStringLocalizer texts)
     {
-        0 => "Not acceptable",
-        1 => "Acceptable",
-        2 => "Good",
-        3 => "Strong",
-        _ => "Very strong",
-    };
+        ArgumentNullException.ThrowIfNull(texts);
+        return Strength switch
+        {
+            0 => texts["Not acceptable"],
+            1 => texts["Acceptable"],
+            2 => texts["Good"],
+            3 => texts["Strong"],
+            _ => texts["Very strong"],
+        };
+    }
 }

@@ -177,6 +177,7 @@ public sealed class SignInPageTests(OidcFixture fixture) : IClassFixture<OidcFix
     {
         html = System.Text.RegularExpressions.Regex.Replace(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"[^\"]*\"", "token");
         html = System.Text.RegularExpressions.Regex.Replace(html, "name=\"Input.UserName\" value=\"[^\"]*\"", "username");
+        html = System.Text.RegularExpressions.Regex.Replace(html, "&amp;userId=[^\"&]*&amp;userName=[^\"&]*", "&amp;user");
 
         // The time the pause ends moves with the clock.
         return System.Text.RegularExpressions.Regex.Replace(html, "<time[^>]*>[^<]*</time>", "time");

@@ -53,14 +53,14 @@ public sealed class TemporaryPasswordTests(RecoveryFixture fixture) : IClassFixt
         using var wrong = new RecoveryBrowser(Idp);
         await wrong.OpenAsync("Account/Login");
         await wrong.SubmitAsync(new() { ["Input.UserName"] = user.UserName!, ["Input.Password"] = "Not-The-Temporary-One-1" });
-        Assert.Contains(LoginModel.GenericFailure, wrong.Alert, StringComparison.Ordinal);
+        Assert.Contains("That username or password is not right. Check them and try again.", wrong.Alert, StringComparison.Ordinal);
         Assert.DoesNotContain("expired", wrong.Text, StringComparison.OrdinalIgnoreCase);
 
         using var right = new RecoveryBrowser(Idp);
         await right.OpenAsync("Account/Login");
         await right.SubmitAsync(new() { ["Input.UserName"] = user.UserName!, ["Input.Password"] = temporary });
         Assert.Equal("/Account/Login", right.Path);
-        Assert.Contains(TemporaryPasswords.ExpiredMessage, right.Alert, StringComparison.Ordinal);
+        Assert.Contains("Your temporary password has expired. Ask your IT helpdesk for a new one.", right.Alert, StringComparison.Ordinal);
         await right.OpenAsync("Account/ForcedChange");
         Assert.Equal("/Account/Login", right.Path);
         await right.OpenAsync("Account");

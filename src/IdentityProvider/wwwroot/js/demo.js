@@ -31,6 +31,8 @@
         url.search = new URLSearchParams({
             client_id: clientId, response_type: "code", redirect_uri: redirectUri, scope,
             state, code_challenge: challenge, code_challenge_method: "S256",
+            // The app asks for the language its own page is in (OpenID Connect ui_locales).
+            ui_locales: document.documentElement.lang || "en",
         }).toString();
         location.assign(url);
     }
@@ -52,10 +54,10 @@
         sessionStorage.setItem("demo.tokens", JSON.stringify({ ...tokens, clientId }));
         const userinfo = await fetch("/connect/userinfo", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
         if (!userinfo.ok) {
-            throw new Error(`The userinfo endpoint answered ${userinfo.status}.`);
+            throw new Error(idpText("The userinfo endpoint answered {0}.", userinfo.status));
         }
         const claims = await userinfo.json();
-        $("demo-greeting").textContent = `Signed in as ${claims.name ?? claims.sub}`;
+        $("demo-greeting").textContent = idpText("Signed in as {0}", claims.name ?? claims.sub);
         $("demo-userinfo").textContent = JSON.stringify(claims, null, 2);
         $("demo-id-token").textContent = JSON.stringify(decodeJwt(tokens.id_token), null, 2);
         $("demo-signed-out").hidden = true;
@@ -70,7 +72,7 @@
             throw new Error(`${params.get("error")}: ${params.get("error_description") ?? ""}`);
         }
         if (!saved || saved.state !== params.get("state")) {
-            throw new Error("The sign-in response does not match a sign-in this page started.");
+            throw new Error(idpText("The sign-in response does not match a sign-in this page started."));
         }
         const tokens = await token({
             grant_type: "authorization_code", client_id: saved.clientId, code: params.get("code"),
