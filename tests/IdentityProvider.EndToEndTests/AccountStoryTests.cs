@@ -97,7 +97,7 @@ public sealed class AccountStoryTests(BrowserFixture fixture)
         var page = await fixture.NewPageAsync();
         await page.GotoAsync("/Account/Login?returnUrl=%2FAccount%2FSecurityInfo");
         await new Pages.LoginPage(page).SignInAsync(user.UserName!, TestData.Password);
-        await page.Context.SetExtraHTTPHeadersAsync(new Dictionary<string, string> { ["Accept-Language"] = "de-DE,de;q=0.9" });
+        await page.Context.AddCookiesAsync([new Cookie { Name = "idp.language", Value = "c=de|uic=de", Url = fixture.Idp.BaseAddress.ToString() }]);
 
         await page.GotoAsync("/Account/SecurityInfo");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Ihre Wiederherstellungsmethoden" })).ToBeVisibleAsync();

@@ -40,7 +40,7 @@ public sealed class PhoneModel(
 
     private static readonly ConcurrentDictionary<string, IReadOnlyList<(string Code, string Name)>> RegionsByCulture = new(StringComparer.Ordinal);
 
-    /// <summary>The countries a number may belong to, named and sorted in the reader's language.</summary>
+    /// <summary>The countries a number may belong to, in English, sorted by the reader's culture's rules.</summary>
     public static IReadOnlyList<(string Code, string Name)> Regions()
     {
         var culture = CultureInfo.CurrentUICulture;
@@ -80,8 +80,8 @@ public sealed class PhoneModel(
     {
         try
         {
-            // The name in the reader's language where the platform knows it (ICU), else in English.
-            return new RegionInfo(region).DisplayName;
+            // .NET names a region in English or in its own language, not in the reader's: English it is.
+            return new RegionInfo(region).EnglishName;
         }
         catch (ArgumentException)
         {
