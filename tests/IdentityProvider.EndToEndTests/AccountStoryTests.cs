@@ -100,7 +100,7 @@ public sealed class AccountStoryTests(BrowserFixture fixture)
         await page.Context.AddCookiesAsync([new Cookie { Name = "idp.language", Value = "c=de|uic=de", Url = fixture.Idp.BaseAddress.ToString() }]);
 
         await page.GotoAsync("/Account/SecurityInfo");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Ihre Wiederherstellungsmethoden" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Ihre Wiederherstellungs\u00AD?methoden$") })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", new System.Text.RegularExpressions.Regex("^de"));
         await UserStories.AssertFitsPhoneAndDesktopAsync(page);
 
