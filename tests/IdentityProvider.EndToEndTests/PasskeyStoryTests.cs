@@ -27,7 +27,7 @@ public sealed class PasskeyStoryTests(BrowserFixture fixture)
 
         await page.GotoAsync(PasskeysPath);
         await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = "Work laptop", Exact = true })).ToBeVisibleAsync();
-        await UserStories.AssertAccessibleAsync(page);
+        await UserStories.AssertFitsPhoneAndDesktopAsync(page);
         await UserStories.ScreenshotAsync(page, "security-info-passkeys");
 
         // Signed out, the relying app sends the user to sign in; the passkey alone is enough.

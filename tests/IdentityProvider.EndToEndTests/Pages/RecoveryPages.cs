@@ -86,7 +86,7 @@ public sealed class SecurityInfoPage(IPage page)
 
     public ILocator EmailAddress => page.GetByLabel("Email address", new() { Exact = true });
 
-    public ILocator Add => page.GetByRole(AriaRole.Button, new() { Name = "Add", Exact = true });
+    public ILocator Add => page.GetByRole(AriaRole.Button, new() { Name = "Add email address", Exact = true });
 
     public ILocator Code => page.GetByLabel("Verification code");
 

@@ -175,6 +175,65 @@ public sealed class SecurityInfoSignInTests(RecoveryClockFixture fixture) : ICla
         Assert.StartsWith("/Account/SecurityInfo?step=register&returnUrl=%2Fconnect%2Fauthorize", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WhatWasTyped_ComesBackAfterEnteringThePasswordAgain_ExceptSecrets()
+    {
+        await PolicyAsync(required: false);
+        var user = await RecoveryData.CreateUserAsync(Idp);
+        using var browser = new RecoveryBrowser(Idp);
+        await HtmlForms.SignInAsync(browser.Client, user.UserName!, TestData.Password);
+        var address = $"{user.UserName}@home.example";
+
+        // The address form is on the overview.
+        await browser.OpenAsync("Account/SecurityInfo");
+        fixture.Clock.Advance(TimeSpan.FromMinutes(6));
+        await browser.SubmitAsync(new() { ["NewEmail"] = address }, "Email");
+        Assert.Equal("/Account/Reauthenticate", browser.Path);
+        await browser.SubmitAsync(new() { ["Password"] = TestData.Password });
+        Assert.Equal("/Account/SecurityInfo", browser.Path);
+        Assert.Equal(address, HtmlForms.Parse(browser.Html).QuerySelector("#NewEmail")!.GetAttribute("value"));
+
+        // The questions come back chosen on their own page; the answers are never kept.
+        await browser.OpenAsync("Account/SecurityInfo/Questions");
+        fixture.Clock.Advance(TimeSpan.FromMinutes(6));
+        await browser.SubmitAsync(new()
+        {
+            ["QuestionIds[0]"] = "first-album", ["Answers[0]"] = "Rumours",
+            ["QuestionIds[1]"] = "childhood-game", ["Answers[1]"] = "Marbles",
+            ["QuestionIds[2]"] = "first-mobile", ["Answers[2]"] = "Nokia 3310",
+        }, "Questions");
+        Assert.Equal("/Account/Reauthenticate", browser.Path);
+        await browser.SubmitAsync(new() { ["Password"] = TestData.Password });
+        Assert.Equal("/Account/SecurityInfo/Questions", browser.Path);
+        var page = HtmlForms.Parse(browser.Html);
+        Assert.Equal(["first-album", "childhood-game", "first-mobile"], page.QuerySelectorAll("select[name^='QuestionIds[']").Select(s => s.QuerySelector("option[selected]")?.GetAttribute("value")));
+        Assert.DoesNotContain("Rumours", browser.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Rumours", browser.Cookies.GetAllCookies().Select(c => c.Value), StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task OnceTheRequirementIsMet_OnlyDoneIsOffered_NotNotNow()
+    {
+        await PolicyAsync(required: true, skippable: true);
+        var without = await RecoveryData.CreateUserAsync(Idp);
+        using (var browser = new RecoveryBrowser(Idp))
+        {
+            await HtmlForms.SignInAsync(browser.Client, without.UserName!, TestData.Password);
+            await browser.OpenAsync("Account/SecurityInfo?step=register&returnUrl=%2FAccount");
+            Assert.Single(HtmlForms.Parse(browser.Html).QuerySelectorAll("form[action*='handler=Skip']"));
+            Assert.Empty(HtmlForms.Parse(browser.Html).QuerySelectorAll("form[action*='handler=Confirm']"));
+        }
+
+        var with = await RecoveryData.CreateUserAsync(Idp, u => (u.AlternateEmail, u.AlternateEmailRegisteredAt) = ("met@home.example", fixture.Clock.GetUtcNow()));
+        using (var browser = new RecoveryBrowser(Idp))
+        {
+            await HtmlForms.SignInAsync(browser.Client, with.UserName!, TestData.Password);
+            await browser.OpenAsync("Account/SecurityInfo?step=register&returnUrl=%2FAccount");
+            Assert.Single(HtmlForms.Parse(browser.Html).QuerySelectorAll("form[action*='handler=Confirm']"));
+            Assert.Empty(HtmlForms.Parse(browser.Html).QuerySelectorAll("form[action*='handler=Skip']"));
+        }
+    }
+
     private async Task<string> SignInPathAsync(string userName)
     {
         using var browser = new RecoveryBrowser(Idp);

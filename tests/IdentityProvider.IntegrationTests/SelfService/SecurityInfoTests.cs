@@ -226,6 +226,135 @@ public sealed class SecurityInfoTests(RecoveryFixture fixture) : IClassFixture<R
         Assert.Single(HtmlForms.Parse(browser.Html).QuerySelectorAll("img.qr"));
     }
 
+    [Fact]
+    public async Task ASavedMessage_ShowsOnlyOnThePageRightAfterTheSave()
+    {
+        var (_, browser) = await SignedInAsync();
+        using var _ = browser;
+        await browser.OpenAsync("Account/SecurityInfo/Questions");
+        await browser.SubmitAsync(Questions("first-pet", "Biscuit", "first-school", "Hillside", "first-car", "Blue Mini"), "Questions");
+        Assert.Contains("Your security questions are saved.", browser.Alert, StringComparison.Ordinal);
+
+        foreach (var later in new[] { "Account/SecurityInfo", "Account/SecurityInfo/Questions", "Account/SecurityInfo/Passkeys", "Account/SecurityInfo" })
+        {
+            await browser.OpenAsync(later);
+            Assert.DoesNotContain("saved", browser.Alert, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task TheQuestionsPage_ShowsWhatIsRegistered_AndItsPickersStartOnDifferentQuestions()
+    {
+        var (_, browser) = await SignedInAsync();
+        using var _ = browser;
+        await browser.OpenAsync("Account/SecurityInfo/Questions");
+        var first = SelectedQuestions(browser);
+        Assert.Equal(3, first.Distinct().Count());
+        Assert.DoesNotContain("You answered these questions", browser.Text, StringComparison.Ordinal);
+        Assert.Equal(35 + 1, HtmlForms.Parse(browser.Html).QuerySelectorAll("select[name='QuestionIds[0]'] option").Length);
+
+        await browser.SubmitAsync(Questions("first-concert", "The Waterboys", "oldest-cousin", "Margarethe", "first-car", "Blue Mini"), "Questions");
+        Assert.Contains("What was the first concert or live show you went to?", browser.Text, StringComparison.Ordinal);
+
+        await browser.OpenAsync("Account/SecurityInfo/Questions");
+        Assert.Contains("You answered these questions", browser.Text, StringComparison.Ordinal);
+        Assert.Contains("What is the first name of your oldest cousin?", browser.Text, StringComparison.Ordinal);
+        Assert.Equal(["first-concert", "oldest-cousin", "first-car"], SelectedQuestions(browser));
+        Assert.All(HtmlForms.Parse(browser.Html).QuerySelectorAll("input[name^='Answers[']"), a => Assert.Null(a.GetAttribute("value")));
+    }
+
+    [Fact]
+    public async Task AProblem_ShowsUnderItsField_AndKeepsWhatWasTyped_ExceptTheAnswers()
+    {
+        var (_, browser) = await SignedInAsync();
+        using var _ = browser;
+        await browser.OpenAsync("Account/SecurityInfo/Questions");
+
+        await browser.SubmitAsync(Questions("first-pet", "Biscuit", "first-pet", "Hillside", "grandfather-job", "Bo"), "Questions");
+        var page = HtmlForms.Parse(browser.Html);
+        Assert.Contains("Choose a different question each time.", page.QuerySelector("#QuestionIds_1_-error")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal("true", page.QuerySelector("#QuestionIds_1_")!.GetAttribute("aria-invalid"));
+        Assert.Contains("3 to 40 characters", page.QuerySelector("#Answers_2_-error")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal(["first-pet", "first-pet", "grandfather-job"], SelectedQuestions(browser));
+        Assert.All(page.QuerySelectorAll("input[name^='Answers[']"), a => Assert.Null(a.GetAttribute("value")));
+
+        // The address and number forms sit on the overview: the message goes under the field, which keeps its value.
+        await browser.OpenAsync("Account/SecurityInfo");
+        await browser.SubmitAsync(new() { ["NewEmail"] = "not-an-address" }, "Email");
+        page = HtmlForms.Parse(browser.Html);
+        Assert.Equal("/Account/SecurityInfo", browser.Path);
+        Assert.Contains("Enter an email address like", page.QuerySelector("#NewEmail-error")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal("not-an-address", page.QuerySelector("#NewEmail")!.GetAttribute("value"));
+        await browser.SubmitAsync(new() { ["Region"] = "FR", ["NewMobile"] = "12", ["Channel"] = "call" }, "Mobile");
+        page = HtmlForms.Parse(browser.Html);
+        Assert.Contains("Enter a mobile number", page.QuerySelector("#NewMobile-error")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal("12", page.QuerySelector("#NewMobile")!.GetAttribute("value"));
+        Assert.Equal("FR", page.QuerySelector("#Region option[selected]")!.GetAttribute("value"));
+        Assert.NotNull(page.QuerySelector("input[name=Channel][value=call][checked]"));
+
+        // Once shown, the problem and the typed values are gone.
+        await browser.OpenAsync("Account/SecurityInfo");
+        Assert.Null(HtmlForms.Parse(browser.Html).QuerySelector("#NewMobile")!.GetAttribute("value"));
+        Assert.Empty(HtmlForms.Parse(browser.Html).QuerySelectorAll(".field-error"));
+    }
+
+    [Fact]
+    public async Task EveryButtonOfSecurityInfo_HasItsOwnName()
+    {
+        var (user, browser) = await SignedInAsync(u => (u.AlternateEmail, u.MobilePhone) = ("b@home.example", "+447400123557"), authenticator: true);
+        using var _ = browser;
+        await RecoveryData.SetPolicyAsync(Idp, p => p.RegistrationRequired = false);
+        await using (var scope = Idp.CreateScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(user.Id);
+            await scope.ServiceProvider.GetRequiredService<SecurityQuestions>().ReplaceAsync(stored!, RecoveryData.Answers);
+            await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().SaveChangesAsync();
+        }
+
+        foreach (var path in new[] { "Account/SecurityInfo", "Account/SecurityInfo/Questions", "Account/SecurityInfo/Passkeys", "Account/SecurityInfo/BackupCodes" })
+        {
+            await browser.OpenAsync(path);
+            var names = HtmlForms.Parse(browser.Html).QuerySelectorAll("main button")
+                .Select(b => b.GetAttribute("aria-label") ?? b.TextContent.Trim()).ToList();
+            Assert.True(names.Count == names.Distinct(StringComparer.Ordinal).Count(), $"{path}: {string.Join(" | ", names)}");
+            Assert.DoesNotContain("Add", names);
+        }
+    }
+
+    [Fact]
+    public async Task SecurityQuestions_AreInTheReadersLanguage_WhenChosen_AndWhenTheResetAsksThem()
+    {
+        var (user, browser) = await SignedInAsync();
+        using var _ = browser;
+        browser.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("de");
+        await browser.OpenAsync("Account/SecurityInfo/Questions");
+        Assert.Contains("Wählen Sie Ihre Sicherheitsfragen", browser.Text, StringComparison.Ordinal);
+        var options = HtmlForms.Parse(browser.Html).QuerySelectorAll("select[name='QuestionIds[0]'] option").ToDictionary(o => o.GetAttribute("value")!, o => o.TextContent);
+        Assert.Equal("Wie hieß Ihr erstes Haustier?", options["first-pet"]);
+        Assert.Equal(RecoveryFixture.CustomQuestion, options[SecurityQuestions.CustomId(RecoveryFixture.CustomQuestion)]);
+
+        await browser.SubmitAsync(Questions("first-pet", "Biscuit", "grandfather-job", "Schreiner", "first-film", "Bambi"), "Questions");
+        Assert.Contains("Ihre Sicherheitsfragen sind gespeichert.", browser.Alert, StringComparison.Ordinal);
+        Assert.Contains("Welchen Beruf hatte Ihr Großvater väterlicherseits?", browser.Text, StringComparison.Ordinal);
+
+        using var reset = await new RecoveryBrowser(Idp).StartAsync(user.UserName!);
+        await reset.ChooseReasonAsync();
+        reset.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("fr");
+        await reset.ChooseMethodAsync("SecurityQuestions");
+        Assert.Contains("Comment s'appelait votre premier animal de compagnie ?", reset.Text, StringComparison.Ordinal);
+        Assert.Contains("Quel est le premier film que vous avez vu au cinéma ?", reset.Text, StringComparison.Ordinal);
+        await reset.AnswerQuestionsAsync(new Dictionary<string, string> { ["first-pet"] = "biscuit", ["grandfather-job"] = "schreiner", ["first-film"] = "bambi" });
+        Assert.Equal("/recover/password", reset.Path);
+    }
+
+    private static Dictionary<string, string> Questions(string q0, string a0, string q1, string a1, string q2, string a2) => new()
+    {
+        ["QuestionIds[0]"] = q0, ["Answers[0]"] = a0, ["QuestionIds[1]"] = q1, ["Answers[1]"] = a1, ["QuestionIds[2]"] = q2, ["Answers[2]"] = a2,
+    };
+
+    private static List<string> SelectedQuestions(RecoveryBrowser browser) =>
+        [.. HtmlForms.Parse(browser.Html).QuerySelectorAll("select[name^='QuestionIds[']").Select(s => s.QuerySelector("option[selected]")?.GetAttribute("value") ?? "(none)")];
+
     /// <summary>Posts "Remove authenticator app" (a second submit button of the app's form) with a code from the app.</summary>
     private static Task<RecoveryBrowser> RemoveAppAsync(RecoveryBrowser browser, string code) =>
         browser.SubmitAsync(new() { ["CurrentCode"] = code, ["Method"] = "AuthenticatorApp" }, "AuthenticatorStart", button: "Remove authenticator app");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 
 namespace IdentityProvider.SelfService.Passkeys;
 
@@ -59,8 +60,12 @@ public static class PasskeyRequests
     public static JsonElement? Credential(JsonElement body) =>
         body.TryGetProperty("credential", out var value) && value.ValueKind == JsonValueKind.Object ? value : null;
 
-    /// <summary>A 400 problem whose title the script shows.</summary>
-    public static IResult Problem(string message) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: message);
+    /// <summary>
+    /// A problem (400 unless told) whose title the script shows: <paramref name="message"/> (English, the key of its
+    /// translations in <see cref="SecurityInfo.SecurityInfoText"/>) in the reader's language, with its arguments.
+    /// </summary>
+    public static IResult Problem(string message, int status = StatusCodes.Status400BadRequest, params object[] arguments) =>
+        new TranslatedProblem(message, status, arguments);
 
     /// <summary>The same for a Razor page handler.</summary>
     public static ObjectResult ProblemResult(string message) =>
@@ -75,3 +80,14 @@ public static class PasskeyRequests
 
 /// <summary>Where the script goes next.</summary>
 public sealed record PasskeyRedirect(string Redirect);
+
+/// <summary>A problem whose title is translated when it is written, in the request's language.</summary>
+internal sealed class TranslatedProblem(string message, int status, object[] arguments) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var texts = httpContext.RequestServices.GetRequiredService<IStringLocalizer<SecurityInfo.SecurityInfoText>>();
+        return Results.Problem(statusCode: status, title: texts[message, arguments]).ExecuteAsync(httpContext);
+    }
+}

@@ -72,8 +72,8 @@ internal static class PasskeySignInEndpoints
 
         if (await throttle.CheckAsync(http, RequestThrottle.SignIn, cancellationToken) is { } wait)
         {
-            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests,
-                title: $"Too many sign-in attempts from your network. Wait {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} seconds and try again.");
+            return PasskeyRequests.Problem("Too many sign-in attempts from your network. Wait {0} seconds and try again.",
+                StatusCodes.Status429TooManyRequests, Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)));
         }
 
         if (await PasskeyRequests.ReadAsync(http.Request, cancellationToken) is not { } body || PasskeyRequests.Credential(body) is not { } answer)

@@ -27,7 +27,8 @@ public sealed class AuthenticatorModel(
     SecondFactorCheck secondFactor,
     Lockout.FamiliarDevices devices,
     AuditLog audit,
-    IOptions<OrganizationOptions> organization) : SecurityInfoPageModel(users, policies, eligibility, sessions)
+    IOptions<OrganizationOptions> organization,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts) : SecurityInfoPageModel(users, policies, eligibility, sessions, texts)
 {
     public const string Path = IndexModel.Path + "/Authenticator";
 
@@ -76,13 +77,13 @@ public sealed class AuthenticatorModel(
             // A staff account's first second factor opens administration: prove the account's email first.
             if (string.IsNullOrEmpty(Profile.Email))
             {
-                return Problem("Your account has no email address to confirm it is you. Ask an administrator to set up your authenticator app with you.");
+                return Problem(Texts["Your account has no email address to confirm it is you. Ask an administrator to set up your authenticator app with you."]);
             }
 
             var codeId = await changes.SendFirstFactorCodeAsync(Profile, HttpContext.RequestAborted);
             if (codeId is null)
             {
-                return Problem("Too many codes were sent to you. Try again later.");
+                return Problem(Texts["Too many codes were sent to you. Try again later."]);
             }
 
             ProvingEmail = Masking.Email(Profile.Email);
@@ -106,7 +107,7 @@ public sealed class AuthenticatorModel(
         if (pending.Read(Pending) is not { Length: 3 } waiting || waiting[0] != "first-factor" || !Guid.TryParse(waiting[1], out var codeId)
             || waiting[2] != Account.Sessions.UserSessions.IdOf(User))
         {
-            return Problem("That code request ran out. Start again.");
+            return Problem(Texts["That code request ran out. Start again."]);
         }
 
         switch (await changes.VerifyFirstFactorCodeAsync(Profile, codeId, Code, HttpContext.RequestAborted))
@@ -116,11 +117,12 @@ public sealed class AuthenticatorModel(
                 return Page();
             case ContactChangeResult.Wrong:
                 ProvingEmail = Masking.Email(Profile.Email ?? string.Empty);
-                return Retry("That code is not right. Check it and try again.");
+                ModelState.AddModelError(nameof(Code), Texts["That code is not right. Check it and try again."]);
+                return Page();
             case ContactChangeResult.Blocked:
-                return Problem("Too many wrong codes. Try again tomorrow, or ask your IT helpdesk.");
+                return Problem(Texts["Too many wrong codes. Try again tomorrow, or ask your IT helpdesk."]);
             default:
-                return Problem("That code can't be used any more. Start again to get a new one.");
+                return Problem(Texts["That code can't be used any more. Start again to get a new one."]);
         }
     }
 
@@ -133,16 +135,17 @@ public sealed class AuthenticatorModel(
 
         if (pending.Read(Pending) is not { Length: 3 } waiting || waiting[0] != "authenticator" || waiting[2] != Account.Sessions.UserSessions.IdOf(User))
         {
-            return Problem("Setting up the app took too long. Start again.");
+            return Problem(Texts["Setting up the app took too long. Start again."]);
         }
 
         if (!await changes.SetAuthenticatorAsync(Profile, waiting[1], Code, HttpContext.RequestAborted))
         {
             Enrol(waiting[1]);
-            return Retry("That code is not right. Enter the 6-digit code the app shows now.");
+            ModelState.AddModelError(nameof(Code), Texts["That code is not right. Enter the 6-digit code the app shows now."]);
+            return Page();
         }
 
-        return Done("Your authenticator app is set up.");
+        return Done(Texts["Your authenticator app is set up."]);
     }
 
     public async Task<IActionResult> OnPostRemoveAsync()
@@ -158,7 +161,7 @@ public sealed class AuthenticatorModel(
         }
 
         await changes.RemoveAsync(Profile, RecoveryMethod.AuthenticatorApp, HttpContext.RequestAborted);
-        return Done("Removed.");
+        return Done(Texts["Your authenticator app is removed."]);
     }
 
     /// <summary>Whether the account holds a staff role (read from the store, not from the cookie).</summary>
@@ -189,12 +192,11 @@ public sealed class AuthenticatorModel(
             case SecondFactorResult.Paused:
                 audit.Add(AuditEventTypes.SecurityInfoChanged, Profile.Id, AuditLog.Failure, "current-factor-locked-out", RecoveryMethod.AuthenticatorApp.ToString());
                 await audit.SaveAsync(HttpContext.RequestAborted);
-                return Problem(Account.SignInPause.Message(secondFactor.PausedUntil, "Codes from your authenticator app"));
+                return Problem((nameof(CurrentCode), Account.SignInPause.Message(secondFactor.PausedUntil, Texts["Codes from your authenticator app"])));
             default:
                 audit.Add(AuditEventTypes.SecurityInfoChanged, Profile.Id, AuditLog.Failure, "current-factor-wrong", RecoveryMethod.AuthenticatorApp.ToString());
                 await audit.SaveAsync(HttpContext.RequestAborted);
-                return Problem("To replace or remove your authenticator app, enter a code from the app you use now. That code is not right, or it was already used. "
-                    + "If you lost the app, ask your IT helpdesk to remove it.");
+                return Problem((nameof(CurrentCode), Texts["To replace or remove your authenticator app, enter a code from the app you use now. That code is not right, or it was already used. If you lost the app, ask your IT helpdesk to remove it."]));
         }
     }
 }

@@ -22,7 +22,8 @@ public sealed class BackupCodesModel(
     Messaging.MessageTemplates templates,
     TimeProvider time,
     ApplicationDbContext db,
-    AuditLog audit) : SecurityInfoPageModel(users, policies, eligibility, sessions)
+    AuditLog audit,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts) : SecurityInfoPageModel(users, policies, eligibility, sessions, texts)
 {
     public const string Path = IndexModel.Path + "/BackupCodes";
 
@@ -47,7 +48,7 @@ public sealed class BackupCodesModel(
         NewCodes = await backupCodes.GenerateAsync(Profile.Id, HttpContext.RequestAborted);
         audit.Add(AuditEventTypes.BackupCodesGenerated, Profile.Id, AuditLog.Success, method: nameof(SignInMethod.BackupCode));
         // Like every change of a way to prove it is you, the user's addresses are told (someone else may have done it).
-        var notice = templates.SecurityInfoChanged(Profile.UserName ?? Profile.Id, "backup codes", "replaced with new ones", time.GetUtcNow(), System.Globalization.CultureInfo.CurrentUICulture);
+        var notice = templates.SecurityInfoChanged(Profile.UserName ?? Profile.Id, Texts["backup codes"], Texts["replaced with new ones"], time.GetUtcNow(), System.Globalization.CultureInfo.CurrentUICulture);
         foreach (var address in new[] { Profile.Email, Profile.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             outbox.Email(address!, notice, "security-info-changed");

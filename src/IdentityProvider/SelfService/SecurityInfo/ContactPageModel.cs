@@ -15,7 +15,8 @@ public abstract class ContactPageModel(
     SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
-    PendingChanges pending) : SecurityInfoPageModel(users, policies, eligibility, sessions)
+    PendingChanges pending,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts) : SecurityInfoPageModel(users, policies, eligibility, sessions, texts)
 {
     [BindProperty]
     [StringLength(20, ErrorMessage = "That code is too long.")]
@@ -30,6 +31,9 @@ public abstract class ContactPageModel(
     public string? Verifying { get; private set; }
 
     protected abstract ContactKind Kind { get; }
+
+    /// <summary>The address or number and how the code is sent: typed, never secret, kept through a detour.</summary>
+    protected override IReadOnlyCollection<string> KeptFields => ["NewEmail", "NewMobile", "Region", "Channel"];
 
     /// <summary>What the overview says once the code came back.</summary>
     protected abstract string SavedText { get; }
@@ -46,7 +50,7 @@ public abstract class ContactPageModel(
 
         if (pending.Read(Pending) is not { Length: 3 } waiting || waiting[0] != Kind.ToString() || !Guid.TryParse(waiting[2], out var codeId))
         {
-            return Problem("That code request ran out. Start again.");
+            return Problem(Texts["That code request ran out. Start again."]);
         }
 
         switch (await changes.ConfirmAsync(Profile, Kind, waiting[1], codeId, Code, HttpContext.RequestAborted))
@@ -55,11 +59,12 @@ public abstract class ContactPageModel(
                 return Done(SavedText);
             case ContactChangeResult.Wrong:
                 Verifying = waiting[1];
-                return Retry("That code is not right. Check it and try again.");
+                ModelState.AddModelError(nameof(Code), Texts["That code is not right. Check it and try again."]);
+                return Page();
             case ContactChangeResult.Blocked:
-                return Problem("Too many wrong codes. Try again tomorrow, or ask your IT helpdesk.");
+                return Problem(Texts["Too many wrong codes. Try again tomorrow, or ask your IT helpdesk."]);
             default:
-                return Problem("That code can't be used any more. Ask for a new one.");
+                return Problem(Texts["That code can't be used any more. Ask for a new one."]);
         }
     }
 
@@ -69,7 +74,7 @@ public abstract class ContactPageModel(
         var codeId = await changes.SendCodeAsync(Profile, Kind, value, call, HttpContext.RequestAborted);
         if (codeId is null)
         {
-            return Problem("Too many codes were sent to you. Try again later.");
+            return Problem(Texts["Too many codes were sent to you. Try again later."]);
         }
 
         Verifying = value;

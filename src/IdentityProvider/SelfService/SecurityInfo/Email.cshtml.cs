@@ -15,7 +15,8 @@ public sealed class EmailModel(
     SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
-    PendingChanges pending) : ContactPageModel(users, policies, eligibility, sessions, changes, pending)
+    PendingChanges pending,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts) : ContactPageModel(users, policies, eligibility, sessions, changes, pending, texts)
 {
     public const string Path = IndexModel.Path + "/Email";
 
@@ -25,7 +26,7 @@ public sealed class EmailModel(
 
     protected override ContactKind Kind => ContactKind.AlternateEmail;
 
-    protected override string SavedText => "Your alternate email address is saved.";
+    protected override string SavedText => Texts["Your alternate email address is saved."];
 
     public async Task<IActionResult> OnPostEmailAsync()
     {
@@ -37,12 +38,12 @@ public sealed class EmailModel(
         var address = NewEmail?.Trim();
         if (string.IsNullOrEmpty(address) || !MailAddress.TryCreate(address, out var parsed) || parsed.Address != address || !address.Contains('.', StringComparison.Ordinal))
         {
-            return Problem("Enter an email address like name@example.com.");
+            return Problem((nameof(NewEmail), Texts["Enter an email address like name@example.com."]));
         }
 
         if (string.Equals(address, Profile.Email, StringComparison.OrdinalIgnoreCase))
         {
-            return Problem("Use an address other than your account's own email: you need it when you can't get into this account.");
+            return Problem((nameof(NewEmail), Texts["Use an address other than your account's own email: you need it when you can't get into this account."]));
         }
 
         return await SendAsync(address, call: false);

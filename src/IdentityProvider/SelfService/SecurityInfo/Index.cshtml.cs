@@ -1,4 +1,3 @@
-using System.Globalization;
 using IdentityProvider.Account;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
@@ -27,7 +26,8 @@ public sealed class IndexModel(
     TimeProvider time,
     Passkeys.PasskeyCredentials passkeys,
     StoredPolicy<MultiFactor.MultiFactorPolicySettings> multiFactorPolicies,
-    AuditLog audit) : SecurityInfoPageModel(users, policies, eligibility, sessions)
+    AuditLog audit,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts) : SecurityInfoPageModel(users, policies, eligibility, sessions, texts)
 {
     public const string Path = "/Account/SecurityInfo";
 
@@ -37,7 +37,10 @@ public sealed class IndexModel(
     /// <summary>IT staff need an authenticator app for the admin step-up, whatever self-service allows.</summary>
     public bool IsStaff => StaffRoles.All.Any(User.IsInRole);
 
-    public int AnsweredQuestions { get; private set; }
+    public int AnsweredQuestions => RegisteredQuestions.Count;
+
+    /// <summary>The security questions the user answered, in the reader's language.</summary>
+    public IReadOnlyList<string> RegisteredQuestions { get; private set; } = [];
 
     /// <summary>The user's passkeys (oldest first).</summary>
     public IReadOnlyList<Passkeys.PasskeyCredential> PasskeyList { get; private set; } = [];
@@ -93,11 +96,16 @@ public sealed class IndexModel(
 
         if (Method is not (RecoveryMethod.AlternateEmail or RecoveryMethod.MobileText or RecoveryMethod.SecurityQuestions))
         {
-            return Problem("That method can't be removed here.");
+            return Problem(Texts["That method can't be removed here."]);
         }
 
         await changes.RemoveAsync(Profile, Method.Value, HttpContext.RequestAborted);
-        return Done("Removed.");
+        return Done(Method switch
+        {
+            RecoveryMethod.AlternateEmail => Texts["Your alternate email address is removed."],
+            RecoveryMethod.MobileText => Texts["Your mobile phone number is removed."],
+            _ => Texts["Your security questions are removed."],
+        });
     }
 
     /// <summary>Re-confirm at sign-in: "my methods are still right".</summary>
@@ -114,7 +122,7 @@ public sealed class IndexModel(
         await LoadAsync();
         if (Skippable is null && Step is "register" or MultiFactorStep)
         {
-            return Retry("Your organisation asks you to register before you go on.");
+            return Retry(Texts["Your organisation asks you to register before you go on."]);
         }
 
         await audit.WriteAsync(AuditEventTypes.SecurityInfoSkipped, Profile.Id, AuditLog.Success, Step, cancellationToken: HttpContext.RequestAborted);
@@ -137,12 +145,11 @@ public sealed class IndexModel(
         return parts.Count == 0 ? string.Empty : "?" + string.Join('&', parts);
     }
 
-    public static string? Registered(DateTimeOffset? when) => when?.ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
-
     protected override async Task LoadAsync()
     {
         await base.LoadAsync();
-        AnsweredQuestions = await questions.CountAsync(Profile.Id, HttpContext.RequestAborted);
+        var available = questions.Available;
+        RegisteredQuestions = [.. (await questions.RegisteredAsync(Profile.Id, HttpContext.RequestAborted)).Select(id => available.GetValueOrDefault(id, Texts["A question no longer offered"]))];
         PasskeyList = await passkeys.ListAsync(Profile.Id, HttpContext.RequestAborted);
         PasskeysOffered = PasskeyList.Count > 0 || Policy.Methods.Contains(RecoveryMethod.Passkey)
             || (await multiFactorPolicies.GetAsync(HttpContext.RequestAborted)).Methods.Contains(MultiFactor.SignInMethod.Passkey);

@@ -25,7 +25,8 @@ public sealed class PasskeysModel(
     PasskeyCredentials passkeys,
     PasskeyCeremonies ceremonies,
     ApplicationDbContext db,
-    AuditLog audit) : SecurityInfoPageModel(users, policies, eligibility, sessions)
+    AuditLog audit,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts) : SecurityInfoPageModel(users, policies, eligibility, sessions, texts)
 {
     public const string Path = IndexModel.Path + "/Passkeys";
     private const string Purpose = "register";
@@ -34,6 +35,8 @@ public sealed class PasskeysModel(
     public Guid? Id { get; set; }
 
     public IReadOnlyList<PasskeyCredential> Registered { get; private set; } = [];
+
+    protected override string FormPage => Path + IndexModel.QueryString(Step, ReturnUrl);
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -52,24 +55,24 @@ public sealed class PasskeysModel(
 
         if (await PasskeyRequests.ReadAsync(Request, HttpContext.RequestAborted) is not { } body)
         {
-            return PasskeyRequests.ProblemResult(PasskeyRequests.Malformed);
+            return PasskeyRequests.ProblemResult(Texts[PasskeyRequests.Malformed]);
         }
 
         var name = PasskeyRequests.Text(body, "name")?.Trim() ?? string.Empty;
         if (name.Length == 0)
         {
-            return PasskeyRequests.ProblemResult("Give your passkey a name, such as the device it is on.");
+            return PasskeyRequests.ProblemResult(Texts["Give your passkey a name, such as the device it is on."]);
         }
 
         if (name.Length > PasskeyCredentials.MaximumNameLength)
         {
-            return PasskeyRequests.ProblemResult($"The name is too long: use at most {PasskeyCredentials.MaximumNameLength} characters.");
+            return PasskeyRequests.ProblemResult(Texts["The name is too long: use at most {0} characters.", PasskeyCredentials.MaximumNameLength]);
         }
 
         var existing = await passkeys.ListAsync(Profile.Id, HttpContext.RequestAborted);
         if (existing.Count >= PasskeyCredentials.MaximumPerUser)
         {
-            return PasskeyRequests.ProblemResult($"You have {existing.Count} passkeys, the most you can have. Remove one you no longer use first.");
+            return PasskeyRequests.ProblemResult(Texts["You have {0} passkeys, the most you can have. Remove one you no longer use first.", existing.Count]);
         }
 
         var options = passkeys.RegistrationOptions(HttpContext, Profile, existing).ToJson();
@@ -88,27 +91,27 @@ public sealed class PasskeysModel(
         var cancellationToken = HttpContext.RequestAborted;
         if (await PasskeyRequests.ReadAsync(Request, cancellationToken) is not { } body || PasskeyRequests.Credential(body) is not { } answer)
         {
-            return PasskeyRequests.ProblemResult(PasskeyRequests.Malformed);
+            return PasskeyRequests.ProblemResult(Texts[PasskeyRequests.Malformed]);
         }
 
         if (await ceremonies.TakeAsync(HttpContext, Purpose, Profile.Id, cancellationToken) is not { } ceremony)
         {
-            return PasskeyRequests.ProblemResult("That took too long, or the page was used twice. Try again.");
+            return PasskeyRequests.ProblemResult(Texts["That took too long, or the page was used twice. Try again."]);
         }
 
         PasskeyCredential passkey;
         try
         {
-            passkey = await passkeys.RegisterAsync(HttpContext, Profile, ceremony.Note ?? "Passkey", ceremony.Options, answer, cancellationToken);
+            passkey = await passkeys.RegisterAsync(HttpContext, Profile, ceremony.Note ?? Texts["Passkey"], ceremony.Options, answer, cancellationToken);
         }
         catch (PasskeyRefusedException refused)
         {
             await audit.WriteAsync(AuditEventTypes.PasskeyRegistered, Profile.Id, AuditLog.Failure, refused.Message, cancellationToken);
-            return PasskeyRequests.ProblemResult("That passkey could not be added. Try again, or use another device or security key.");
+            return PasskeyRequests.ProblemResult(Texts["That passkey could not be added. Try again, or use another device or security key."]);
         }
 
         await changes.AddPasskeyAsync(Profile, passkey, cancellationToken);
-        return new JsonResult(new PasskeyRedirect(Done($"Your passkey \"{passkey.Name}\" is added.").Url));
+        return new JsonResult(new PasskeyRedirect(Done(Texts["Your passkey \"{0}\" is added.", passkey.Name]).Url));
     }
 
     public async Task<IActionResult> OnPostRemoveAsync()
@@ -121,11 +124,11 @@ public sealed class PasskeysModel(
         var passkey = Id is { } id ? await db.Set<PasskeyCredential>().SingleOrDefaultAsync(p => p.Id == id && p.UserId == Profile.Id, HttpContext.RequestAborted) : null;
         if (passkey is null)
         {
-            return Problem("That passkey is already gone.");
+            return Problem(Texts["That passkey is already gone."]);
         }
 
         await changes.RemovePasskeyAsync(Profile, passkey, HttpContext.RequestAborted);
-        return Done($"Your passkey \"{passkey.Name}\" is removed. Also delete it from your device or password manager.");
+        return Done(Texts["Your passkey \"{0}\" is removed. Also delete it from your device or password manager.", passkey.Name]);
     }
 
     protected override async Task LoadAsync()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using IdentityProvider.Data;
@@ -16,7 +17,8 @@ public sealed class PhoneModel(
     SelfServiceEligibilityEvaluator eligibility,
     Account.Sessions.UserSessions sessions,
     SecurityInfoChanges changes,
-    PendingChanges pending) : ContactPageModel(users, policies, eligibility, sessions, changes, pending)
+    PendingChanges pending,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts) : ContactPageModel(users, policies, eligibility, sessions, changes, pending, texts)
 {
     public const string Path = IndexModel.Path + "/Phone";
 
@@ -34,11 +36,22 @@ public sealed class PhoneModel(
 
     protected override ContactKind Kind => ContactKind.MobilePhone;
 
-    protected override string SavedText => "Your mobile phone number is saved.";
+    protected override string SavedText => Texts["Your mobile phone number is saved."];
 
-    public static IEnumerable<(string Code, string Name)> Regions { get; } = PhoneNumbers.PhoneNumberUtil.GetInstance().GetSupportedRegions()
-        .Select(r => (r, $"{RegionName(r)} (+{PhoneNumbers.PhoneNumberUtil.GetInstance().GetCountryCodeForRegion(r)})"))
-        .OrderBy(r => r.Item2, StringComparer.Ordinal).ToList();
+    private static readonly ConcurrentDictionary<string, IReadOnlyList<(string Code, string Name)>> RegionsByCulture = new(StringComparer.Ordinal);
+
+    /// <summary>The countries a number may belong to, in English, sorted by the reader's culture's rules.</summary>
+    public static IReadOnlyList<(string Code, string Name)> Regions()
+    {
+        var culture = CultureInfo.CurrentUICulture;
+        return RegionsByCulture.GetOrAdd(culture.Name, _ =>
+        {
+            var comparer = StringComparer.Create(culture, ignoreCase: true);
+            return [.. PhoneNumbers.PhoneNumberUtil.GetInstance().GetSupportedRegions()
+                .Select(r => (r, $"{RegionName(r)} (+{PhoneNumbers.PhoneNumberUtil.GetInstance().GetCountryCodeForRegion(r)})"))
+                .OrderBy(r => r.Item2, comparer)];
+        });
+    }
 
     /// <summary>A new mobile number may be checked by text message (not for administrators, unless configured).</summary>
     public static async Task<bool> TextOfferedAsync(SelfServiceEligibilityEvaluator eligibility, ApplicationUser user)
@@ -57,7 +70,7 @@ public sealed class PhoneModel(
         var number = PhoneNumberFormat.ToE164(NewMobile, Region is { Length: 2 } ? Region.ToUpperInvariant() : null);
         if (number is null)
         {
-            return Problem("Enter a mobile number with its country code (starting with +), or choose the country and type the number.");
+            return Problem((nameof(NewMobile), Texts["Enter a mobile number with its country code (starting with +), or choose the country and type the number."]));
         }
 
         return await SendAsync(number, call: Channel == "call" || !await TextOfferedAsync(Evaluator, Profile));
@@ -67,6 +80,7 @@ public sealed class PhoneModel(
     {
         try
         {
+            // .NET names a region in English or in its own language, not in the reader's: English it is.
             return new RegionInfo(region).EnglishName;
         }
         catch (ArgumentException)

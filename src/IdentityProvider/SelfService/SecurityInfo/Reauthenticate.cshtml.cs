@@ -12,7 +12,12 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 
 /// <summary>"Enter your password again": a signed-in user proves it is still them before a sensitive change.</summary>
 [Authorize]
-public sealed class ReauthenticateModel(UserManager<ApplicationUser> users, PasswordVerifier verifier, Account.Sessions.UserSessions sessions, AuditLog audit) : PageModel
+public sealed class ReauthenticateModel(
+    UserManager<ApplicationUser> users,
+    PasswordVerifier verifier,
+    Account.Sessions.UserSessions sessions,
+    AuditLog audit,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts) : PageModel
 {
     public const string Path = "/Account/Reauthenticate";
 
@@ -58,10 +63,10 @@ public sealed class ReauthenticateModel(UserManager<ApplicationUser> users, Pass
                 await audit.WriteAsync(AuditEventTypes.Reauthenticated, user.Id, AuditLog.Success, cancellationToken: HttpContext.RequestAborted);
                 return LocalRedirect(ReturnUrl);
             case PasswordVerificationStatus.Paused:
-                ModelState.AddModelError(string.Empty, Account.SignInPause.Message(result.PausedUntil));
+                ModelState.AddModelError(nameof(Password), Account.SignInPause.Message(result.PausedUntil));
                 return Page();
             default:
-                ModelState.AddModelError(string.Empty, "That password is not right.");
+                ModelState.AddModelError(nameof(Password), texts["That password is not right."]);
                 return Page();
         }
     }

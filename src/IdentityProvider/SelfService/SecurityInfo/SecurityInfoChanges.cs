@@ -38,7 +38,8 @@ public sealed class SecurityInfoChanges(
     Outbox outbox,
     MessageTemplates templates,
     AuditLog audit,
-    TimeProvider time)
+    TimeProvider time,
+    Microsoft.Extensions.Localization.IStringLocalizer<SecurityInfoText> texts)
 {
     private const string FirstFactorPurpose = "security-info:first-factor";
 
@@ -222,7 +223,7 @@ public sealed class SecurityInfoChanges(
     {
         user.SecurityInfoConfirmedAt = time.GetUtcNow();
         var culture = CultureInfo.CurrentUICulture;
-        var notice = templates.SecurityInfoChanged(user.UserName ?? user.Id, Describe(method), what, time.GetUtcNow(), culture);
+        var notice = templates.SecurityInfoChanged(user.UserName ?? user.Id, Describe(method), DescribeChange(what), time.GetUtcNow(), culture);
         foreach (var address in new[] { user.Email, user.AlternateEmail, oldAddress }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             outbox.Email(address!, notice, "security-info-changed");
@@ -238,13 +239,22 @@ public sealed class SecurityInfoChanges(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static string Describe(RecoveryMethod method) => method switch
+    /// <summary>The method's name in the notice, in the reader's language.</summary>
+    private string Describe(RecoveryMethod method) => method switch
     {
-        RecoveryMethod.AlternateEmail => "alternate email address",
-        RecoveryMethod.MobileText or RecoveryMethod.MobileCall => "mobile phone number",
-        RecoveryMethod.SecurityQuestions => "security questions",
-        RecoveryMethod.AuthenticatorApp => "authenticator app",
-        RecoveryMethod.Passkey => "passkey",
-        _ => "office phone",
+        RecoveryMethod.AlternateEmail => texts["alternate email address"],
+        RecoveryMethod.MobileText or RecoveryMethod.MobileCall => texts["mobile phone number"],
+        RecoveryMethod.SecurityQuestions => texts["security questions"],
+        RecoveryMethod.AuthenticatorApp => texts["authenticator app"],
+        RecoveryMethod.Passkey => texts["passkey"],
+        _ => texts["office phone"],
+    };
+
+    /// <summary>What happened to it in the notice (the audit log keeps the English code).</summary>
+    private string DescribeChange(string what) => what switch
+    {
+        "added" => texts["added"],
+        "changed" => texts["changed"],
+        _ => texts["removed"],
     };
 }

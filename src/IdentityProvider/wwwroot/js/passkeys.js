@@ -60,7 +60,7 @@
             return null;
         }
         if (!response.ok) {
-            throw new Error(answer.title || "Something went wrong. Reload the page and try again.");
+            throw new Error(answer.title || idpText("Something went wrong. Reload the page and try again."));
         }
         return answer;
     };
@@ -113,14 +113,14 @@
     const describe = (error) => {
         if (error instanceof DOMException) {
             if (error.name === "NotAllowedError") {
-                return "The passkey request was cancelled or timed out. Try again.";
+                return idpText("The passkey request was cancelled or timed out. Try again.");
             }
             if (error.name === "InvalidStateError") {
-                return "This device already has a passkey for your account.";
+                return idpText("This device already has a passkey for your account.");
             }
-            return "Your browser could not use a passkey. Try again, or use another device.";
+            return idpText("Your browser could not use a passkey. Try again, or use another device.");
         }
-        return error?.message || "Something went wrong. Try again.";
+        return error?.message || idpText("Something went wrong. Try again.");
     };
 
     // The buttons are rendered disabled, so that a click before this script has wired them is not lost in silence;
@@ -163,22 +163,33 @@
         await post(verifyUrl, form, { ...extra, credential: assertionJson(credential) });
     };
 
-    // Registration on the security-info page.
+    // Registration on the security-info page. The typed name survives a detour to enter the password again (the
+    // server answers { redirect } and brings the user back to this page).
     const registerForm = document.getElementById("passkey-register-form");
     if (registerForm) {
         const button = document.getElementById("passkey-register");
+        const nameField = document.getElementById("passkey-name");
+        const keptName = sessionStorage.getItem("idp.passkey-name");
+        if (keptName !== null) {
+            sessionStorage.removeItem("idp.passkey-name");
+            if (!nameField.value) {
+                nameField.value = keptName;
+            }
+        }
         if (!supported) {
             document.getElementById("passkey-unsupported").hidden = false;
             button.disabled = true;
         }
         wire(button, document.getElementById("passkey-register-error"), async () => {
-            const name = document.getElementById("passkey-name").value.trim();
+            const name = nameField.value.trim();
+            sessionStorage.setItem("idp.passkey-name", name);
             const options = await post(registerForm.dataset.optionsUrl, registerForm, { name });
             if (!options) {
                 return;
             }
             const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
             await post(registerForm.dataset.registerUrl, registerForm, { credential: attestationJson(credential) });
+            sessionStorage.removeItem("idp.passkey-name");
         });
     }
 
@@ -205,7 +216,7 @@
         }
         if (!supported) {
             secondFactor.disabled = true;
-            errorBox.textContent = "This browser can't use passkeys. Choose another way to verify.";
+            errorBox.textContent = idpText("This browser can't use passkeys. Choose another way to verify.");
             errorBox.hidden = false;
         }
         wire(secondFactor, errorBox, () => assert(form, "/passkeys/second-factor/options", "/passkeys/second-factor", {
@@ -221,7 +232,7 @@
         const errorBox = document.getElementById("passkey-recovery-error");
         if (!supported && errorBox) {
             recovery.disabled = true;
-            errorBox.textContent = "This browser can't use passkeys. Use a different method.";
+            errorBox.textContent = idpText("This browser can't use passkeys. Use a different method.");
             errorBox.hidden = false;
         }
         wire(recovery, errorBox, () => assert(form, recovery.dataset.optionsUrl, recovery.dataset.verifyUrl, {}));
