@@ -61,6 +61,7 @@ internal static class AccountExtensions
         builder.Services.AddScoped<ISignInStep, ForcedChangeStep>();
         builder.Services.AddScoped<ISignInStep, PasswordExpiryWarningStep>();
         builder.Services.AddScoped<ReturnUrls>();
+        builder.Services.AddSingleton<SignInPauses>();
         builder.Services.AddSingleton<TemporaryPasswords>();
         builder.Services.AddAntiforgery(options =>
         {

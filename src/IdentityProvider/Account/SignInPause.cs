@@ -9,14 +9,6 @@ namespace IdentityProvider.Account;
 /// <summary>The words for "too many attempts, wait until …" on pages where the user is already known.</summary>
 internal static class SignInPause
 {
-    /// <summary>English, in UTC: for the pages of other modules until they pass their own texts (see the localised overload).</summary>
-    /// <param name="until">When attempts may start again, if known.</param>
-    /// <param name="what">What is paused, starting with a capital: password attempts by default.</param>
-    public static string Message(DateTimeOffset? until, string what = "Password attempts for your account") =>
-        until is { } time
-            ? $"{what} are paused until {time.ToUniversalTime().ToString("HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)} because of too many wrong tries. Try again after that."
-            : $"{what} are paused for now because of too many wrong tries. Try again later.";
-
     /// <summary>"Password attempts for your account are paused until …", in the reader's language, time zone and culture.</summary>
     /// <param name="texts">The account texts.</param>
     /// <param name="times">The reader's times.</param>
@@ -26,6 +18,16 @@ internal static class SignInPause
         until is { } time
             ? texts["Password attempts for your account are paused until {0} because of too many wrong tries. Try again after that.", times.Format(time, FormatFor(time, now))]
             : texts["Password attempts for your account are paused for now because of too many wrong tries. Try again later."];
+
+    /// <summary>"Code attempts are paused until …" (second-factor and step-up codes), in the reader's language, zone and culture.</summary>
+    /// <param name="texts">The account texts.</param>
+    /// <param name="times">The reader's times.</param>
+    /// <param name="until">When attempts may start again, if known.</param>
+    /// <param name="now">The current time.</param>
+    public static string CodesMessage(IStringLocalizer<AccountText> texts, LocalTimes times, DateTimeOffset? until, DateTimeOffset now) =>
+        until is { } time
+            ? texts["Code attempts are paused until {0} because of too many wrong codes. Try again after that.", times.Format(time, FormatFor(time, now))]
+            : texts["Code attempts are paused for now because of too many wrong codes. Try again later."];
 
     /// <summary>A <c>time</c> element for <paramref name="until"/> in the reader's zone and culture.</summary>
     public static IHtmlContent Html(LocalTimes times, DateTimeOffset until, DateTimeOffset now)
@@ -38,4 +40,14 @@ internal static class SignInPause
     /// <summary>The time of day when the pause ends within twelve hours, otherwise the date too.</summary>
     private static TimeFormat FormatFor(DateTimeOffset until, DateTimeOffset now) =>
         until - now < TimeSpan.FromHours(12) ? TimeFormat.Time : TimeFormat.DateTime;
+}
+
+/// <summary>The pause messages for pages of other modules, with the reader's texts and times at hand.</summary>
+public sealed class SignInPauses(IStringLocalizer<AccountText> texts, LocalTimes times, TimeProvider time)
+{
+    /// <summary>Password attempts are paused until <paramref name="until"/>.</summary>
+    public string Password(DateTimeOffset? until) => SignInPause.Message(texts, times, until, time.GetUtcNow());
+
+    /// <summary>Code attempts (second factor, step-up) are paused until <paramref name="until"/>.</summary>
+    public string Codes(DateTimeOffset? until) => SignInPause.CodesMessage(texts, times, until, time.GetUtcNow());
 }

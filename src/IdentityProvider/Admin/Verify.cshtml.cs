@@ -16,6 +16,7 @@ namespace IdentityProvider.Admin;
 /// add one first. Wrong codes are counted and locked like sign-in (reserve, then check), on a counter of their own.
 /// </summary>
 public sealed partial class VerifyModel(
+    Account.SignInPauses pauses,
     UserManager<ApplicationUser> users,
     SecondFactorCheck secondFactor,
     UserSessions sessions,
@@ -78,7 +79,7 @@ public sealed partial class VerifyModel(
         if (result == SecondFactorResult.Paused)
         {
             await audit.WriteAsync(AuditEventTypes.AdminStepUp, user.Id, AuditLog.Failure, "locked-out", cancellationToken);
-            ModelState.AddModelError(nameof(Secret), SignInPause.Message(secondFactor.PausedUntil, "Codes for the step-up"));
+            ModelState.AddModelError(nameof(Secret), pauses.Codes(secondFactor.PausedUntil));
             return Page();
         }
 

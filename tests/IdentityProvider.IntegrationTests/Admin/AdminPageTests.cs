@@ -130,7 +130,7 @@ public sealed class AdminPageTests(RecoveryFixture fixture) : IClassFixture<Reco
 
         await browser.SubmitAsync(new() { ["Secret"] = RecoveryData.AuthenticatorCode(DateTimeOffset.UtcNow) });
         Assert.Equal("/admin/verify", browser.Path);
-        Assert.Contains("Codes for the step-up are paused until", browser.Alert, StringComparison.Ordinal);
+        Assert.Contains("Code attempts are paused until", browser.Alert, StringComparison.Ordinal);
         Assert.Contains(await fixture.AuditAsync(admin.Id), e => e.EventType == AuditEventTypes.AccountLocked && e.Reason == "step-up");
     }
 

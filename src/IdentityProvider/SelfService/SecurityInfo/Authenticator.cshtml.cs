@@ -18,6 +18,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 /// </summary>
 [Authorize]
 public sealed class AuthenticatorModel(
+    Account.SignInPauses pauses,
     UserManager<ApplicationUser> users,
     StoredPolicy<SelfServicePolicySettings> policies,
     SelfServiceEligibilityEvaluator eligibility,
@@ -192,7 +193,7 @@ public sealed class AuthenticatorModel(
             case SecondFactorResult.Paused:
                 audit.Add(AuditEventTypes.SecurityInfoChanged, Profile.Id, AuditLog.Failure, "current-factor-locked-out", RecoveryMethod.AuthenticatorApp.ToString());
                 await audit.SaveAsync(HttpContext.RequestAborted);
-                return Problem((nameof(CurrentCode), Account.SignInPause.Message(secondFactor.PausedUntil, Texts["Codes from your authenticator app"])));
+                return Problem((nameof(CurrentCode), pauses.Codes(secondFactor.PausedUntil)));
             default:
                 audit.Add(AuditEventTypes.SecurityInfoChanged, Profile.Id, AuditLog.Failure, "current-factor-wrong", RecoveryMethod.AuthenticatorApp.ToString());
                 await audit.SaveAsync(HttpContext.RequestAborted);

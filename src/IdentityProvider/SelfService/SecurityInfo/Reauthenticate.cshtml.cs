@@ -13,6 +13,7 @@ namespace IdentityProvider.SelfService.SecurityInfo;
 /// <summary>"Enter your password again": a signed-in user proves it is still them before a sensitive change.</summary>
 [Authorize]
 public sealed class ReauthenticateModel(
+    Account.SignInPauses pauses,
     UserManager<ApplicationUser> users,
     PasswordVerifier verifier,
     Account.Sessions.UserSessions sessions,
@@ -63,7 +64,7 @@ public sealed class ReauthenticateModel(
                 await audit.WriteAsync(AuditEventTypes.Reauthenticated, user.Id, AuditLog.Success, cancellationToken: HttpContext.RequestAborted);
                 return LocalRedirect(ReturnUrl);
             case PasswordVerificationStatus.Paused:
-                ModelState.AddModelError(nameof(Password), Account.SignInPause.Message(result.PausedUntil));
+                ModelState.AddModelError(nameof(Password), pauses.Password(result.PausedUntil));
                 return Page();
             default:
                 ModelState.AddModelError(nameof(Password), texts["That password is not right."]);
