@@ -40,6 +40,10 @@ public sealed partial class StartModel(
     [BindProperty(SupportsGet = true, Name = "userName")]
     public string? UserIdHint { get; set; }
 
+    /// <summary>The same, as the sign-in page's older links name it (<c>userId</c>).</summary>
+    [BindProperty(SupportsGet = true, Name = "userId")]
+    public string? OlderUserIdHint { get; set; }
+
     /// <summary><c>unlock</c> when the user came from the locked-account page: "I know my password" is chosen for them.</summary>
     [BindProperty(SupportsGet = true, Name = "reason")]
     public string? ReasonHint { get; set; }
@@ -85,7 +89,7 @@ public sealed partial class StartModel(
             return Page();
         }
 
-        if (UserIdHint is { Length: > 0 and <= 256 } hint && !hint.Any(char.IsControl))
+        if ((UserIdHint ?? OlderUserIdHint) is { Length: > 0 and <= 256 } hint && !hint.Any(char.IsControl))
         {
             Input.UserId = hint.Trim();
         }
