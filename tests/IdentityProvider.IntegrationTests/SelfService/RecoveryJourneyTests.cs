@@ -233,7 +233,7 @@ public sealed class RecoveryJourneyTests(RecoveryFixture fixture) : IClassFixtur
         await browser.NewPasswordAsync(NewPassword);
 
         var signIn = HtmlForms.Parse(browser.Html).QuerySelectorAll("a").Single(a => a.TextContent.Trim() == "Sign in");
-        Assert.Equal("/Account/Login?returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dapp%26state%3Ds1", signIn.GetAttribute("href"));
+        Assert.Equal("/Account/Login?userName=" + Uri.EscapeDataString(user.UserName!) + "&returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dapp%26state%3Ds1", signIn.GetAttribute("href"));
     }
 
     [Theory]
