@@ -132,7 +132,7 @@ public static class RecoveryData
             ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"],
             ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"],
         ];
-        var words = question.Replace("?", " ", StringComparison.Ordinal).Replace("¿", " ", StringComparison.Ordinal)
+        var words = question.Replace("?", " ", StringComparison.Ordinal).Replace("¿", " ", StringComparison.Ordinal).Replace('\u00a0', ' ')
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => w.ToLowerInvariant()).ToArray();
         var plus = Array.FindIndex(words, w => w is "plus" or "más");
         foreach (var numbers in languages)
