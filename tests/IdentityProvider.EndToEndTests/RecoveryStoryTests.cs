@@ -214,8 +214,120 @@ public sealed class RecoveryStoryTests(BrowserFixture fixture)
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Your request was sent");
         await UserStories.AssertAccessibleAsync(page);
 
-        await page.GotoAsync("/recover/expired");
-        await Assertions.Expect(recovery.Heading("Your time ran out")).ToBeVisibleAsync();
-        await UserStories.AssertAccessibleAsync(page);
+        // An open journey's expired page sends it on to its step; a browser without one gets the page.
+        var other = await fixture.NewPageAsync();
+        await other.GotoAsync("/recover/expired");
+        await Assertions.Expect(new RecoveryPages(other).Heading("Your time ran out")).ToBeVisibleAsync();
+        await UserStories.AssertAccessibleAsync(other);
+    }
+
+    [Fact]
+    public async Task ForgotPassword_InFrench_OnAPhone_EveryPageFitsAndReadsInFrench()
+    {
+        var user = await RecoveryData.CreateUserAsync(fixture.Idp, u => u.AlternateEmail = $"{u.UserName}@home.example", group: "Staff");
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = fixture.Idp.BaseAddress.ToString(), Locale = "fr-FR", ViewportSize = new ViewportSize { Width = 375, Height = 800 },
+        });
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync("/recover?userName=" + Uri.EscapeDataString(user.UserName!));
+        await Assertions.Expect(Heading(page, "Vous ne pouvez pas accéder à votre compte\u00a0?")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByLabel("Nom d'utilisateur ou e\u2011mail")).ToHaveValueAsync(user.UserName!);
+        await PhoneStepAsync(page, "fr-375-1-start");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Répondre plutôt à une question" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Nom d'utilisateur ou e\u2011mail")).ToHaveValueAsync(user.UserName!);
+        var question = (await page.Locator("label[for='Input_CaptchaAnswer']").TextContentAsync())!.Trim();
+        Assert.StartsWith("Combien font ", question, StringComparison.Ordinal);
+        await PhoneStepAsync(page, "fr-375-2-question");
+        await page.Locator("#Input_CaptchaAnswer").FillAsync(RecoveryData.AnswerCaptchaQuestion(question));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Suivant" }).ClickAsync();
+
+        await Assertions.Expect(Heading(page, "Pourquoi ne pouvez-vous pas vous connecter\u00a0?")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText(user.UserName!, new() { Exact = true })).ToBeVisibleAsync();
+        await PhoneStepAsync(page, "fr-375-3-reason");
+        await page.GetByRole(AriaRole.Radio, new() { NameRegex = new System.Text.RegularExpressions.Regex("^J'ai oublié mon mot de passe") }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Suivant" }).ClickAsync();
+
+        await Assertions.Expect(Heading(page, "Prouvez votre identité")).ToBeVisibleAsync();
+        await PhoneStepAsync(page, "fr-375-4-methods");
+        await page.GetByRole(AriaRole.Radio, new() { NameRegex = new System.Text.RegularExpressions.Regex("^M'envoyer un code par e\u2011mail") }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continuer" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Nous avons envoyé un code par e\u2011mail");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Renvoyer le code" }).First).ToBeDisabledAsync();
+        await PhoneStepAsync(page, "fr-375-5-code");
+        await page.GetByLabel("Code de vérification").FillAsync("123");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Vérifier" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#Code-error")).ToContainTextAsync("Le code comporte 8 chiffres");
+        await Assertions.Expect(page.GetByLabel("Code de vérification")).ToBeFocusedAsync();
+        await PhoneStepAsync(page, "fr-375-6-code-error");
+        await page.GetByLabel("Code de vérification").FillAsync(await RecoveryData.LatestCodeAsync(fixture.Idp, user.AlternateEmail!));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Vérifier" }).ClickAsync();
+
+        await Assertions.Expect(Heading(page, "Choisissez un nouveau mot de passe")).ToBeVisibleAsync();
+        await PhoneStepAsync(page, "fr-375-7-password");
+        await page.Locator("#Input_NewPassword").FillAsync(NewPassword);
+        await page.Locator("#Input_ConfirmPassword").FillAsync(NewPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Réinitialiser le mot de passe" }).ClickAsync();
+
+        await Assertions.Expect(Heading(page, "Votre mot de passe a été réinitialisé")).ToBeVisibleAsync();
+        await PhoneStepAsync(page, "fr-375-8-done");
+        var signIn = await page.GetByRole(AriaRole.Link, new() { Name = "Se connecter", Exact = true }).GetAttributeAsync("href");
+        Assert.StartsWith("/Account/Login?userName=" + Uri.EscapeDataString(user.UserName!), signIn, StringComparison.Ordinal);
+        await context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task ForgotPassword_WithTheKeyboardOnly()
+    {
+        var user = await RecoveryData.CreateUserAsync(fixture.Idp, u => u.AlternateEmail = $"{u.UserName}@home.example", group: "Staff");
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/recover?captcha=question");
+
+        // The user ID field has the focus; Enter anywhere in the form goes on (not to the CAPTCHA's own buttons).
+        await page.Keyboard.TypeAsync(user.UserName!);
+        await page.Keyboard.PressAsync("Tab");
+        var question = (await page.Locator("label[for='Input_CaptchaAnswer']").TextContentAsync())!.Trim();
+        await page.Keyboard.TypeAsync(RecoveryData.AnswerCaptchaQuestion(question));
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(Heading(page, "Why can't you sign in?")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Radio, new() { NameRegex = new System.Text.RegularExpressions.Regex("^I forgot my password") }).FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(Heading(page, "Verify it is you")).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Radio, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Email me a code") }).FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByLabel("Verification code")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("12");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByLabel("Verification code")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync(await RecoveryData.LatestCodeAsync(fixture.Idp, user.AlternateEmail!));
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(Heading(page, "Choose a new password")).ToBeVisibleAsync();
+        await page.Locator("#Input_NewPassword").FocusAsync();
+        await page.Keyboard.TypeAsync(NewPassword);
+        await page.Locator("#Input_ConfirmPassword").FocusAsync(); // past the "show password" button
+        await page.Keyboard.TypeAsync(NewPassword);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(Heading(page, "Your password was reset")).ToBeVisibleAsync();
+    }
+
+    private static ILocator Heading(IPage page, string name) => page.GetByRole(AriaRole.Heading, new() { Name = name, Level = 1 });
+
+    /// <summary>A page of the walk: it fits and axe finds nothing at 375 px and 1280 px; then the phone screenshot.</summary>
+    private static async Task PhoneStepAsync(IPage page, string screenshot)
+    {
+        await UserStories.AssertFitsPhoneAndDesktopAsync(page);
+        await page.SetViewportSizeAsync(375, 800);
+        await UserStories.ScreenshotAsync(page, screenshot);
     }
 }

@@ -124,10 +124,26 @@ public static class RecoveryData
     public static string AnswerCaptchaQuestion(string question)
     {
         ArgumentNullException.ThrowIfNull(question);
-        string[] numbers = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
-        var words = question.Replace("?", " ", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var plus = Array.IndexOf(words, "plus");
-        var sum = Array.IndexOf(numbers, words[plus - 1]) + Array.IndexOf(numbers, words[plus + 1]);
-        return sum.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The sum in words, in any of the server's languages: "What is four plus two?", "Combien font quatre plus deux ?"…
+        string[][] languages =
+        [
+            ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+            ["zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf"],
+            ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"],
+            ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"],
+        ];
+        var words = question.Replace("?", " ", StringComparison.Ordinal).Replace("¿", " ", StringComparison.Ordinal).Replace('\u00a0', ' ')
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => w.ToLowerInvariant()).ToArray();
+        var plus = Array.FindIndex(words, w => w is "plus" or "más");
+        foreach (var numbers in languages)
+        {
+            var (a, b) = (Array.IndexOf(numbers, words[plus - 1]), Array.IndexOf(numbers, words[plus + 1]));
+            if (a >= 0 && b >= 0)
+            {
+                return (a + b).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("Not a CAPTCHA question: " + question);
     }
 }

@@ -1,5 +1,6 @@
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
+using IdentityProvider.Localization;
 using IdentityProvider.SelfService.Captcha;
 using IdentityProvider.SelfService.Passkeys;
 using Microsoft.EntityFrameworkCore;
@@ -11,6 +12,7 @@ internal static class SelfServiceExtensions
     /// <summary>The self-service password reset module: its policy, eligibility rules, CAPTCHA, verification methods and the reset/unlock journey.</summary>
     public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
     {
+        builder.Services.AddTexts<SelfServiceText>();
         builder.Services.AddOptions<SelfServiceOptions>().BindConfiguration(SelfServiceOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(

@@ -96,21 +96,32 @@ public sealed class SelfServicePolicySettings : PolicySettings, IValidatableObje
             yield return problem;
         }
 
+        var texts = Texts(validationContext);
         if (Methods.Count == 0 || Methods.Any(m => !Enum.IsDefined(m)))
         {
-            yield return new("Allow at least one method.", [nameof(Methods)]);
+            yield return new(texts?["Allow at least one method."] ?? "Allow at least one method.", [nameof(Methods)]);
         }
         else if (Methods.Select(SelfServiceEligibilityEvaluator.MethodGroup).Distinct().Count() < MethodsRequired)
         {
-            yield return new($"Allow at least {MethodsRequired} different methods (text and call to a mobile count as one).", [nameof(Methods)]);
+            yield return new(
+                texts?["Allow at least {0} different methods (text and call to a mobile count as one).", MethodsRequired]
+                    ?? $"Allow at least {MethodsRequired} different methods (text and call to a mobile count as one).",
+                [nameof(Methods)]);
         }
 
         if (!string.IsNullOrWhiteSpace(ContactAdministrator) && !ContactAdministrator.Trim().StartsWith("https://", StringComparison.OrdinalIgnoreCase)
             && !System.Net.Mail.MailAddress.TryCreate(ContactAdministrator.Trim(), out _))
         {
-            yield return new("Leave it empty (email the helpdesk), or give an email address or an https:// page.", [nameof(ContactAdministrator)]);
+            yield return new(
+                texts?["Leave it empty (email the helpdesk), or give an email address or an https:// page."]
+                    ?? "Leave it empty (email the helpdesk), or give an email address or an https:// page.",
+                [nameof(ContactAdministrator)]);
         }
     }
+
+    /// <summary>The texts in the reader's language when validating an administrator's edit; null at start (configuration).</summary>
+    internal static Microsoft.Extensions.Localization.IStringLocalizer<SelfServiceText>? Texts(ValidationContext context) =>
+        context?.GetService(typeof(Microsoft.Extensions.Localization.IStringLocalizer<SelfServiceText>)) as Microsoft.Extensions.Localization.IStringLocalizer<SelfServiceText>;
 }
 
 /// <summary>Resolves the group names of <c>SelfService:Groups</c> to ids when the policy is first stored.</summary>

@@ -13,7 +13,7 @@ public sealed partial class RecoveryPages(IPage page)
 
     public ILocator CaptchaPicture => page.GetByRole(AriaRole.Img, new() { Name = "A picture of characters to type" });
 
-    public ILocator AnswerAQuestionInstead => page.GetByRole(AriaRole.Link, new() { Name = "Answer a question instead" });
+    public ILocator AnswerAQuestionInstead => page.GetByRole(AriaRole.Button, new() { Name = "Answer a question instead" });
 
     public ILocator CaptchaQuestion => page.GetByLabel(SumQuestion());
 

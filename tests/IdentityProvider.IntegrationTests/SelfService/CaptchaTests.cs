@@ -9,7 +9,7 @@ namespace IdentityProvider.IntegrationTests.SelfService;
 /// <summary>A Development-environment server with a fixed CAPTCHA answer (as automated tests use it) and a movable clock.</summary>
 public sealed class CaptchaFixture : TestServerFixture
 {
-    public const string Answer = "AC3D7K";
+    public const string Answer = "AC3E7K";
 
     protected override void Configure(TestServerOptions server)
     {
@@ -27,7 +27,7 @@ public sealed class CaptchaTests(CaptchaFixture fixture) : IClassFixture<Captcha
         var challenge = await IssueAsync(CaptchaKind.Image);
 
         Assert.StartsWith("data:image/png;base64,", challenge.ImageDataUri, StringComparison.Ordinal);
-        Assert.True(await VerifyAsync(challenge.Id, "ac3d7k"));
+        Assert.True(await VerifyAsync(challenge.Id, "ac3e7k"));
         Assert.False(await VerifyAsync(challenge.Id, CaptchaFixture.Answer));
     }
 
@@ -75,7 +75,7 @@ public sealed class CaptchaTests(CaptchaFixture fixture) : IClassFixture<Captcha
             "--Oidc:Keys:EncryptionKeyPath=" + TestKeys.EncryptionKeyPath,
             "--Oidc:Issuer=https://id.example.org/",
             "--DataProtection:AllowUnprotectedKeyRing=true",
-            "--SelfService:Captcha:FixedAnswer=AC3D",
+            "--SelfService:Captcha:FixedAnswer=AC3E",
         ];
         await using var app = IdentityProviderApplication.Build(args);
 

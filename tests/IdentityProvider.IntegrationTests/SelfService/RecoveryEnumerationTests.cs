@@ -11,6 +11,15 @@ internal static partial class Enumeration
     /// <summary>The page with anti-forgery token values blanked.</summary>
     public static string WithoutAntiforgery(string html) => AntiforgeryValue().Replace(html, "$1\"\"");
 
+    /// <summary>The page with anti-forgery token values blanked and the user ID as typed (shown on every journey page) replaced.</summary>
+    public static string WithoutAntiforgery(string html, string typedUserId)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        ArgumentNullException.ThrowIfNull(typedUserId);
+        return WithoutAntiforgery(html).Replace(typedUserId, "(typed user ID)", StringComparison.Ordinal)
+            .Replace(Uri.EscapeDataString(typedUserId), "(typed user ID)", StringComparison.Ordinal);
+    }
+
     [GeneratedRegex("(name=\"__RequestVerificationToken\" type=\"hidden\" value=)\"[^\"]*\"")]
     private static partial Regex AntiforgeryValue();
 }
@@ -34,7 +43,7 @@ public sealed class RecoveryEnumerationTests(RecoveryFixture fixture, ITestOutpu
         Assert.Equal(HttpStatusCode.OK, knownPage.Status);
         Assert.Equal(knownPage.Status, unknownPage.Status);
         Assert.Contains("We could not verify your account", knownPage.Body, StringComparison.Ordinal);
-        Assert.Equal(Enumeration.WithoutAntiforgery(knownPage.Body), Enumeration.WithoutAntiforgery(unknownPage.Body));
+        Assert.Equal(Enumeration.WithoutAntiforgery(knownPage.Body, unregistered.UserName!), Enumeration.WithoutAntiforgery(unknownPage.Body, unknown));
         Assert.Equal(knownPage.Headers, unknownPage.Headers);
     }
 

@@ -233,7 +233,7 @@ public sealed class RecoveryJourneyTests(RecoveryFixture fixture) : IClassFixtur
         await browser.NewPasswordAsync(NewPassword);
 
         var signIn = HtmlForms.Parse(browser.Html).QuerySelectorAll("a").Single(a => a.TextContent.Trim() == "Sign in");
-        Assert.Equal("/Account/Login?returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dapp%26state%3Ds1", signIn.GetAttribute("href"));
+        Assert.Equal("/Account/Login?userName=" + Uri.EscapeDataString(user.UserName!) + "&returnUrl=%2Fconnect%2Fauthorize%3Fclient_id%3Dapp%26state%3Ds1", signIn.GetAttribute("href"));
     }
 
     [Theory]
@@ -288,8 +288,8 @@ public sealed class RecoveryJourneyTests(RecoveryFixture fixture) : IClassFixtur
         var document = HtmlForms.Parse(browser.Html);
 
         Assert.StartsWith("data:image/png;base64,", document.QuerySelector("img.captcha-image")!.GetAttribute("src"), StringComparison.Ordinal);
-        Assert.Contains(document.QuerySelectorAll("a"), a => a.TextContent.Trim() == "Answer a question instead" && a.GetAttribute("href") == "/recover?captcha=question");
-        Assert.Contains(document.QuerySelectorAll("a"), a => a.TextContent.Trim() == "Show a new picture");
+        Assert.Contains(document.QuerySelectorAll("main form button[name=change]"), b => b.TextContent.Trim() == "Answer a question instead" && b.GetAttribute("value") == "question");
+        Assert.Contains(document.QuerySelectorAll("main form button[name=change]"), b => b.TextContent.Trim() == "Show a new picture" && b.GetAttribute("value") == "new");
     }
 
     [Theory]

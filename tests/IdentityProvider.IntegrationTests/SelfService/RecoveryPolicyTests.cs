@@ -80,7 +80,7 @@ public sealed class RecoveryPolicyTests(RecoveryFixture fixture) : IClassFixture
         foreach (var user in new[] { external, notEnabled, unregistered })
         {
             using var browser = await new RecoveryBrowser(Idp).StartAsync(user.UserName!);
-            pages.Add(Enumeration.WithoutAntiforgery(browser.Html));
+            pages.Add(Enumeration.WithoutAntiforgery(browser.Html, user.UserName!));
         }
 
         Assert.Equal("We can't reset your password here", HtmlForms.Parse(pages[0]).QuerySelector("h1")!.TextContent);

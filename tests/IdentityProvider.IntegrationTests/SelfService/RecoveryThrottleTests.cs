@@ -155,7 +155,7 @@ public sealed class RecoveryThrottleTests(RecoveryClockFixture fixture) : IClass
     {
         var user = await EmailUserAsync();
         using var browser = await BeginEmailGateAsync(user);
-        Assert.NotNull(HtmlForms.Parse(browser.Html).QuerySelector(".later form[action*='handler=Resend']"));
+        Assert.NotNull(HtmlForms.Parse(browser.Html).QuerySelector(".resend-wait + form.resend-ready[action*='handler=Resend']"));
         var first = await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!);
 
         await browser.ResendAsync();

@@ -4,12 +4,13 @@ namespace IdentityProvider.SelfService.Captcha;
 
 /// <summary>
 /// Draws CAPTCHA text as a PNG on the server: a built-in 5×7 glyph per character, scaled, sheared and shifted at
-/// random, over speckle noise and crossed by random lines. Only characters that cannot be confused
-/// (no 0/O, 1/I/L, 5/S, 2/Z, 8/B) are used.
+/// random, over light speckle noise. Nothing is drawn through the letters (lines made them hard to read for people,
+/// hardly harder for machines), and only characters that cannot be taken for one another are used: no 0/O/D/Q,
+/// 1/I/L/J, 5/S, 2/Z or 8/B.
 /// </summary>
 internal static class CaptchaImage
 {
-    public const string Alphabet = "34679ACDEFGHJKMNPQRTUVWXY";
+    public const string Alphabet = "34679ACEFGHKMNPRTUVWXY";
     private const int Scale = 5;
     private const int Width = 200;
     private const int Height = 64;
@@ -23,17 +24,14 @@ internal static class CaptchaImage
         ['9'] = ["01110", "10001", "10001", "01111", "00001", "00001", "01110"],
         ['A'] = ["01110", "10001", "10001", "11111", "10001", "10001", "10001"],
         ['C'] = ["01111", "10000", "10000", "10000", "10000", "10000", "01111"],
-        ['D'] = ["11110", "10001", "10001", "10001", "10001", "10001", "11110"],
         ['E'] = ["11111", "10000", "10000", "11110", "10000", "10000", "11111"],
         ['F'] = ["11111", "10000", "10000", "11110", "10000", "10000", "10000"],
         ['G'] = ["01111", "10000", "10000", "10011", "10001", "10001", "01111"],
         ['H'] = ["10001", "10001", "10001", "11111", "10001", "10001", "10001"],
-        ['J'] = ["00111", "00010", "00010", "00010", "00010", "10010", "01100"],
         ['K'] = ["10001", "10010", "10100", "11000", "10100", "10010", "10001"],
         ['M'] = ["10001", "11011", "10101", "10101", "10001", "10001", "10001"],
         ['N'] = ["10001", "11001", "10101", "10011", "10001", "10001", "10001"],
         ['P'] = ["11110", "10001", "10001", "11110", "10000", "10000", "10000"],
-        ['Q'] = ["01110", "10001", "10001", "10001", "10101", "10010", "01101"],
         ['R'] = ["11110", "10001", "10001", "11110", "10100", "10010", "10001"],
         ['T'] = ["11111", "00100", "00100", "00100", "00100", "00100", "00100"],
         ['U'] = ["10001", "10001", "10001", "10001", "10001", "10001", "01110"],
@@ -60,7 +58,7 @@ internal static class CaptchaImage
         {
             for (var x = 0; x < Width; x++)
             {
-                pixels[y, x] = (byte)(225 + RandomNumberGenerator.GetInt32(30)); // light speckled background
+                pixels[y, x] = (byte)(235 + RandomNumberGenerator.GetInt32(20)); // light speckled background
             }
         }
 
@@ -70,8 +68,8 @@ internal static class CaptchaImage
             var glyph = Glyphs[char.ToUpperInvariant(text[i])];
             var left = 10 + (i * step) + RandomNumberGenerator.GetInt32(-3, 4);
             var top = 10 + RandomNumberGenerator.GetInt32(-6, 7);
-            var shear = (RandomNumberGenerator.GetInt32(-30, 31)) / 100.0;
-            var ink = (byte)RandomNumberGenerator.GetInt32(10, 80);
+            var shear = RandomNumberGenerator.GetInt32(-20, 21) / 100.0;
+            var ink = (byte)RandomNumberGenerator.GetInt32(0, 50);
             for (var row = 0; row < 7; row++)
             {
                 for (var column = 0; column < 5; column++)
@@ -97,27 +95,6 @@ internal static class CaptchaImage
             }
         }
 
-        for (var line = 0; line < 4; line++)
-        {
-            DrawLine(pixels, RandomNumberGenerator.GetInt32(Width), RandomNumberGenerator.GetInt32(Height),
-                RandomNumberGenerator.GetInt32(Width), RandomNumberGenerator.GetInt32(Height), (byte)RandomNumberGenerator.GetInt32(40, 140));
-        }
-
         return PngWriter.Greyscale(pixels);
-    }
-
-    private static void DrawLine(byte[,] pixels, int x0, int y0, int x1, int y1, byte shade)
-    {
-        var steps = Math.Max(Math.Abs(x1 - x0), Math.Abs(y1 - y0));
-        for (var s = 0; s <= steps; s++)
-        {
-            var x = x0 + ((x1 - x0) * s / Math.Max(1, steps));
-            var y = y0 + ((y1 - y0) * s / Math.Max(1, steps));
-            pixels[y, x] = shade;
-            if (y + 1 < pixels.GetLength(0))
-            {
-                pixels[y + 1, x] = shade;
-            }
-        }
     }
 }

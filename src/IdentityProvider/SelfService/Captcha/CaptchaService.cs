@@ -42,9 +42,22 @@ public enum CaptchaKind
 /// once (right or wrong) before it expires; answers are compared without case and in constant time. Challenges live
 /// in the database, so any node can check what another issued.
 /// </summary>
-public sealed class CaptchaService(ApplicationDbContext db, ServerSecrets secrets, IOptions<CaptchaOptions> options, TimeProvider time)
+public sealed class CaptchaService(
+    ApplicationDbContext db, ServerSecrets secrets, IOptions<CaptchaOptions> options, Microsoft.Extensions.Localization.IStringLocalizer<SelfServiceText> texts, TimeProvider time)
 {
-    private static readonly string[] Numbers = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+    /// <summary>The numbers of the question in words, in the reader's language (the answer is typed in digits).</summary>
+    private string Number(int n) => n switch
+    {
+        1 => texts["one"],
+        2 => texts["two"],
+        3 => texts["three"],
+        4 => texts["four"],
+        5 => texts["five"],
+        6 => texts["six"],
+        7 => texts["seven"],
+        8 => texts["eight"],
+        _ => texts["nine"],
+    };
 
     public async Task<CaptchaChallengeView> IssueAsync(CaptchaKind kind, CancellationToken cancellationToken = default)
     {
@@ -62,7 +75,7 @@ public sealed class CaptchaService(ApplicationDbContext db, ServerSecrets secret
             var a = RandomNumberGenerator.GetInt32(2, 10);
             var b = RandomNumberGenerator.GetInt32(1, 10);
             answer = settings.FixedAnswer ?? (a + b).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            question = $"What is {Numbers[a]} plus {Numbers[b]}? Type the answer in digits.";
+            question = texts["What is {0} plus {1}? Type the answer in digits.", Number(a), Number(b)];
         }
 
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();

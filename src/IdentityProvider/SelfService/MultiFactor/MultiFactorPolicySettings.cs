@@ -104,7 +104,7 @@ public sealed class MultiFactorPolicySettings : PolicySettings, IValidatableObje
 
         if (Methods.Count == 0 || Methods.Any(m => !Enum.IsDefined(m)))
         {
-            yield return new("Allow at least one method.", [nameof(Methods)]);
+            yield return new(SelfServicePolicySettings.Texts(validationContext)?["Allow at least one method."] ?? "Allow at least one method.", [nameof(Methods)]);
         }
     }
 }

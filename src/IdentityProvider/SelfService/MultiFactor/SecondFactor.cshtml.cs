@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using IdentityProvider.Account;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
@@ -10,6 +9,7 @@ using IdentityProvider.SelfService.Verification;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 
 namespace IdentityProvider.SelfService.MultiFactor;
 
@@ -34,7 +34,9 @@ public sealed class SecondFactorModel(
     Outbox outbox,
     MessageTemplates templates,
     ApplicationDbContext db,
-    AuditLog audit) : PageModel
+    AuditLog audit,
+    Localization.LocalTimes times,
+    IStringLocalizer<SelfServiceText> texts) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -103,12 +105,12 @@ public sealed class SecondFactorModel(
             : RecoveryThrottle.Gate(method == SignInMethod.MobileText ? RecoveryMethod.MobileText : RecoveryMethod.MobileCall);
         if (await throttle.RecordAsync(user.Id, kind, user.Id, HttpContext.RequestAborted) is { } blocked)
         {
-            ModelState.AddModelError(string.Empty, $"Too many codes were sent. Try again after {Time(blocked)}, or use another way.");
+            ModelState.AddModelError(string.Empty, texts["Too many codes were sent. Try again after {0}, or use another way.", times.Format(blocked, Localization.TimeFormat.Time)]);
             return Status(StatusCodes.Status429TooManyRequests);
         }
 
         var (id, code) = await codes.IssueAsync(user.Id, Purpose(method), HttpContext.RequestAborted);
-        var culture = CultureInfo.CurrentUICulture;
+        var culture = System.Globalization.CultureInfo.CurrentUICulture;
         _ = method switch
         {
             SignInMethod.AlternateEmail => outbox.Email(user.AlternateEmail!, templates.VerificationCode(code, VerificationCodes.Lifetime, culture, user.UserName ?? user.Id, CodePurpose.SignIn), "mfa-code"),
@@ -154,7 +156,7 @@ public sealed class SecondFactorModel(
 
         if (string.IsNullOrWhiteSpace(Code) || (SendsCode && CodeId is null))
         {
-            ModelState.AddModelError(nameof(Code), SendsCode && CodeId is null ? "Send a code first." : "Enter the code.");
+            ModelState.AddModelError(nameof(Code), SendsCode && CodeId is null ? texts["Send a code first."] : texts["Enter the code."]);
             return Status(StatusCodes.Status400BadRequest);
         }
 
@@ -178,8 +180,8 @@ public sealed class SecondFactorModel(
                 }
 
                 ModelState.AddModelError(nameof(Code), method == SignInMethod.BackupCode
-                    ? "That backup code is not right, or it was used already."
-                    : "That code is not right, or it expired. Check it and try again.");
+                    ? texts["That backup code is not right, or it was used already."]
+                    : texts["That code is not right, or it expired. Check it and try again."]);
                 return Status(StatusCodes.Status400BadRequest);
         }
     }
@@ -187,14 +189,15 @@ public sealed class SecondFactorModel(
     /// <summary>The verification-code purpose of a method's codes: they prove nothing anywhere else.</summary>
     public static string Purpose(SignInMethod method) => "mfa:" + method;
 
-    public static string Label(SignInMethod method) => method switch
+    /// <summary>A method as the page names it, in the reader's language.</summary>
+    public string Label(SignInMethod method) => method switch
     {
-        SignInMethod.Passkey => "Use a passkey or security key",
-        SignInMethod.AuthenticatorApp => "Enter a code from your authenticator app",
-        SignInMethod.MobileText => "Text a code to your mobile",
-        SignInMethod.MobileCall => "Call your mobile",
-        SignInMethod.AlternateEmail => "Email a code to your alternate address",
-        _ => "Enter a backup code",
+        SignInMethod.Passkey => texts["Use a passkey or security key"],
+        SignInMethod.AuthenticatorApp => texts["Enter a code from your authenticator app"],
+        SignInMethod.MobileText => texts["Text a code to your mobile"],
+        SignInMethod.MobileCall => texts["Call your mobile"],
+        SignInMethod.AlternateEmail => texts["Email a code to your alternate address"],
+        _ => texts["Enter a backup code"],
     };
 
     public string MethodUrl(SignInMethod method) => PendingSecondFactors.PageUrl(ReturnUrl ?? "/", method);
@@ -229,6 +232,4 @@ public sealed class SecondFactorModel(
 
     private static string Destination(ApplicationUser user, SignInMethod method) =>
         method == SignInMethod.AlternateEmail ? Masking.Email(user.AlternateEmail ?? string.Empty) : Masking.Phone(user.MobilePhone ?? string.Empty);
-
-    private static string Time(DateTimeOffset when) => when.ToUniversalTime().ToString("HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

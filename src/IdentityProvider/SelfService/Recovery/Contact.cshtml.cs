@@ -30,7 +30,7 @@ public sealed partial class ContactModel(
 
     public bool Sent { get; private set; }
 
-    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => SignInLink(Journey.ReturnUrl, TypedUserId);
 
     public async Task<IActionResult> OnGetAsync()
     {

@@ -9,7 +9,7 @@ public sealed class DoneModel(RecoveryJourneys journeys, StoredPolicy<SelfServic
 
     public string? EndedAs => Journey.EndedAs;
 
-    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => SignInLink(Journey.ReturnUrl, TypedUserId);
 
     public void OnGet()
     {

@@ -18,7 +18,7 @@ public sealed class OutcomeModel(RecoveryJourneys journeys, StoredPolicy<SelfSer
     /// <summary>The organisation's own help page, when "contact an administrator" goes there.</summary>
     public Uri? ContactUrl { get; private set; }
 
-    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => SignInLink(Journey.ReturnUrl, TypedUserId);
 
     public async Task<IActionResult> OnGetAsync()
     {

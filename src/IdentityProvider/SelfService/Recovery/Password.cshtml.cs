@@ -16,7 +16,7 @@ public sealed class PasswordModel(RecoveryJourneys journeys, StoredPolicy<SelfSe
 
     public Passwords.NewPasswordFields PasswordFields { get; } = new("Input.NewPassword", "Input.ConfirmPassword");
 
-    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => SignInLink(Journey.ReturnUrl, TypedUserId);
 
     public IActionResult OnGet() => Page();
 
@@ -42,7 +42,7 @@ public sealed class PasswordModel(RecoveryJourneys journeys, StoredPolicy<SelfSe
 
         foreach (var error in result.Errors)
         {
-            ModelState.AddModelError(string.Empty, error.Description);
+            ModelState.AddModelError("Input.NewPassword", error.Description);
         }
 
         return Again();

@@ -19,11 +19,16 @@ public sealed class ReasonModel(RecoveryJourneys journeys, StoredPolicy<SelfServ
     /// <summary>False when the policy makes every unlock set a new password too.</summary>
     public bool UnlockOnlyAllowed { get; private set; }
 
-    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
+    public string SignInUrl => SignInLink(Journey.ReturnUrl, TypedUserId);
+
+    /// <summary>The choice made for the user by the page that sent them (<c>Unlock</c> from the locked-account page).</summary>
+    [BindProperty(SupportsGet = true, Name = "choice")]
+    public RecoveryReason? Suggested { get; set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
-        Choice = Journey.Reason;
+        ModelState.Clear();
+        Choice = Journey.Reason ?? Suggested;
         UnlockOnlyAllowed = (await Policies.GetAsync(HttpContext.RequestAborted)).AllowUnlockWithoutReset;
         return Page();
     }
@@ -34,7 +39,7 @@ public sealed class ReasonModel(RecoveryJourneys journeys, StoredPolicy<SelfServ
         if (Choice is not (RecoveryReason.ForgotPassword or RecoveryReason.Unlock))
         {
             ModelState.Clear();
-            ModelState.AddModelError(nameof(Choice), "Choose what happened.");
+            ModelState.AddModelError(nameof(Choice), Texts["Choose what happened."]);
             return Page();
         }
 

@@ -25,6 +25,9 @@ public enum GateStatus
     /// <summary>The code was already used (a double submit); nothing was counted.</summary>
     AlreadyUsed,
 
+    /// <summary>The code is one sent before the newest: use the newest. Nothing was counted.</summary>
+    NotNewest,
+
     /// <summary>"Send again" came sooner than allowed.</summary>
     TooSoon,
 
@@ -103,6 +106,26 @@ public sealed class RecoveryGates(
     }
 
     /// <summary>"Send again": a new code (the old one stops working), no sooner than <see cref="ResendAfter"/>.</summary>
+    /// <summary>Seconds until "send again" is offered for the code of the open gate (0: now).</summary>
+    public int ResendInSeconds(RecoveryJourney journey)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        if (journey.PendingCodeSentAt is not { } sent)
+        {
+            return 0;
+        }
+
+        var left = sent + (long)ResendAfter.TotalMilliseconds - time.GetUtcNow().ToUnixTimeMilliseconds();
+        return left <= 0 ? 0 : (int)Math.Ceiling(left / 1000.0);
+    }
+
+    /// <summary>Failed proofs the account has left (as counted for this browser) before self-service is blocked.</summary>
+    public Task<int> TriesLeftAsync(ApplicationUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return throttle.RemainingAsync(user.Id, RecoveryThrottle.FailedProof, cancellationToken);
+    }
+
     public async Task<GateResult> ResendAsync(RecoveryJourney journey, ApplicationUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(journey);
@@ -131,6 +154,7 @@ public sealed class RecoveryGates(
             VerificationResult.Wrong => await FailAsync(journey, user, "wrong-code", cancellationToken),
             VerificationResult.TooManyTries => await FailAsync(journey, user, "too-many-wrong-codes", cancellationToken, spent: true),
             VerificationResult.Expired => await NoteAsync(journey, user, "code-expired", GateStatus.CodeSpent, cancellationToken),
+            VerificationResult.NotNewest => new GateResult(GateStatus.NotNewest),
             _ => new GateResult(GateStatus.AlreadyUsed),
         };
     }

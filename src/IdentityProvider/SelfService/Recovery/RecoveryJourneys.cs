@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -28,9 +29,24 @@ public sealed record JourneyLookup(JourneyState State, RecoveryJourney? Journey)
 /// Starts, finds and saves reset journeys. The browser keeps a random 256-bit token in a cookie scoped to
 /// <c>/recover</c>; the database keeps its SHA-256, so a database reader cannot take over a journey.
 /// </summary>
-public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SelfServiceOptions> options, AuditLog audit, Hosting.CookieNames cookieNames, TimeProvider time)
+public sealed class RecoveryJourneys(
+    ApplicationDbContext db,
+    IOptions<SelfServiceOptions> options,
+    AuditLog audit,
+    Hosting.CookieNames cookieNames,
+    Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection,
+    TimeProvider time)
 {
     public const string CookieName = "idp.recovery";
+
+    /// <summary>The user ID as the user typed it (protected), so every journey page can show it, whether it matched an account or not.</summary>
+    public const string TypedCookieName = "idp.recovery.id";
+
+    /// <summary>
+    /// How long the browser keeps the journey cookies after the journey's own lifetime: the journey row outlives its end by a
+    /// day (see <see cref="SweepAsync"/>), so a page opened late still finds it and can say that time ran out.
+    /// </summary>
+    public static readonly TimeSpan CookieGrace = TimeSpan.FromDays(1);
     public const string CookiePath = "/recover";
     public const string Ended = "reset";
     public const string Unlocked = "unlocked";
@@ -39,7 +55,9 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SelfServi
     /// <summary>Ended because the account's credentials changed (or all its sessions were ended) while it was open.</summary>
     public const string SupersededMark = "superseded";
 
-    public async Task<RecoveryJourney> StartAsync(HttpContext http, string? userId, SelfServiceEligibility eligibility, string returnUrl, CancellationToken cancellationToken = default)
+    /// <summary>Starts a journey for <paramref name="userId"/> (null when <paramref name="typedUserId"/> matched no account) and gives the browser its cookies.</summary>
+    public async Task<RecoveryJourney> StartAsync(
+        HttpContext http, string? userId, SelfServiceEligibility eligibility, string returnUrl, string? typedUserId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(eligibility);
@@ -58,17 +76,47 @@ public sealed class RecoveryJourneys(ApplicationDbContext db, IOptions<SelfServi
         };
         db.Add(journey);
         await db.SaveChangesAsync(cancellationToken);
-        http.Response.Cookies.Append(cookieNames.For(CookieName, CookiePath), token, new CookieOptions
+        var cookie = new CookieOptions
         {
             Path = CookiePath,
             HttpOnly = true,
             Secure = http.Request.IsHttps,
             SameSite = SameSiteMode.Lax,
-            MaxAge = lifetime,
+            MaxAge = lifetime + CookieGrace,
             IsEssential = true,
-        });
+        };
+        http.Response.Cookies.Append(cookieNames.For(CookieName, CookiePath), token, cookie);
+        http.Response.Cookies.Append(cookieNames.For(TypedCookieName, CookiePath), Protector.Protect(typedUserId ?? string.Empty), cookie);
         return journey;
     }
+
+    /// <summary>The user ID typed on the start page of this browser's journey, or null.</summary>
+    public string? TypedUserId(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (!http.Request.Cookies.TryGetValue(cookieNames.For(TypedCookieName, CookiePath), out var value) || string.IsNullOrEmpty(value) || value.Length > 2000)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Protector.Unprotect(value) is { Length: > 0 } typed ? typed : null;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A short mark of the journey, written into each journey form: a post from a page of an earlier journey (another tab) is told apart.</summary>
+    public static string Mark(RecoveryJourney journey)
+    {
+        ArgumentNullException.ThrowIfNull(journey);
+        return journey.Id.ToString("N")[..12];
+    }
+
+    private Microsoft.AspNetCore.DataProtection.IDataProtector Protector => protection.CreateProtector("IdentityProvider.SelfService.Recovery.TypedUserId");
 
     /// <summary>The journey of this browser, tracked for changes. An expired one is marked (and audited) once.</summary>
     public async Task<JourneyLookup> FindAsync(HttpContext http, CancellationToken cancellationToken = default)

@@ -1,10 +1,13 @@
+using Microsoft.Extensions.Localization;
+
 namespace IdentityProvider.SelfService.Recovery;
 
 /// <summary>
 /// The one mapping from what the account checks found (<see cref="EligibilityOutcome"/>), the situation codes stored
 /// with help requests and audit events, and the verification methods to the words people read: the user on the
 /// outcome and verify pages, staff in the help request email and list. Kept together so the wording, and later its
-/// translations, is decided in one place.
+/// translations, is decided in one place. Each text is also the key of its translations in <see cref="SelfServiceText"/>:
+/// the overloads that take the texts give it in the reader's language.
 /// </summary>
 public static class RecoveryTexts
 {
@@ -75,11 +78,40 @@ public static class RecoveryTexts
         _ => "Authenticator app code",
     };
 
-    /// <summary>Where the code for <paramref name="method"/> went, given its masked <paramref name="hint"/>.</summary>
-    public static string CodeSent(RecoveryMethod method, string hint) => method switch
+    /// <summary>Where the code for <paramref name="method"/> went, given its masked <paramref name="hint"/>, in the reader's language.</summary>
+    public static string CodeSent(IStringLocalizer texts, RecoveryMethod method, string hint)
     {
-        RecoveryMethod.AlternateEmail => $"We emailed a code to {hint}.",
-        RecoveryMethod.MobileText => $"We texted a code to {hint}.",
-        _ => $"We are calling {hint}. Answer, and listen for the code.",
-    };
+        ArgumentNullException.ThrowIfNull(texts);
+        return method switch
+        {
+            RecoveryMethod.AlternateEmail => texts["We emailed a code to {0}.", hint],
+            RecoveryMethod.MobileText => texts["We texted a code to {0}.", hint],
+            _ => texts["We are calling {0}. Answer, and listen for the code.", hint],
+        };
+    }
+
+    /// <summary><see cref="ForStaff(string)"/> in the reader's language.</summary>
+    public static string ForStaff(IStringLocalizer texts, string situation) => Localized(texts, ForStaff(situation));
+
+    /// <summary><see cref="ForStaffEmail(string)"/> in the reader's language.</summary>
+    public static string ForStaffEmail(IStringLocalizer texts, string situation) => Localized(texts, ForStaffEmail(situation));
+
+    /// <summary><see cref="ForUser(EligibilityOutcome, bool)"/> in the reader's language.</summary>
+    public static (string Title, string Text) ForUser(IStringLocalizer texts, EligibilityOutcome outcome, bool privateOutcomes)
+    {
+        var (title, text) = ForUser(outcome, privateOutcomes);
+        return (Localized(texts, title), Localized(texts, text));
+    }
+
+    /// <summary><see cref="MethodChoice(RecoveryMethod)"/> in the reader's language.</summary>
+    public static string MethodChoice(IStringLocalizer texts, RecoveryMethod method) => Localized(texts, MethodChoice(method));
+
+    /// <summary><see cref="PolicyChoice(RecoveryMethod)"/> in the reader's language.</summary>
+    public static string PolicyChoice(IStringLocalizer texts, RecoveryMethod method) => Localized(texts, PolicyChoice(method));
+
+    private static string Localized(IStringLocalizer texts, string english)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return texts[english];
+    }
 }

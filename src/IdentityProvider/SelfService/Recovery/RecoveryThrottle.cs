@@ -95,6 +95,22 @@ public sealed class RecoveryThrottle(
         return DateTimeOffset.FromUnixTimeMilliseconds(until);
     }
 
+    /// <summary>
+    /// How many more attempts of <paramref name="kind"/> the subject has (as counted for this browser) before self-service is
+    /// blocked, so the pages can warn before the block rather than after it.
+    /// </summary>
+    public async Task<int> RemainingAsync(string subject, string kind, CancellationToken cancellationToken = default)
+    {
+        subject = Classify(subject);
+        var (limit, window, _) = Limit(kind);
+        var since = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)window.TotalMilliseconds;
+        var count = await db.Set<RecoveryAttempt>().CountAsync(a => a.Subject == subject && a.Kind == kind && a.At > since, cancellationToken);
+        return Math.Max(0, limit - count);
+    }
+
+    /// <summary>How long a block lasts.</summary>
+    public TimeSpan BlockDuration => options.Value.Throttles.BlockDuration;
+
     /// <summary>A successful reset or unlock clears every count and block of the account (in the caller's transaction).</summary>
     public async Task ClearAsync(string subject, CancellationToken cancellationToken = default)
     {
@@ -130,3 +146,9 @@ public sealed class RecoveryThrottle(
         };
     }
 }
+
+/// <summary>What the "self-service is blocked" partial shows: when the block ends, who can help (a page, if any), the way back.</summary>
+/// <param name="Until">When the block ends.</param>
+/// <param name="ContactUrl">The contact page of the journey, or the organisation's help page; null when there is none to offer.</param>
+/// <param name="SignInUrl">Back to sign in.</param>
+public sealed record BlockedView(DateTimeOffset Until, string? ContactUrl, string SignInUrl);

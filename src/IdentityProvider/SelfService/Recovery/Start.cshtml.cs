@@ -7,6 +7,7 @@ using IdentityProvider.SelfService.Captcha;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 
 namespace IdentityProvider.SelfService.Recovery;
 
@@ -26,6 +27,7 @@ public sealed partial class StartModel(
     Directories.DirectoryAccounts directories,
     AuditLog audit,
     Microsoft.Extensions.Options.IOptions<SelfServiceOptions> options,
+    IStringLocalizer<SelfServiceText> texts,
     ILogger<StartModel> logger) : PageModel
 {
     [BindProperty]
@@ -34,13 +36,36 @@ public sealed partial class StartModel(
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
-    /// <summary>The user ID typed on the sign-in page, when it sent the user here; fills the field.</summary>
-    [BindProperty(SupportsGet = true, Name = "userId")]
+    /// <summary>The user ID typed on the sign-in page (or on an earlier journey), when it sent the user here; fills the field.</summary>
+    [BindProperty(SupportsGet = true, Name = "userName")]
     public string? UserIdHint { get; set; }
+
+    /// <summary>The same, as the sign-in page's older links name it (<c>userId</c>).</summary>
+    [BindProperty(SupportsGet = true, Name = "userId")]
+    public string? OlderUserIdHint { get; set; }
+
+    /// <summary><c>unlock</c> when the user came from the locked-account page: "I know my password" is chosen for them.</summary>
+    [BindProperty(SupportsGet = true, Name = "reason")]
+    public string? ReasonHint { get; set; }
 
     /// <summary><c>question</c> asks a sum in words instead of showing the picture.</summary>
     [BindProperty(SupportsGet = true, Name = "captcha")]
     public string? CaptchaMode { get; set; }
+
+    /// <summary>
+    /// Set by the CAPTCHA's own buttons, which submit the form without starting: <c>new</c> shows a new challenge of the same
+    /// kind, <c>question</c> or <c>image</c> switches. The typed user ID stays in its field.
+    /// </summary>
+    [BindProperty(Name = "change")]
+    public string? CaptchaChange { get; set; }
+
+    /// <summary>A journey already open in this browser (another tab), which starting again replaces: where it is, and for which ID.</summary>
+    public string? OpenJourneyUrl { get; private set; }
+
+    public string? OpenJourneyUserId { get; private set; }
+
+    /// <summary>Who can help when self-service is blocked: the organisation's help page, if it has one.</summary>
+    public Uri? ContactUrl { get; private set; }
 
     public CaptchaChallengeView Captcha { get; private set; } = null!;
 
@@ -51,11 +76,7 @@ public sealed partial class StartModel(
 
     public DateTimeOffset? BlockedUntil { get; private set; }
 
-    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(ReturnUrl ?? "/");
-
-    public string OtherCaptchaUrl => StartUrl(CaptchaKindWanted == CaptchaKind.Image ? "question" : null);
-
-    public string RefreshCaptchaUrl => StartUrl(CaptchaMode == "question" ? "question" : null);
+    public string SignInUrl => RecoveryPageModel.SignInLink(ReturnUrl ?? "/", string.IsNullOrWhiteSpace(Input.UserId) ? null : Input.UserId.Trim());
 
     private CaptchaKind CaptchaKindWanted => CaptchaMode == "question" ? CaptchaKind.Question : CaptchaKind.Image;
 
@@ -68,9 +89,16 @@ public sealed partial class StartModel(
             return Page();
         }
 
-        if (UserIdHint is { Length: > 0 and <= 256 } hint && !hint.Any(char.IsControl))
+        if ((UserIdHint ?? OlderUserIdHint) is { Length: > 0 and <= 256 } hint && !hint.Any(char.IsControl))
         {
             Input.UserId = hint.Trim();
+        }
+
+        var open = await journeys.FindAsync(HttpContext, HttpContext.RequestAborted);
+        if (open is { State: JourneyState.Open, Journey: { } journey })
+        {
+            OpenJourneyUrl = RecoveryPageModel.PathOf(journey.NextStep((await policies.GetAsync(HttpContext.RequestAborted)).AllowUnlockWithoutReset));
+            OpenJourneyUserId = journeys.TypedUserId(HttpContext);
         }
 
         Captcha = await captcha.IssueAsync(CaptchaKindWanted, HttpContext.RequestAborted);
@@ -82,9 +110,21 @@ public sealed partial class StartModel(
         var cancellationToken = HttpContext.RequestAborted;
         ReturnUrl = await returnUrls.ValidateAsync(ReturnUrl, cancellationToken);
         CaptchaMode = Input.CaptchaKind == CaptchaKind.Question ? "question" : null;
-        if ((await policies.GetAsync(cancellationToken)).Scope == SelfServiceScope.None)
+        var policy = await policies.GetAsync(cancellationToken);
+        if (policy.Scope == SelfServiceScope.None)
         {
             Unavailable = true;
+            return Page();
+        }
+
+        if (CaptchaChange is "new" or "question" or "image")
+        {
+            // The CAPTCHA's own buttons: a new challenge, the typed user ID kept, nothing checked or counted.
+            ModelState.Clear();
+            Captcha = await captcha.IssueAsync(
+                CaptchaChange switch { "question" => CaptchaKind.Question, "image" => CaptchaKind.Image, _ => Input.CaptchaKind }, cancellationToken);
+            CaptchaMode = Captcha.Kind == CaptchaKind.Question ? "question" : null;
+            Input.CaptchaAnswer = string.Empty;
             return Page();
         }
 
@@ -105,8 +145,8 @@ public sealed partial class StartModel(
         {
             await audit.WriteAsync(AuditEventTypes.RecoveryCaptchaFailed, null, AuditLog.Failure, "captcha", cancellationToken: cancellationToken);
             ModelState.AddModelError("Input.CaptchaAnswer", Input.CaptchaKind == CaptchaKind.Question
-                ? "That answer is not right. Answer the new question below."
-                : "Those characters did not match the picture. Type the characters of the new picture below.");
+                ? texts["That answer is not right. Answer the new question below."]
+                : texts["Those characters did not match the picture. Type the characters of the new picture below."]);
             return await AgainAsync();
         }
 
@@ -134,6 +174,7 @@ public sealed partial class StartModel(
         if (blocked is not null)
         {
             BlockedUntil = blocked;
+            ContactUrl = policy.ContactUrl;
             await FloorAsync(started);
             return Page();
         }
@@ -142,10 +183,12 @@ public sealed partial class StartModel(
         audit.Add(AuditEventTypes.RecoveryStarted, user?.Id, AuditLog.Success, user is null ? "unknown-user" : null);
         audit.Add(AuditEventTypes.RecoveryOutcome, user?.Id, result.Outcome == EligibilityOutcome.Eligible ? AuditLog.Success : AuditLog.Failure,
             user is null ? "unknown-user" : RecoveryTexts.Code(result.Outcome));
-        await journeys.StartAsync(HttpContext, user?.Id, result, ReturnUrl, cancellationToken);
+        await journeys.StartAsync(HttpContext, user?.Id, result, ReturnUrl, userId, cancellationToken);
         LogStarted(logger, user?.Id ?? "(unknown)", result.Outcome);
         await FloorAsync(started);
-        return LocalRedirect(result.Outcome == EligibilityOutcome.Eligible ? RecoveryPageModel.ReasonPath : RecoveryPageModel.OutcomePath);
+        return LocalRedirect(result.Outcome != EligibilityOutcome.Eligible ? RecoveryPageModel.OutcomePath
+            : ReasonHint == "unlock" ? RecoveryPageModel.ReasonPath + "?choice=Unlock"
+            : RecoveryPageModel.ReasonPath);
     }
 
     /// <summary>Waits out the rest of <see cref="SelfServiceOptions.StartMinimumDuration"/> (wall-clock time, whatever the app's clock).</summary>
@@ -163,22 +206,6 @@ public sealed partial class StartModel(
         // The answer field and the challenge id are written without model state, so the new challenge shows empty.
         Captcha = await captcha.IssueAsync(Input.CaptchaKind, HttpContext.RequestAborted);
         return Page();
-    }
-
-    private string StartUrl(string? mode)
-    {
-        var query = new List<string>();
-        if (mode is not null)
-        {
-            query.Add("captcha=" + mode);
-        }
-
-        if (ReturnUrl is not null and not "/")
-        {
-            query.Add("returnUrl=" + Uri.EscapeDataString(ReturnUrl));
-        }
-
-        return RecoveryPageModel.StartPath + (query.Count == 0 ? string.Empty : "?" + string.Join('&', query));
     }
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "A user ID unknown here could not be looked up in the directories ({Failure}); it counts as unknown.")]

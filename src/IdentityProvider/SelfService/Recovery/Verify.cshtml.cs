@@ -32,10 +32,12 @@ public sealed class VerifyModel(
 
     [BindProperty]
     [StringLength(20, ErrorMessage = "That code is too long.")]
+    [Display(Name = "Verification code")]
     public string? Code { get; set; }
 
     [BindProperty]
     [StringLength(40, ErrorMessage = "That phone number is too long.")]
+    [Display(Name = "Your mobile number")]
     public string? PhoneNumber { get; set; }
 
     [BindProperty]
@@ -65,7 +67,16 @@ public sealed class VerifyModel(
 
     public string? Notice { get; private set; }
 
-    public string SignInUrl => IdentityProvider.Account.ReturnUrls.SignInLink(Journey.ReturnUrl);
+    /// <summary>Seconds until "send again" may be used (shown as a countdown; 0: now).</summary>
+    public int ResendInSeconds { get; private set; }
+
+    /// <summary>Wrong codes, answers or numbers left before self-service is blocked, shown once one was wrong.</summary>
+    public int? TriesLeft { get; private set; }
+
+    /// <summary>How long a block lasts, in hours (for the tries-left warning).</summary>
+    public int BlockHours => Math.Max(1, (int)Math.Round(throttle.BlockDuration.TotalHours));
+
+    public string SignInUrl => SignInLink(Journey.ReturnUrl, TypedUserId);
 
     public string PendingHint => Pending is { } method ? Hint(method) : string.Empty;
 
@@ -80,7 +91,7 @@ public sealed class VerifyModel(
 
         if (Method is not { } method || !Choices.Any(c => c.Method == method))
         {
-            return Problem("Choose one of the listed ways to verify.");
+            return Problem(Texts["Choose one of the listed ways to verify."], nameof(Method));
         }
 
         return await AfterAsync(await gates.BeginAsync(Journey, user, method, HttpContext.RequestAborted));
@@ -95,11 +106,11 @@ public sealed class VerifyModel(
 
         if (!AwaitingMobileNumber || !ModelState.IsValid || string.IsNullOrWhiteSpace(PhoneNumber))
         {
-            return Problem(ModelState.IsValid ? "Type your full mobile number." : null);
+            return Problem(ModelState.IsValid ? Texts["Type your full mobile number."].Value : null, nameof(PhoneNumber));
         }
 
         return await AfterAsync(await gates.ConfirmMobileNumberAsync(Journey, user, PhoneNumber, HttpContext.RequestAborted),
-            "That is not the mobile number on your account. Type the whole number, with the country code if it is not local.");
+            Texts["That is not the mobile number on your account. Type the whole number, with the country code if it is not local."], nameof(PhoneNumber));
     }
 
     public async Task<IActionResult> OnPostCodeAsync()
@@ -111,10 +122,16 @@ public sealed class VerifyModel(
 
         if (!AwaitingCode || !ModelState.IsValid || string.IsNullOrWhiteSpace(Code))
         {
-            return Problem(ModelState.IsValid ? "Enter the code we sent you." : null);
+            return Problem(ModelState.IsValid ? Texts["Enter the code we sent you."].Value : null, nameof(Code));
         }
 
-        return await AfterAsync(await gates.VerifyCodeAsync(Journey, user, Code, HttpContext.RequestAborted), "That code is not right. Check it and try again.");
+        if (Verification.VerificationCodes.Shaped(Code) is not { } shaped)
+        {
+            // A slip (a digit missed, a letter typed) is pointed out, not counted as a wrong code.
+            return Problem(Texts["The code has {0} digits. Check it and type all of them.", Verification.VerificationCodes.Digits], nameof(Code));
+        }
+
+        return await AfterAsync(await gates.VerifyCodeAsync(Journey, user, shaped, HttpContext.RequestAborted), Texts["That code is not right. Check it and try again."], nameof(Code));
     }
 
     public async Task<IActionResult> OnPostResendAsync()
@@ -132,7 +149,7 @@ public sealed class VerifyModel(
         var result = await gates.ResendAsync(Journey, user, HttpContext.RequestAborted);
         if (result.Status == GateStatus.TooSoon)
         {
-            return Problem("We just sent a code. Wait a few seconds before asking for another.");
+            return Problem(Texts["We just sent a code. Wait a few seconds before asking for another."], nameof(Code));
         }
 
         return await AfterAsync(result);
@@ -147,11 +164,16 @@ public sealed class VerifyModel(
 
         if (Pending != RecoveryMethod.AuthenticatorApp || !ModelState.IsValid || string.IsNullOrWhiteSpace(Code))
         {
-            return Problem(ModelState.IsValid ? "Enter the 6-digit code your app shows." : null);
+            return Problem(ModelState.IsValid ? Texts["Enter the 6-digit code your app shows."].Value : null, nameof(Code));
         }
 
-        return await AfterAsync(await gates.VerifyAuthenticatorAsync(Journey, user, Code, HttpContext.RequestAborted),
-            "That code is not right, or it was already used. Wait for the app to show a new code and enter it.");
+        if (Verification.VerificationCodes.Shaped(Code, 6) is not { } shaped)
+        {
+            return Problem(Texts["The code has {0} digits. Check it and type all of them.", 6], nameof(Code));
+        }
+
+        return await AfterAsync(await gates.VerifyAuthenticatorAsync(Journey, user, shaped, HttpContext.RequestAborted),
+            Texts["That code is not right, or it was already used. Wait for the app to show a new code and enter it."], nameof(Code));
     }
 
     public async Task<IActionResult> OnPostAnswersAsync()
@@ -168,11 +190,11 @@ public sealed class VerifyModel(
 
         if (Answers.Count > 10 || Answers.Values.Any(a => a is { Length: > 200 }))
         {
-            return Problem("Those answers are too long.");
+            return Problem(Texts["Those answers are too long."]);
         }
 
         return await AfterAsync(await gates.VerifyAnswersAsync(Journey, user, Answers, HttpContext.RequestAborted),
-            "At least one answer is not right. Answer these questions instead.");
+            Texts["At least one answer is not right. Answer these questions instead."]);
     }
 
     /// <summary>The passkey gate's options: the user's passkeys, user verification preferred (JSON for the script).</summary>
@@ -205,14 +227,14 @@ public sealed class VerifyModel(
 
         if (await ceremonies.TakeAsync(HttpContext, PasskeyPurpose, user.Id, cancellationToken) is not { } ceremony)
         {
-            return Passkeys.PasskeyRequests.ProblemResult("That took too long, or the page was used twice. Try again.");
+            return Passkeys.PasskeyRequests.ProblemResult(Texts["That took too long, or the page was used twice. Try again."]);
         }
 
         var result = await gates.VerifyPasskeyAsync(Journey, user, token => passkeys.VerifyAsync(HttpContext, ceremony.Options, answer, user.Id, token), cancellationToken);
         switch (result.Status)
         {
             case GateStatus.Wrong:
-                return Passkeys.PasskeyRequests.ProblemResult("That passkey did not work. Try again, or use a different method.");
+                return Passkeys.PasskeyRequests.ProblemResult(Texts["That passkey did not work. Try again, or use a different method."]);
             case GateStatus.Passed when Journey.GatesPassed:
                 var next = await NextStepAsync(Journey);
                 if (next == RecoveryStep.Unlock)
@@ -252,7 +274,7 @@ public sealed class VerifyModel(
         return ReadyToUnlock ? await UnlockAsync() : LocalRedirect(VerifyPath);
     }
 
-    private async Task<IActionResult> AfterAsync(GateResult result, string? wrong = null)
+    private async Task<IActionResult> AfterAsync(GateResult result, string? wrong = null, string field = "")
     {
         switch (result.Status)
         {
@@ -263,11 +285,15 @@ public sealed class VerifyModel(
                 var next = await NextStepAsync(Journey);
                 return next == RecoveryStep.Unlock ? await UnlockAsync() : LocalRedirect(PathOf(next));
             case GateStatus.Wrong:
-                return Problem(wrong);
+                TriesLeft = await gates.TriesLeftAsync(user, HttpContext.RequestAborted);
+                return Problem(wrong, field);
+            case GateStatus.NotNewest:
+                return Problem(Texts["That code is from an earlier message. We sent you a newer one: use the newest code."], field);
             case GateStatus.CodeSpent:
-                return Problem("That code can't be used any more. Ask for a new code.");
+                TriesLeft = await gates.TriesLeftAsync(user, HttpContext.RequestAborted);
+                return Problem(Texts["That code can't be used any more. Use “Send again” below to get a new one."], field);
             case GateStatus.AlreadyUsed:
-                return Problem("That code was already used. If you were not sent on, ask for a new code.");
+                return Problem(Texts["That code was already used. If you were not sent on, ask for a new code."], field);
             default:
                 return LocalRedirect(VerifyPath);
         }
@@ -279,20 +305,20 @@ public sealed class VerifyModel(
         return LocalRedirect(DonePath);
     }
 
-    /// <summary>Shows this page again with a message (and the journey's current state).</summary>
-    private PageResult Problem(string? message)
+    /// <summary>
+    /// Shows this page again with a message under <paramref name="field"/> (and the journey's current state). The typed
+    /// code and number stay in their fields to be corrected; answers do not (a wrong answer brings new questions).
+    /// </summary>
+    private PageResult Problem(string? message, string field = "")
     {
         if (message is not null)
         {
-            ModelState.AddModelError(string.Empty, message);
+            ModelState.AddModelError(field, message);
         }
 
-        Code = null;
-        PhoneNumber = null;
         Answers = [];
-        ModelState.Remove(nameof(Code));
-        ModelState.Remove(nameof(PhoneNumber));
         Questions = PickedQuestions();
+        ResendInSeconds = gates.ResendInSeconds(Journey);
         return Page();
     }
 
@@ -321,7 +347,7 @@ public sealed class VerifyModel(
         var usable = (await eligibility.EvaluateAsync(user, cancellationToken)).Usable;
         var passedGroups = Journey.Passed.Select(SelfServiceEligibilityEvaluator.MethodGroup).ToHashSet(StringComparer.Ordinal);
         Choices = usable.Where(m => !passedGroups.Contains(SelfServiceEligibilityEvaluator.MethodGroup(m)))
-            .Select(m => new MethodChoice(m, RecoveryTexts.MethodChoice(m), Hint(m))).ToList();
+            .Select(m => new MethodChoice(m, RecoveryTexts.MethodChoice(Texts, m), Hint(m))).ToList();
         if (Pending is { } pending && !Choices.Any(c => c.Method == pending))
         {
             // The method is no longer allowed or registered: choose again.
@@ -329,7 +355,8 @@ public sealed class VerifyModel(
         }
 
         Questions = PickedQuestions();
-        Notice = Journey.PendingCodeSentAt is not null && AwaitingCode ? RecoveryTexts.CodeSent(Pending!.Value, PendingHint) : null;
+        Notice = Journey.PendingCodeSentAt is not null && AwaitingCode ? RecoveryTexts.CodeSent(Texts, Pending!.Value, PendingHint) : null;
+        ResendInSeconds = gates.ResendInSeconds(Journey);
         return null;
     }
 
@@ -345,9 +372,9 @@ public sealed class VerifyModel(
         RecoveryMethod.AlternateEmail => Masking.Email(user.AlternateEmail ?? string.Empty),
         RecoveryMethod.MobileText or RecoveryMethod.MobileCall => Masking.Phone(user.MobilePhone ?? string.Empty),
         RecoveryMethod.OfficeCall => Masking.Phone(user.OfficePhone ?? string.Empty),
-        RecoveryMethod.SecurityQuestions => "Questions you answered when you registered",
-        RecoveryMethod.Passkey => "Your fingerprint, face, screen lock or security key",
-        _ => "The 6-digit code your app shows now",
+        RecoveryMethod.SecurityQuestions => Texts["Questions you answered when you registered"],
+        RecoveryMethod.Passkey => Texts["Your fingerprint, face, screen lock or security key"],
+        _ => Texts["The 6-digit code your app shows now"],
     };
 }
 

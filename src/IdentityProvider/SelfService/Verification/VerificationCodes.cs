@@ -67,9 +67,46 @@ public sealed class VerificationCodes(ApplicationDbContext db, ServerSecrets sec
             return passed == 1 ? VerificationResult.Passed : VerificationResult.Invalid;
         }
 
+        if (normalized.Length == Digits && await IsEarlierCodeAsync(id, userId, purpose, given, cancellationToken))
+        {
+            // A code we sent before the newest one ("send again"): the user has it, so it is no guess; say which to use, count nothing.
+            return VerificationResult.NotNewest;
+        }
+
         var counted = await db.Set<VerificationCode>().Where(c => c.Id == id && !c.Used && c.WrongTries < MaximumWrongTries)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.WrongTries, c => c.WrongTries + 1), cancellationToken);
         return counted == 1 && row.WrongTries + 1 >= MaximumWrongTries ? VerificationResult.TooManyTries : VerificationResult.Wrong;
+    }
+
+    /// <summary>
+    /// The digits of a typed code when it has the shape of one (<see cref="Digits"/> digits, spaces and dashes ignored),
+    /// otherwise null: a code of the wrong length is a slip to point out, not a guess to count.
+    /// </summary>
+    public static string? Shaped(string? typed, int digits = Digits)
+    {
+        if (typed is null || typed.Length > 40 || typed.Any(c => !char.IsAsciiDigit(c) && c is not (' ' or '-')))
+        {
+            return null;
+        }
+
+        var only = new string([.. typed.Where(char.IsAsciiDigit)]);
+        return only.Length == digits ? only : null;
+    }
+
+    /// <summary>Whether <paramref name="hash"/> is that of another code sent to the user for the same purpose and not used (every row compared in constant time).</summary>
+    private async Task<bool> IsEarlierCodeAsync(Guid id, string userId, string purpose, string hash, CancellationToken cancellationToken)
+    {
+        var others = await db.Set<VerificationCode>().AsNoTracking()
+            .Where(c => c.UserId == userId && c.Purpose == purpose && c.Id != id && !c.Used)
+            .OrderByDescending(c => c.ExpiresAt).Take(20).Select(c => c.CodeHash).ToListAsync(cancellationToken);
+        var given = Encoding.ASCII.GetBytes(hash);
+        var found = false;
+        foreach (var other in others)
+        {
+            found |= CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(other), given);
+        }
+
+        return found;
     }
 
     /// <summary>Voids every code of the user not used yet (its credentials changed: nothing sent before may prove anything).</summary>
@@ -89,6 +126,9 @@ public enum VerificationResult
     Wrong,
     TooManyTries,
     Expired,
+
+    /// <summary>Not this code but one sent before it, which the newer one replaced. Not counted as a wrong try.</summary>
+    NotNewest,
 
     /// <summary>Unknown, used, or not this user's or purpose's code.</summary>
     Invalid,
