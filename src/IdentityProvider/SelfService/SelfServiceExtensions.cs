@@ -13,6 +13,7 @@ internal static class SelfServiceExtensions
     public static WebApplicationBuilder AddSelfService(this WebApplicationBuilder builder)
     {
         builder.Services.AddTexts<SelfServiceText>();
+        builder.Services.AddSecurityInfoTexts();
         builder.Services.AddOptions<SelfServiceOptions>().BindConfiguration(SelfServiceOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(

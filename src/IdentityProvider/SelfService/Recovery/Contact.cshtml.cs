@@ -64,7 +64,7 @@ public sealed partial class ContactModel(
         if (user is not null)
         {
             var situation = RecoveryTexts.Situation(Journey.Outcome);
-            var request = templates.HelpdeskRequest(user.UserName ?? user.Id, RecoveryTexts.ForStaffEmail(situation), time.GetUtcNow(), CultureInfo.CurrentUICulture, helpdesk.Raise(user, situation).Id);
+            var request = templates.HelpdeskRequest(user.UserName ?? user.Id, RecoveryTexts.ForStaffEmail(Texts, situation), time.GetUtcNow(), CultureInfo.CurrentUICulture, helpdesk.Raise(user, situation).Id);
             var recipients = policy.ContactEmail is { } address
                 ? [address]
                 : (await users.GetUsersInRoleAsync(StaffRoles.Helpdesk)).Where(h => h.IsEnabled && !string.IsNullOrEmpty(h.Email))
