@@ -3,6 +3,7 @@ using IdentityProvider.Data;
 using IdentityProvider.Localization;
 using IdentityProvider.SelfService.Captcha;
 using IdentityProvider.SelfService.Passkeys;
+using IdentityProvider.SelfService.SecurityInfo;
 using Microsoft.EntityFrameworkCore;
 
 namespace IdentityProvider.SelfService;
