@@ -45,7 +45,7 @@ public sealed class ErrorModel(IStringLocalizer<SharedText> texts) : PageModel
         if (oidc is not null)
         {
             Heading = texts["This sign-in request cannot be completed"];
-            Message = oidc.ErrorDescription ?? texts["The application sent a request this server cannot accept."];
+            Message = oidc.ErrorDescription is { } description ? texts[description] : texts["The application sent a request this server cannot accept."];
             ProtocolError = oidc.Error;
             return;
         }
@@ -53,7 +53,8 @@ public sealed class ErrorModel(IStringLocalizer<SharedText> texts) : PageModel
         // The server said why it refused or could not serve the request (bad input, a conflict, busy, database unreachable).
         if (HttpContext.Features.Get<Answer>() is { } answer)
         {
-            (Heading, Message) = (answer.Title, answer.Detail);
+            // The answers' fixed words are in SharedText; words made for one request (a field's name) stay as written.
+            (Heading, Message) = (texts[answer.Title], texts[answer.Detail]);
             var path = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath ?? Request.Path;
             ProtocolError = path.StartsWith("/connect/", StringComparison.OrdinalIgnoreCase) ? answer.OAuthError : null;
             return;
