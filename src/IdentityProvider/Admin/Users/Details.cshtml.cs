@@ -130,7 +130,7 @@ public sealed class DetailsModel(
         {
             foreach (var message in messages)
             {
-                ModelState.AddModelError("Profile." + field, message);
+                ModelState.AddModelError("Profile." + field, texts[message]);
             }
         }
 
