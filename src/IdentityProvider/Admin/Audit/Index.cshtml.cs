@@ -196,7 +196,7 @@ public sealed class IndexModel(
         var normalized = text.ToUpperInvariant();
         var found = await db.Users.AsNoTracking()
             .Where(u => u.Id == text || u.NormalizedUserName == normalized || u.NormalizedEmail == normalized)
-            .Select(u => new { u.Id, ById = u.Id == text }).Take(2).ToListAsync(HttpContext.RequestAborted);
+            .OrderBy(u => u.Id).Select(u => new { u.Id, ById = u.Id == text }).Take(2).ToListAsync(HttpContext.RequestAborted);
         return found.FirstOrDefault(u => u.ById)?.Id ?? (found.Count == 1 ? found[0].Id : text);
     }
 
