@@ -50,7 +50,7 @@ public sealed class AdminStoryTests(BrowserFixture fixture)
         var page = await SignedInAdminAsync(helpdesk, "/admin/requests");
         await UserStories.AssertAccessibleAsync(page);
         await page.GetByRole(AriaRole.Row).Filter(new() { HasText = outsider.UserName! }).GetByRole(AriaRole.Link).ClickAsync();
-        await Assertions.Expect(page.GetByText("Self-service not enabled for them")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("dd").Filter(new() { HasText = "Self-service not enabled for them" })).ToBeVisibleAsync();
         await UserStories.AssertAccessibleAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Assign to me" }).ClickAsync();
         await page.GetByLabel("What did you do?").FillAsync("Called the user back and reset the password.");
