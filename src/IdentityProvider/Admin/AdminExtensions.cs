@@ -1,4 +1,5 @@
 using IdentityProvider.Data;
+using IdentityProvider.Localization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityProvider.Admin;
@@ -76,6 +77,8 @@ internal static class AdminExtensions
         builder.Services.AddScoped<Users.Actions.SetManagedExternallyAction>();
         builder.Services.AddScoped<Users.Actions.SetRolesAction>();
         builder.Services.AddScoped<Users.Actions.SetGroupAction>();
+        builder.Services.AddSingleton<AdminNames>();
+        builder.Services.AddTexts<AdminText>();
         builder.Services.AddScoped<Clients.AdminClients>();
         builder.Services.AddScoped<Usage.UsageReport>();
         builder.Services.AddScoped<Groups.AdminGroups>();

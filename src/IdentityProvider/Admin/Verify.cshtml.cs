@@ -22,6 +22,7 @@ public sealed partial class VerifyModel(
     UserSessions sessions,
     Lockout.FamiliarDevices devices,
     AuditLog audit,
+    Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts,
     ILogger<VerifyModel> logger) : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -69,7 +70,7 @@ public sealed partial class VerifyModel(
 
         if (!ModelState.IsValid || string.IsNullOrEmpty(Secret))
         {
-            ModelState.AddModelError(nameof(Secret), "Enter the 6-digit code your app shows.");
+            ModelState.AddModelError(nameof(Secret), texts["Enter the 6-digit code your app shows."]);
             return Page();
         }
 
@@ -93,7 +94,7 @@ public sealed partial class VerifyModel(
             }
 
             await audit.SaveAsync(cancellationToken);
-            ModelState.AddModelError(nameof(Secret), "That code is not right, or it was already used. Wait for a new code.");
+            ModelState.AddModelError(nameof(Secret), texts["That code is not right, or it was already used. Wait for a new code."]);
             return Page();
         }
 

@@ -7,7 +7,7 @@ namespace IdentityProvider.Admin.Clients;
 
 /// <summary>Register an app, change it, or give a confidential app a new secret (shown once).</summary>
 [Authorize(Policy = AdminPolicies.SettingsPolicy)]
-public sealed class EditModel(AdminClients clients) : PageModel
+public sealed class EditModel(AdminClients clients, Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ClientId { get; set; }
@@ -61,7 +61,7 @@ public sealed class EditModel(AdminClients clients) : PageModel
         {
             foreach (var message in messages)
             {
-                ModelState.AddModelError("Form." + field, message);
+                ModelState.AddModelError("Form." + field, texts[message]);
             }
         }
 
@@ -76,11 +76,11 @@ public sealed class EditModel(AdminClients clients) : PageModel
         {
             // Show the new app's page; its secret travels once in protected temp data.
             TempData["client-secret"] = Secret;
-            TempData["client-message"] = $"The app {input.ClientId} is registered.";
+            TempData["client-message"] = texts["The app {0} is registered.", input.ClientId].Value;
             return Redirect("/admin/clients/edit/" + Uri.EscapeDataString(input.ClientId));
         }
 
-        Message = "The app is saved.";
+        Message = texts["The app is saved."];
         return Page();
     }
 
@@ -96,11 +96,11 @@ public sealed class EditModel(AdminClients clients) : PageModel
         Secret = await clients.RotateSecretAsync(User.FindFirst(Claims.Subject)?.Value ?? "unknown", ClientId!, HttpContext.RequestAborted);
         if (Secret is null)
         {
-            ModelState.AddModelError(string.Empty, "Only a confidential app has a secret.");
+            ModelState.AddModelError(string.Empty, texts["Only a confidential app has a secret."]);
         }
         else
         {
-            Message = "The app has a new secret; the old one no longer works.";
+            Message = texts["The app has a new secret; the old one no longer works."];
         }
 
         return Page();

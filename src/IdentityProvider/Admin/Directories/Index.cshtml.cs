@@ -14,7 +14,7 @@ namespace IdentityProvider.Admin.Directories;
 /// (<c>Directories:Connections</c>); the bind password is never shown.
 /// </summary>
 [Authorize(Policy = AdminPolicies.SettingsPolicy)]
-public sealed class IndexModel(DirectoryRegistry registry, DirectorySynchronizer synchronizer, Data.ApplicationDbContext db, AuditLog audit) : PageModel
+public sealed class IndexModel(DirectoryRegistry registry, DirectorySynchronizer synchronizer, Data.ApplicationDbContext db, AuditLog audit, Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     public IReadOnlyList<DirectoryView> Directories { get; private set; } = [];
 
@@ -45,7 +45,7 @@ public sealed class IndexModel(DirectoryRegistry registry, DirectorySynchronizer
         }
 
         var result = await synchronizer.SyncAsync(directory.Name, HttpContext.RequestAborted);
-        Message = result is null ? $"{directory.Name} is being synced by another node right now; look again in a minute." : $"{directory.Name}: {result.Summary}";
+        Message = result is null ? texts["{0} is being synced by another node right now; look again in a minute.", directory.Name] : $"{directory.Name}: {result.Summary}";
         await LoadAsync();
         return Page();
     }

@@ -6,7 +6,7 @@ namespace IdentityProvider.Admin.Groups;
 
 /// <summary>Groups and their nesting, which the self-service policy enables by. Members are added on each user's page.</summary>
 [Authorize(Policy = AdminPolicies.SettingsPolicy)]
-public sealed class IndexModel(AdminGroups groups) : PageModel
+public sealed class IndexModel(AdminGroups groups, Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     public IReadOnlyList<GroupView> Groups { get; private set; } = [];
 
@@ -27,11 +27,11 @@ public sealed class IndexModel(AdminGroups groups) : PageModel
         var (group, field, error) = await groups.CreateAsync(Actor, Name, ParentId, HttpContext.RequestAborted);
         if (group is null)
         {
-            ModelState.AddModelError(field == "parentId" ? nameof(ParentId) : nameof(Name), error!);
+            ModelState.AddModelError(field == "parentId" ? nameof(ParentId) : nameof(Name), texts[error!]);
         }
         else
         {
-            Message = $"The group {group.Name} is created.";
+            Message = texts["The group {0} is created.", group.Name];
             (Name, ParentId) = (null, null);
         }
 
@@ -50,11 +50,11 @@ public sealed class IndexModel(AdminGroups groups) : PageModel
 
         if (refusal is not null)
         {
-            ModelState.AddModelError(string.Empty, refusal);
+            ModelState.AddModelError(string.Empty, texts[refusal]);
         }
         else
         {
-            Message = $"The group {name} is deleted.";
+            Message = texts["The group {0} is deleted.", name ?? string.Empty];
         }
 
         Groups = await groups.ListAsync(HttpContext.RequestAborted);

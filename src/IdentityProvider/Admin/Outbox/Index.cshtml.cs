@@ -11,7 +11,7 @@ namespace IdentityProvider.Admin.Outbox;
 /// shown (they carry codes); recipients are masked.
 /// </summary>
 [Authorize(Policy = AdminPolicies.SettingsPolicy)]
-public sealed class IndexModel(OutboxQueries outbox, AuditLog audit) : PageModel
+public sealed class IndexModel(OutboxQueries outbox, AuditLog audit, Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     public OutboxSummary Summary { get; private set; } = new(0, 0, 0);
 
@@ -28,11 +28,11 @@ public sealed class IndexModel(OutboxQueries outbox, AuditLog audit) : PageModel
         if (await outbox.RetryAsync(id, HttpContext.RequestAborted))
         {
             await audit.WriteAsync(AuditEventTypes.AdminOutboxRetried, null, AuditLog.Success, $"by {User.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value}: message {id}", cancellationToken: HttpContext.RequestAborted);
-            Message = "The message is queued again.";
+            Message = texts["The message is queued again."];
         }
         else
         {
-            ModelState.AddModelError(string.Empty, "That message is not dead-lettered any more.");
+            ModelState.AddModelError(string.Empty, texts["That message is not dead-lettered any more."]);
         }
 
         await LoadAsync();
@@ -51,7 +51,6 @@ public sealed class IndexModel(OutboxQueries outbox, AuditLog audit) : PageModel
         };
     }
 
-    public static string When(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task LoadAsync()
     {

@@ -16,7 +16,7 @@ namespace IdentityProvider.Admin.Policies;
 /// "Require for the Staff group" is the same audited save with the group named <see cref="StaffGroupName"/> added.
 /// </summary>
 [Authorize(Policy = AdminPolicies.SettingsPolicy)]
-public sealed class MultiFactorModel(ApplicationDbContext db, StoredPolicy<MultiFactorPolicySettings> store, PolicyEditor<MultiFactorPolicySettings> editor) : PageModel
+public sealed class MultiFactorModel(ApplicationDbContext db, StoredPolicy<MultiFactorPolicySettings> store, PolicyEditor<MultiFactorPolicySettings> editor, Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     /// <summary>The group the one-click button adds (the organisation's employees in the demo).</summary>
     public const string StaffGroupName = "Staff";
@@ -49,7 +49,7 @@ public sealed class MultiFactorModel(ApplicationDbContext db, StoredPolicy<Multi
         {
             // Nothing ticked: the binder would otherwise keep the class's default list.
             Input.Methods = [];
-            ModelState.AddModelError("Input.Methods", "Allow at least one method.");
+            ModelState.AddModelError("Input.Methods", texts["Allow at least one method."]);
         }
 
         if (!ModelState.IsValid)
@@ -60,7 +60,7 @@ public sealed class MultiFactorModel(ApplicationDbContext db, StoredPolicy<Multi
         }
 
         Input = await editor.SaveAsync(Input, HttpContext.RequestAborted);
-        Saved = "The multi-factor policy is saved.";
+        Saved = texts["The multi-factor policy is saved."];
         await LoadAsync();
         return Page();
     }
@@ -75,13 +75,13 @@ public sealed class MultiFactorModel(ApplicationDbContext db, StoredPolicy<Multi
         if (StaffGroup is null)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            ModelState.AddModelError(string.Empty, $"There is no group named {StaffGroupName}.");
+            ModelState.AddModelError(string.Empty, texts["There is no group named {0}.", StaffGroupName]);
             return Page();
         }
 
         if (!OfferStaffButton)
         {
-            Saved = $"The policy already requires a second factor for the {StaffGroupName} group.";
+            Saved = texts["The policy already requires a second factor for the {0} group.", StaffGroupName];
             return Page();
         }
 
@@ -95,14 +95,14 @@ public sealed class MultiFactorModel(ApplicationDbContext db, StoredPolicy<Multi
             Response.StatusCode = StatusCodes.Status400BadRequest;
             foreach (var result in results)
             {
-                ModelState.AddModelError(string.Empty, result.ErrorMessage ?? "The policy is not valid.");
+                ModelState.AddModelError(string.Empty, result.ErrorMessage ?? texts["The policy is not valid."]);
             }
 
             return Page();
         }
 
         Input = await editor.SaveAsync(edited, HttpContext.RequestAborted);
-        Saved = $"Members of the {StaffGroupName} group must now use a second factor.";
+        Saved = texts["Members of the {0} group must now use a second factor.", StaffGroupName];
         await LoadAsync();
         return Page();
     }
@@ -117,14 +117,14 @@ public sealed class MultiFactorModel(ApplicationDbContext db, StoredPolicy<Multi
     }
 
     /// <summary>How each method reads on the form.</summary>
-    public static string Describe(SignInMethod method) => method switch
+    public string Describe(SignInMethod method) => method switch
     {
-        SignInMethod.Passkey => "Passkey or security key",
-        SignInMethod.AuthenticatorApp => "Authenticator app code",
-        SignInMethod.MobileText => "Code by text message to the verified mobile",
-        SignInMethod.MobileCall => "Code by phone call to the verified mobile",
-        SignInMethod.AlternateEmail => "Code by email to the verified alternate address",
-        SignInMethod.BackupCode => "Backup code (one-time codes the user printed or saved)",
+        SignInMethod.Passkey => texts["Passkey or security key"],
+        SignInMethod.AuthenticatorApp => texts["Authenticator app code"],
+        SignInMethod.MobileText => texts["Code by text message to the verified mobile"],
+        SignInMethod.MobileCall => texts["Code by phone call to the verified mobile"],
+        SignInMethod.AlternateEmail => texts["Code by email to the verified alternate address"],
+        SignInMethod.BackupCode => texts["Backup code (one-time codes the user printed or saved)"],
         _ => method.ToString(),
     };
 }

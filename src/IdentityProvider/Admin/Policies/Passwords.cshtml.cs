@@ -14,7 +14,8 @@ public sealed class PasswordsModel(
     StoredPolicy<PasswordPolicySettings> passwords,
     PolicyEditor<PasswordPolicySettings> passwordEditor,
     StoredPolicy<LockoutPolicySettings> lockout,
-    PolicyEditor<LockoutPolicySettings> lockoutEditor) : PageModel
+    PolicyEditor<LockoutPolicySettings> lockoutEditor,
+    Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     public PasswordPolicySettings Password { get; set; } = new();
 
@@ -36,7 +37,7 @@ public sealed class PasswordsModel(
 
         await passwordEditor.SaveAsync(posted, HttpContext.RequestAborted);
         await LoadAsync();
-        Saved = "The password policy is saved.";
+        Saved = texts["The password policy is saved."];
         return Page();
     }
 
@@ -52,7 +53,7 @@ public sealed class PasswordsModel(
 
         await lockoutEditor.SaveAsync(posted, HttpContext.RequestAborted);
         await LoadAsync();
-        Saved = "The lockout policy is saved.";
+        Saved = texts["The lockout policy is saved."];
         return Page();
     }
 

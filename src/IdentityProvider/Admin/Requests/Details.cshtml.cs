@@ -12,7 +12,11 @@ namespace IdentityProvider.Admin.Requests;
 
 /// <summary>One request: who, why, the user's recent self-service history, and assign / resolve.</summary>
 [Authorize(Policy = AdminPolicies.UsersPolicy)]
-public sealed class DetailsModel(ApplicationDbContext db, UserManager<ApplicationUser> users, HelpdeskRequests requests) : PageModel
+public sealed class DetailsModel(
+    ApplicationDbContext db,
+    UserManager<ApplicationUser> users,
+    HelpdeskRequests requests,
+    Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public Guid Id { get; set; }
@@ -37,7 +41,7 @@ public sealed class DetailsModel(ApplicationDbContext db, UserManager<Applicatio
         }
 
         var me = await users.GetUserAsync(User) ?? throw new InvalidOperationException("The signed-in user no longer exists.");
-        Report(await requests.AssignAsync(HelpRequest, me, HttpContext.RequestAborted), "The request is assigned to you.");
+        Report(await requests.AssignAsync(HelpRequest, me, HttpContext.RequestAborted), texts["The request is assigned to you."]);
         return await LoadAsync() ?? Page();
     }
 
@@ -50,7 +54,7 @@ public sealed class DetailsModel(ApplicationDbContext db, UserManager<Applicatio
 
         if (string.IsNullOrWhiteSpace(Resolution))
         {
-            ModelState.AddModelError(nameof(Resolution), "Say what you did, for example \"Reset the password after a call-back\".");
+            ModelState.AddModelError(nameof(Resolution), texts["Say what you did, for example \"Reset the password after a call-back\"."]);
         }
 
         if (!ModelState.IsValid)
@@ -59,7 +63,7 @@ public sealed class DetailsModel(ApplicationDbContext db, UserManager<Applicatio
         }
 
         var me = await users.GetUserAsync(User) ?? throw new InvalidOperationException("The signed-in user no longer exists.");
-        Report(await requests.ResolveAsync(HelpRequest, me, Resolution!.Trim(), HttpContext.RequestAborted), "The request is resolved.");
+        Report(await requests.ResolveAsync(HelpRequest, me, Resolution!.Trim(), HttpContext.RequestAborted), texts["The request is resolved."]);
         return await LoadAsync() ?? Page();
     }
 
@@ -71,7 +75,7 @@ public sealed class DetailsModel(ApplicationDbContext db, UserManager<Applicatio
         }
         else
         {
-            ModelState.AddModelError(string.Empty, "Someone else changed this request, or it is already resolved. Nothing was changed.");
+            ModelState.AddModelError(string.Empty, texts["Someone else changed this request, or it is already resolved. Nothing was changed."]);
         }
     }
 

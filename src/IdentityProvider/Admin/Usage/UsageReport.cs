@@ -18,7 +18,13 @@ public sealed record UsageFigures(
 /// proved a second factor, by method (<see cref="AuditEventTypes.SecondFactorPassed"/> by its method, and passwordless
 /// passkey sign-ins, <see cref="AuditEventTypes.PasskeySignIn"/>).
 /// </summary>
-public sealed class UsageReport(ApplicationDbContext db, StoredPolicy<SelfServicePolicySettings> policies, TimeProvider time)
+public sealed class UsageReport(
+    ApplicationDbContext db,
+    StoredPolicy<SelfServicePolicySettings> policies,
+    TimeProvider time,
+    AdminNames names,
+    IdentityProvider.Localization.LocalTimes times,
+    Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts)
 {
     public async Task<UsageFigures> BuildAsync(TimeSpan period, CancellationToken cancellationToken = default)
     {
@@ -67,30 +73,25 @@ public sealed class UsageReport(ApplicationDbContext db, StoredPolicy<SelfServic
             users.Count(u => u.IsEnabled),
             capable,
             [
-                new("Alternate email", users.Count(u => u.Email)), new("Mobile phone", users.Count(u => u.Mobile)), new("Office phone", users.Count(u => u.Office)),
-                new("Security questions", answers.Count(a => a.Value >= policy.QuestionsToReset)), new("Authenticator app", users.Count(u => u.App)),
+                new(texts["Alternate email"], users.Count(u => u.Email)), new(texts["Mobile phone"], users.Count(u => u.Mobile)), new(texts["Office phone"], users.Count(u => u.Office)),
+                new(texts["Security questions"], answers.Count(a => a.Value >= policy.QuestionsToReset)), new(texts["Authenticator app"], users.Count(u => u.App)),
             ],
             OverTime(AuditEventTypes.RecoveryPasswordReset),
             OverTime(AuditEventTypes.RecoveryUnlocked),
-            [.. events.Where(e => e.EventType == AuditEventTypes.RecoveryGatePassed).GroupBy(e => e.Method ?? "unknown").Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value)],
-            [.. events.Where(e => e.EventType == AuditEventTypes.RecoveryGateFailed).GroupBy(e => e.Method ?? "unknown").Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value)],
-            [.. events.Where(e => e.Outcome == AuditLog.Failure).GroupBy(e => e.Reason ?? e.EventType).Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value).Take(10)],
+            [.. events.Where(e => e.EventType == AuditEventTypes.RecoveryGatePassed).GroupBy(e => e.Method ?? "unknown").Select(g => new Bar(names.Method(g.Key), g.Count())).OrderByDescending(b => b.Value)],
+            [.. events.Where(e => e.EventType == AuditEventTypes.RecoveryGateFailed).GroupBy(e => e.Method ?? "unknown").Select(g => new Bar(names.Method(g.Key), g.Count())).OrderByDescending(b => b.Value)],
+            [.. events.Where(e => e.Outcome == AuditLog.Failure).GroupBy(e => e.Reason is null ? names.EventType(e.EventType) : names.Reason(e.Reason)).Select(g => new Bar(g.Key, g.Count())).OrderByDescending(b => b.Value).Take(10)],
             [.. secondFactors.GroupBy(e => SecondFactorLabel(e.EventType, e.Method)).Select(g => new Bar(g.Key, g.Sum(e => e.Count))).OrderByDescending(b => b.Value).ThenBy(b => b.Label, StringComparer.Ordinal)]);
     }
 
     /// <summary>How a sign-in with a second factor reads on the page and in the API: the method, or a passwordless passkey.</summary>
-    internal static string SecondFactorLabel(string eventType, string? method) => eventType == AuditEventTypes.PasskeySignIn
-        ? "Passkey, without a password"
+    internal string SecondFactorLabel(string eventType, string? method) => eventType == AuditEventTypes.PasskeySignIn
+        ? texts["Passkey, without a password"]
         : method switch
         {
-            nameof(SignInMethod.Passkey) => "Passkey",
-            nameof(SignInMethod.AuthenticatorApp) => "Authenticator app",
-            nameof(SignInMethod.MobileText) => "Text message",
-            nameof(SignInMethod.MobileCall) => "Phone call",
-            nameof(SignInMethod.AlternateEmail) => "Alternate email",
-            nameof(SignInMethod.BackupCode) => "Backup code",
-            null or "" => "Unknown",
-            _ => method,
+            nameof(SignInMethod.MobileCall) => texts["Phone call"],
+            null or "" => texts["Unknown"],
+            _ => names.Method(method),
         };
 
     /// <summary>Ids of the users self-service is enabled for, or null when it is enabled for everyone.</summary>
@@ -119,7 +120,8 @@ public sealed class UsageReport(ApplicationDbContext db, StoredPolicy<SelfServic
         return [.. Enumerable.Range(0, count).Select(i =>
         {
             var from = end - (step * (count - i));
-            return (from.ToString(hourly ? "HH:00" : "d MMM", System.Globalization.CultureInfo.InvariantCulture), from, from + step);
+            var local = TimeZoneInfo.ConvertTime(from, times.Zone);
+            return (local.ToString(hourly ? "t" : "m", System.Globalization.CultureInfo.CurrentCulture), from, from + step);
         })];
     }
 }

@@ -8,7 +8,7 @@ namespace IdentityProvider.Admin.Users;
 
 /// <summary>Find users by username, email or name, a page at a time (ordered by username, keyed for stable paging).</summary>
 [Authorize(Policy = AdminPolicies.UsersPolicy)]
-public sealed class IndexModel(ApplicationDbContext db, TimeProvider time) : PageModel
+public sealed class IndexModel(ApplicationDbContext db, TimeProvider time, Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     public const int PageSize = 50;
 
@@ -28,7 +28,7 @@ public sealed class IndexModel(ApplicationDbContext db, TimeProvider time) : Pag
     {
         if (Query is { Length: > 200 })
         {
-            ModelState.AddModelError("q", "Search for at most 200 characters.");
+            ModelState.AddModelError("q", texts["Search for at most 200 characters."]);
             Query = null;
         }
 

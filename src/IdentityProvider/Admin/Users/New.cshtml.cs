@@ -11,7 +11,7 @@ namespace IdentityProvider.Admin.Users;
 
 /// <summary>Create a user with a password the policy accepts, or a temporary one (shown once) to change at the first sign-in.</summary>
 [Authorize(Policy = AdminPolicies.UsersPolicy)]
-public sealed class NewModel(AdminActionGuard guard, CreateUserAction create, UserManager<ApplicationUser> users) : PageModel
+public sealed class NewModel(AdminActionGuard guard, CreateUserAction create, UserManager<ApplicationUser> users, Microsoft.Extensions.Localization.IStringLocalizer<AdminText> texts) : PageModel
 {
     [BindProperty]
     public NewUserInput Input { get; set; } = new();
@@ -30,7 +30,7 @@ public sealed class NewModel(AdminActionGuard guard, CreateUserAction create, Us
         {
             foreach (var message in messages)
             {
-                ModelState.AddModelError("Input." + field, message);
+                ModelState.AddModelError("Input." + field, texts[message]);
             }
         }
 
