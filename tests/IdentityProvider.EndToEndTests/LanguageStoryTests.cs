@@ -5,8 +5,8 @@ namespace IdentityProvider.EndToEndTests;
 
 /// <summary>
 /// Every page in French, German and Spanish, picked with the picker at the foot of the page: written in that language
-/// (its main text differs from the English page, <c>lang</c> says the language), no wider than a 375 px phone or a
-/// 1280 px screen, and axe finds nothing. German has the longest words, so it is the one screenshot at 375 px.
+/// (its main text differs from the English page, <c>lang</c> says the language) and no wider than a 375 px phone or a
+/// 1280 px screen. German, which has the longest words, is also checked with axe and photographed at 375 px.
 /// </summary>
 [Collection(DemoOrganisation.Collection)]
 public sealed class LanguageStoryTests(BrowserFixture fixture)
@@ -54,19 +54,41 @@ public sealed class LanguageStoryTests(BrowserFixture fixture)
             await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", language);
         }
 
+        var problems = new List<string>();
         foreach (var (page, path) in pages)
         {
             var text = await MainTextAsync(page, path);
-            Assert.True(text != english[path], $"{path} reads the same in {language} as in English:\n{text}");
-            Assert.Equal(language, await page.Locator("html").GetAttributeAsync("lang"));
-            await UserStories.AssertFitsPhoneAndDesktopAsync(page);
-            if (language == "de")
+            if (text == english[path])
             {
-                await page.SetViewportSizeAsync(375, 800);
-                await UserStories.ScreenshotAsync(page, "de-375" + path.Replace('/', '-'));
-                await page.SetViewportSizeAsync(1280, 800);
+                problems.Add($"{path} reads the same in {language} as in English:\n{text}");
+            }
+
+            if (await page.Locator("html").GetAttributeAsync("lang") != language)
+            {
+                problems.Add($"{path}: lang is not {language}");
+            }
+
+            foreach (var width in new[] { 375, 1280 })
+            {
+                await page.SetViewportSizeAsync(width, 800);
+                try
+                {
+                    await UserStories.AssertFitsAsync(page);
+                    // axe's rules do not depend on the language; once (German, on a phone) is enough.
+                    if (language == "de" && width == 375)
+                    {
+                        await UserStories.AssertAccessibleAsync(page);
+                        await UserStories.ScreenshotAsync(page, "de-375" + path.Replace('/', '-'));
+                    }
+                }
+                catch (Xunit.Sdk.XunitException failure)
+                {
+                    problems.Add(failure.Message);
+                }
             }
         }
+
+        Assert.True(problems.Count == 0, string.Join("\n\n", problems));
     }
 
     private static async Task<string> MainTextAsync(IPage page, string path)

@@ -22,7 +22,18 @@ public static class UserStories
     public static async Task AssertFitsAsync(IPage page)
     {
         var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, window.innerWidth]");
-        Assert.True(widths[0] <= widths[1], $"{page.Url} is {widths[0]} px wide in a {widths[1]} px viewport.");
+        if (widths[0] > widths[1])
+        {
+            // Name the elements that stick out and have no child that does: where the fix belongs.
+            var culprits = await page.EvaluateAsync<string[]>("""
+                () => [...document.body.querySelectorAll("*")]
+                    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                    .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+                    .slice(0, 5)
+                    .map(e => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${e.className ? "." + String(e.className).trim().replace(/\s+/g, ".") : ""} (${Math.round(e.getBoundingClientRect().right)} px): ${(e.textContent || "").trim().slice(0, 60)}`)
+                """);
+            Assert.Fail($"{page.Url} is {widths[0]} px wide in a {widths[1]} px viewport. Sticking out:\n" + string.Join("\n", culprits));
+        }
     }
 
     /// <summary>At 375 px (a phone) and at 1280 px: the page fits the viewport and axe finds nothing. Ends at 1280 px.</summary>

@@ -45,14 +45,13 @@ public sealed class LoginModel(
     public string? UserNameHint { get; set; }
 
     /// <summary>
-    /// "Can't access your account?" with the user ID typed so far, so the user does not type it again. The recovery
-    /// start page reads <c>userId</c>; <c>userName</c> is the same ID under the name the sign-in page itself reads.
-    /// <c>sign-in.js</c> keeps both in step with the field as the user types.
+    /// "Can't access your account?" with the user ID typed so far (<c>userName</c>, which the recovery start page and
+    /// this page both read), so the user does not type it again. <c>sign-in.js</c> keeps it in step with the field.
     /// </summary>
     public string RecoverUrl => RecoverLink(ReturnUrl, Input.UserName);
 
-    /// <summary>"Unlock your account" with the user ID that was typed.</summary>
-    public string UnlockUrl => RecoverLink(ReturnUrl, Input.UserName);
+    /// <summary>"Unlock your account": the user ID that was typed, and "I know my password" chosen (<c>reason=unlock</c>).</summary>
+    public string UnlockUrl => RecoverLink(ReturnUrl, Input.UserName) + "&reason=unlock";
 
     /// <summary>When a paused sign-in may be tried again, as a <c>time</c> element in the reader's zone and culture.</summary>
     public Microsoft.AspNetCore.Html.IHtmlContent? PausedUntilHtml(Localization.LocalTimes times) =>
@@ -113,7 +112,7 @@ public sealed class LoginModel(
     {
         var link = "/recover?returnUrl=" + Uri.EscapeDataString(ReturnUrls.Sanitize(returnUrl));
         var id = userName?.Trim();
-        return string.IsNullOrEmpty(id) ? link : $"{link}&userId={Uri.EscapeDataString(id)}&userName={Uri.EscapeDataString(id)}";
+        return string.IsNullOrEmpty(id) ? link : $"{link}&userName={Uri.EscapeDataString(id)}";
     }
 
     /// <summary>A user ID from a link: at most <see cref="MaximumHintLength"/> characters, no control characters, trimmed; otherwise null.</summary>

@@ -114,7 +114,7 @@ public sealed class LanguageAndFieldErrorTests(OidcFixture fixture) : IClassFixt
         Assert.Equal("kim@example.org", UserNameField(fromHint).Value);
         var recover = fromHint.QuerySelector(".help-link a")!.GetAttribute("href")!;
         Assert.Contains("userName=kim%40example.org", recover, StringComparison.Ordinal);
-        Assert.Contains("userId=kim%40example.org", recover, StringComparison.Ordinal);
+        Assert.DoesNotContain("reason=", recover, StringComparison.Ordinal);
         Assert.Equal("Input_UserName", fromHint.QuerySelector(".help-link a")!.GetAttribute("data-user-id-from"));
     }
 
@@ -172,7 +172,9 @@ public sealed class LanguageAndFieldErrorTests(OidcFixture fixture) : IClassFixt
         var until = alert.QuerySelector("time")!;
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", until.GetAttribute("datetime"));
         Assert.DoesNotContain("UTC", until.TextContent.Replace("(UTC)", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
-        Assert.Contains("userId=" + user.UserName, alert.QuerySelector("a")!.GetAttribute("href"), StringComparison.Ordinal);
+        var unlock = alert.QuerySelector("a")!.GetAttribute("href")!;
+        Assert.Contains("userName=" + user.UserName, unlock, StringComparison.Ordinal);
+        Assert.Contains("reason=unlock", unlock, StringComparison.Ordinal);
     }
 
     [Fact]

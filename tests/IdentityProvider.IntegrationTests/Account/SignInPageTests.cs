@@ -50,7 +50,7 @@ public sealed class SignInPageTests(OidcFixture fixture) : IClassFixture<OidcFix
 
         Assert.Contains("Sign-in from this browser is paused", rightWhileLocked.Html, StringComparison.Ordinal);
         Assert.Equal(Normalize(wrongWhileLocked.Html), Normalize(rightWhileLocked.Html));
-        Assert.Contains("/recover?returnUrl=%2F&amp;userId=" + user.UserName, rightWhileLocked.Html, StringComparison.Ordinal);
+        Assert.Contains("/recover?returnUrl=%2F&amp;userName=" + user.UserName + "&amp;reason=unlock", rightWhileLocked.Html, StringComparison.Ordinal);
         Assert.Equal("/Account/Login", rightWhileLocked.FinalUri.AbsolutePath);
     }
 
@@ -177,7 +177,7 @@ public sealed class SignInPageTests(OidcFixture fixture) : IClassFixture<OidcFix
     {
         html = System.Text.RegularExpressions.Regex.Replace(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"[^\"]*\"", "token");
         html = System.Text.RegularExpressions.Regex.Replace(html, "name=\"Input.UserName\" value=\"[^\"]*\"", "username");
-        html = System.Text.RegularExpressions.Regex.Replace(html, "&amp;userId=[^\"&]*&amp;userName=[^\"&]*", "&amp;user");
+        html = System.Text.RegularExpressions.Regex.Replace(html, "&amp;userName=[^\"&]*", "&amp;user");
 
         // The time the pause ends moves with the clock.
         return System.Text.RegularExpressions.Regex.Replace(html, "<time[^>]*>[^<]*</time>", "time");

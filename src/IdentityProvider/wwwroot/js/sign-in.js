@@ -11,12 +11,10 @@
         const update = () => {
             const url = new URL(link.href, location.href);
             const id = field.value.trim();
-            for (const name of ["userId", "userName"]) {
-                if (id) {
-                    url.searchParams.set(name, id);
-                } else {
-                    url.searchParams.delete(name);
-                }
+            if (id) {
+                url.searchParams.set("userName", id);
+            } else {
+                url.searchParams.delete("userName");
             }
             link.href = url.pathname + url.search;
         };
