@@ -36,14 +36,20 @@ public static class UserStories
         }
     }
 
-    /// <summary>At 375 px (a phone) and at 1280 px: the page fits the viewport and axe finds nothing. Ends at 1280 px.</summary>
+    /// <summary>
+    /// At 375 px (a phone) and at 1280 px: the page fits the viewport. axe runs once, at 375 px, where its layout rules
+    /// (target size, reflow) are hardest to meet; its other rules do not depend on the width. Ends at 1280 px.
+    /// </summary>
     public static async Task AssertFitsPhoneAndDesktopAsync(IPage page)
     {
         foreach (var width in new[] { 375, 1280 })
         {
             await page.SetViewportSizeAsync(width, 800);
             await AssertFitsAsync(page);
-            await AssertAccessibleAsync(page);
+            if (width == 375)
+            {
+                await AssertAccessibleAsync(page);
+            }
         }
     }
 
