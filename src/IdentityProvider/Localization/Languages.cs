@@ -19,7 +19,11 @@ public static class Languages
     public const string CookieName = "idp.language";
 
     /// <summary>Each supported language's name in itself, as the picker shows it.</summary>
-    public static string NativeName(string language) => CultureInfo.GetCultureInfo(language).TextInfo.ToTitleCase(CultureInfo.GetCultureInfo(language).NativeName);
+    public static string NativeName(string language)
+    {
+        var culture = CultureInfo.GetCultureInfo(language);
+        return culture.TextInfo.ToTitleCase(culture.NativeName);
+    }
 
     /// <summary>The supported languages and every regional culture of them that .NET knows.</summary>
     internal static CultureInfo[] Cultures() =>
