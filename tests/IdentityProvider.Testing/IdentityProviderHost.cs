@@ -15,6 +15,7 @@ namespace IdentityProvider.Testing;
 public sealed class IdentityProviderHost : IAsyncDisposable
 {
     private readonly WebApplication app;
+    private bool serving = true;
     private int disposed;
 
     private IdentityProviderHost(WebApplication app, Uri baseAddress)
@@ -37,10 +38,30 @@ public sealed class IdentityProviderHost : IAsyncDisposable
     {
         var port = Ports.Free();
         var baseAddress = new Uri($"http://{host}:{port}/");
-        var all = new Dictionary<string, string?>
+        var all = TestSettings(connectionString, baseAddress, environment);
+        all["urls"] = $"http://127.0.0.1:{port}";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var args = all.Where(p => p.Value is not null).Select(p => $"--{p.Key}={p.Value}").ToArray();
+        var app = IdentityProviderApplication.Build(args, configure);
+        await app.PrepareAsync();
+        await app.StartAsync();
+        return new IdentityProviderHost(app, baseAddress);
+    }
+
+    /// <summary>
+    /// The test defaults every server gets (a node in this process or a server process): the database, the issuer
+    /// <paramref name="baseAddress"/>, plain HTTP, the test keys, the dev mailbox, no secure cookies.
+    /// </summary>
+    public static Dictionary<string, string?> TestSettings(string connectionString, Uri baseAddress, string environment = "Testing")
+    {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        return new Dictionary<string, string?>
         {
             ["environment"] = environment,
-            ["urls"] = $"http://127.0.0.1:{port}",
             ["contentRoot"] = SourceTree.ProjectDirectory,
             ["ConnectionStrings:PostgreSql"] = connectionString,
             ["Oidc:Issuer"] = baseAddress.ToString(),
@@ -52,16 +73,18 @@ public sealed class IdentityProviderHost : IAsyncDisposable
             ["Messaging:UseDevMailbox"] = "true",
             ["Hosting:SecureCookies"] = "false",
         };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
+    }
 
-        var args = all.Where(p => p.Value is not null).Select(p => $"--{p.Key}={p.Value}").ToArray();
-        var app = IdentityProviderApplication.Build(args, configure);
-        await app.PrepareAsync();
-        await app.StartAsync();
-        return new IdentityProviderHost(app, baseAddress);
+    /// <summary>
+    /// The server's services on <paramref name="settings"/> without serving anything (no port, no background services):
+    /// for test data in the database of servers that run elsewhere, e.g. server processes behind a load balancer at
+    /// <see cref="BaseAddress"/> = <paramref name="baseAddress"/>, where the clients it creates go.
+    /// </summary>
+    public static IdentityProviderHost ServicesOnly(Uri baseAddress, IDictionary<string, string?> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var app = IdentityProviderApplication.Build([.. settings.Where(p => p.Value is not null).Select(p => $"--{p.Key}={p.Value}")]);
+        return new IdentityProviderHost(app, baseAddress) { serving = false };
     }
 
     /// <summary>A browser-like client: keeps cookies, follows redirects unless told not to.</summary>
@@ -81,7 +104,11 @@ public sealed class IdentityProviderHost : IAsyncDisposable
             return;
         }
 
-        await app.StopAsync();
+        if (serving)
+        {
+            await app.StopAsync();
+        }
+
         await app.DisposeAsync();
     }
 }
