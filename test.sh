@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit, integration (real PostgreSQL, real OpenLDAP, real relying party) and browser (Chromium).
 # Installs what it needs when it is missing and it can (Debian, as root): the PostgreSQL server binaries, slapd with
-# ldap-utils (the directory tests start a throwaway slapd of their own), Chromium, and Node.js with npm (for the
-# single-page app tests' oidc-client-ts). Ends with one line "N passed, N failed" taken from the test results.
+# ldap-utils (the directory tests start a throwaway slapd of their own), nginx (the load-balancer tests start their own
+# in front of server processes), Chromium, and Node.js with npm (for the single-page app tests' oidc-client-ts). Ends
+# with one line "N passed, N failed" taken from the test results.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -93,6 +94,11 @@ have_slapd() {
     [[ -x /usr/sbin/slapd ]] || command -v slapd >/dev/null 2>&1
 }
 
+have_nginx() {
+    [[ -n "${IDP_NGINX:-}" ]] && return 0
+    [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1
+}
+
 have_chromium() {
     [[ -x "${IDP_CHROMIUM:-/usr/bin/chromium}" ]]
 }
@@ -103,6 +109,7 @@ have_npm() {
 
 have_postgres || missing+=(postgresql)
 have_slapd || missing+=(slapd ldap-utils)
+have_nginx || missing+=(nginx-light)
 have_chromium || missing+=(chromium)
 # The single-page app browser tests install oidc-client-ts with npm (npm ci from the committed lock file).
 have_npm || missing+=(nodejs npm)
@@ -111,8 +118,9 @@ if ((${#missing[@]} > 0)); then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         echo "Installing ${missing[*]} from Debian's packages..."
         export DEBIAN_FRONTEND=noninteractive
-        # slapd's package would start and enable a system service; the tests start their own slapd. policy-rc.d
-        # (exit 101) tells Debian's maintainer scripts not to start services; any service that runs anyway is stopped.
+        # slapd's and nginx's packages would start and enable a system service (nginx on port 80); the tests start their
+        # own. policy-rc.d (exit 101) tells Debian's maintainer scripts not to start services; any service that runs anyway
+        # is stopped.
         policy_rc=/usr/sbin/policy-rc.d
         [[ -e "$policy_rc" ]] && policy_rc=""
         [[ -n "$policy_rc" ]] && printf '#!/bin/sh\nexit 101\n' >"$policy_rc" && chmod +x "$policy_rc"
@@ -122,13 +130,17 @@ if ((${#missing[@]} > 0)); then
         if [[ " ${missing[*]} " == *" slapd "* ]]; then
             service slapd stop >/dev/null 2>&1 || true
         fi
+        if [[ " ${missing[*]} " == *" nginx-light "* ]]; then
+            service nginx stop >/dev/null 2>&1 || true
+        fi
         if ((installed != 0)); then
             echo "Could not install ${missing[*]}. Install them yourself and run this again." >&2
             exit 2
         fi
     else
         echo "Missing: ${missing[*]}. Install them (Debian: sudo apt-get install ${missing[*]}), or point" >&2
-        echo "IDP_TEST_POSTGRES at a PostgreSQL server and IDP_CHROMIUM at a Chromium executable." >&2
+        echo "IDP_TEST_POSTGRES at a PostgreSQL server, IDP_NGINX at an nginx executable and IDP_CHROMIUM at a Chromium" >&2
+        echo "executable." >&2
         exit 2
     fi
 fi
