@@ -1,5 +1,8 @@
 using System.Globalization;
+using IdentityProvider.Data;
 using IdentityProvider.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityProvider.IntegrationTests.ScaleOut;
 
@@ -30,6 +33,9 @@ public sealed class ScaleOutFixture : IAsyncLifetime
 
     /// <summary>How long starting the processes and nginx took.</summary>
     public TimeSpan StartTime { get; private set; }
+
+    /// <summary>Data Protection keys in the database once the nodes, started together on an empty database, were ready.</summary>
+    public int KeysAtStart { get; private set; }
 
     /// <summary>The settings every node gets (the nodes differ only in their port).</summary>
     public Dictionary<string, string?> Settings { get; private set; } = null!;
@@ -63,6 +69,8 @@ public sealed class ScaleOutFixture : IAsyncLifetime
             nodes.AddRange(await starting);
             Nginx = await NginxServer.StartAsync([.. nodes.Select(n => n.Port)], balancerPort);
             StartTime = started.Elapsed;
+            await using var scope = Data.CreateScope();
+            KeysAtStart = await scope.ServiceProvider.GetRequiredService<ApplicationDbContext>().DataProtectionKeys.CountAsync();
         }
         catch
         {

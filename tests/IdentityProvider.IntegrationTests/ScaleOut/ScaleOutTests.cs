@@ -162,6 +162,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, ITestOutputHelper out
         try
         {
             await browser.ChooseMethodAsync("AlternateEmail");
+            Assert.True(browser.Page.IsSuccessStatusCode, $"The user saw {(int)browser.Page.StatusCode} on {browser.Path}.");
             Assert.Contains("We emailed a code to", browser.Alert, StringComparison.Ordinal);
             var code = await CodeByEmailAsync(user.AlternateEmail!);
             await browser.EnterCodeAsync(code);
@@ -180,6 +181,11 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, ITestOutputHelper out
             Assert.All(after, r => Assert.True(r.Status < 400, $"{r.Method} {r.Uri} answered {r.Status}"));
             Assert.DoesNotContain(after.Skip(1), r => r.Tries.Any(t => t.Port == next.Port));
             Assert.True(after.Select(r => r.ServedBy).Distinct().Count() >= 2);
+        }
+        catch
+        {
+            await StepAsync("What nginx logged before the failure");
+            throw;
         }
         finally
         {
@@ -238,7 +244,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, ITestOutputHelper out
     /// <summary>Forgets what nginx logged so far (nothing of the journey: test data goes to the database directly).</summary>
     private async Task TakeAsync()
     {
-        output.WriteLine($"== {ScaleOutFixture.NodeCount} server processes and nginx started in {fixture.StartTime.TotalSeconds:0.0} s (once for the class); test data written in {clock.Elapsed.TotalSeconds:0.0} s");
+        output.WriteLine($"== {ScaleOutFixture.NodeCount} server processes and nginx started in {fixture.StartTime.TotalSeconds:0.0} s (once for the class, {fixture.KeysAtStart} Data Protection key(s) in the database); test data written in {clock.Elapsed.TotalSeconds:0.0} s");
         await fixture.Nginx.TakeRequestsAsync();
     }
 
