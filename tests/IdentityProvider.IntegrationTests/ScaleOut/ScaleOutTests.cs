@@ -39,7 +39,6 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, ITestOutputHelper out
         Assert.Equal(["GET", "POST", "GET"], signIn.Select(r => r.Method));
         Assert.Equal(302, signIn[1].Status);
         AssertAlternating(signIn.Concat(pages).ToList());
-        Assert.Equal(ScaleOutFixture.NodeCount, pages.Select(r => r.ServedBy).Distinct().Count());
         Assert.All(pages, r => Assert.Equal(200, r.Status));
     }
 
@@ -140,8 +139,7 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, ITestOutputHelper out
 
         Assert.All(wrong, html => Assert.Contains("That username or password is not right.", html, StringComparison.Ordinal));
         Assert.Contains("Sign-in from this browser is paused", right.Html, StringComparison.Ordinal);
-        var posts = guesses.Where(r => r.Method == "POST").ToList();
-        Assert.Equal(ScaleOutFixture.LockoutThreshold, posts.Select(r => r.ServedBy).Distinct().Count());
+        // Consecutive guesses on different nodes: with a counter per node, none would have reached the threshold.
         AssertAlternating([.. guesses, .. locked]);
     }
 
@@ -216,7 +214,10 @@ public sealed class ScaleOutTests(ScaleOutFixture fixture, ITestOutputHelper out
         }
     }
 
-    /// <summary>Consecutive requests went to different nodes, and no request was answered by nginx itself.</summary>
+    /// <summary>
+    /// Consecutive requests went to different nodes, and no request was answered by nginx itself. (Not necessarily all
+    /// three: after the test that kills a node, nginx leaves the restarted node out for its fail_timeout.)
+    /// </summary>
     private static void AssertAlternating(List<NginxServer.ProxiedRequest> requests)
     {
         Assert.True(requests.Count >= 2, "Too few requests to alternate.");
