@@ -2,7 +2,7 @@ using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 
-namespace IdentityProvider.Hosting;
+namespace IdentityProvider;
 
 /// <summary>
 /// The program's commands (<c>serve</c>, <c>migrate</c>, <c>healthcheck</c>, <c>help</c>) and its exit codes. Settings are
