@@ -102,14 +102,14 @@ internal static class CommandLine
     /// <summary>The command (the first argument that is not an option or an option's value) and the arguments for the host.</summary>
     internal static (string Command, string[] HostArgs) Split(string[] args)
     {
+        if (args.Any(arg => arg is "--help" or "-h" or "-?" or "/?"))
+        {
+            return ("help", [.. args.Where(arg => arg is not ("--help" or "-h" or "-?" or "/?"))]);
+        }
+
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
-            if (arg is "--help" or "-h" or "-?" or "/?")
-            {
-                return ("help", [.. args.Where((_, index) => index != i)]);
-            }
-
             if (arg.StartsWith('-') || arg.StartsWith('/'))
             {
                 if (!arg.Contains('=', StringComparison.Ordinal))
