@@ -32,12 +32,7 @@ public static partial class IdentityProviderApplication
         builder.AddHosting()
             .AddLanguages()
             .AddResilience()
-            .AddData(provider => provider switch
-            {
-                DatabaseProvider.PostgreSql => CompiledModels.PostgreSql.PostgreSqlDbContextModel.Instance,
-                DatabaseProvider.Sqlite => CompiledModels.Sqlite.SqliteDbContextModel.Instance,
-                _ => null,
-            })
+            .AddData(CompiledModel)
             .AddAccount()
             .AddPasswords()
             .AddAudit()
@@ -89,11 +84,38 @@ public static partial class IdentityProviderApplication
         }
     }
 
-    /// <summary>The <c>migrate</c> command: applies the migrations of the configured provider and exits.</summary>
-    public static async Task MigrateAsync(this WebApplication app, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The <c>migrate</c> command's host: configuration (the same sources as the server's), logging and the database, so
+    /// that a migration job needs only a connection string, none of the server's keys, issuer or certificates.
+    /// </summary>
+    public static IHost BuildMigrator(string[] args)
     {
-        ArgumentNullException.ThrowIfNull(app);
-        await using var scope = app.Services.CreateAsyncScope();
+        // The server reads ASPNETCORE_ENVIRONMENT; a generic host only DOTNET_ENVIRONMENT: read both, in the server's order.
+        var configuration = new ConfigurationManager();
+        configuration.AddEnvironmentVariables("ASPNETCORE_");
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ApplicationName = typeof(IdentityProviderApplication).Assembly.GetName().Name,
+            Configuration = configuration,
+        });
+        builder.AddDatabase(CompiledModel);
+        return builder.Build();
+    }
+
+    /// <summary>The <c>migrate</c> command: applies the migrations of the configured provider and exits.</summary>
+    public static async Task MigrateAsync(this IHost host, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        await using var scope = host.Services.CreateAsyncScope();
+        _ = scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value; // invalid settings fail here, in one line
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
     }
+
+    private static Microsoft.EntityFrameworkCore.Metadata.IModel? CompiledModel(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.PostgreSql => CompiledModels.PostgreSql.PostgreSqlDbContextModel.Instance,
+        DatabaseProvider.Sqlite => CompiledModels.Sqlite.SqliteDbContextModel.Instance,
+        _ => null,
+    };
 }

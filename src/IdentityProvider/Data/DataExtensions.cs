@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace IdentityProvider.Data;
@@ -15,6 +16,18 @@ internal static class DataExtensions
     /// second of every start), or null to build it from the code.
     /// </summary>
     public static WebApplicationBuilder AddData(this WebApplicationBuilder builder, Func<DatabaseProvider, Microsoft.EntityFrameworkCore.Metadata.IModel?>? compiledModel = null)
+    {
+        builder.AddDatabase(compiledModel);
+        AddKeyRing(builder);
+        builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// The DbContext on the configured provider and the migrator, nothing else: all the <c>migrate</c> command needs (no
+    /// token keys, no key-ring certificate).
+    /// </summary>
+    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder, Func<DatabaseProvider, Microsoft.EntityFrameworkCore.Metadata.IModel?>? compiledModel = null)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -88,6 +101,13 @@ internal static class DataExtensions
         }
 
         builder.Services.AddSingleton<ProfileChangeStamp>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddScoped<DatabaseMigrator>();
+        return builder;
+    }
+
+    private static void AddKeyRing(WebApplicationBuilder builder)
+    {
         var keyRing = builder.Services.AddDataProtection()
             .SetApplicationName("IdentityProvider")
             .PersistKeysToDbContext<ApplicationDbContext>();
@@ -117,10 +137,6 @@ internal static class DataExtensions
                 System.Security.Cryptography.X509Certificates.X509KeyStorageFlags.EphemeralKeySet);
             keyRing.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
         }
-
-        builder.Services.AddScoped<DatabaseMigrator>();
-        builder.Services.AddHealthChecks().AddDbContextCheck<ApplicationDbContext>("database", tags: ["ready"]);
-        return builder;
     }
 
     /// <summary>Whether the connection string names a pool size itself (under any of Npgsql's spellings).</summary>
