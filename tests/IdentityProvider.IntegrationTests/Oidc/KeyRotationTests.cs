@@ -196,6 +196,25 @@ public sealed class KeyRotationTests(KeyRotationFixture fixture) : IClassFixture
         Assert.Single(audit, e => e.EventType == AuditEventTypes.TokenKeyRetired && e.Reason == "enc " + fixture.EncryptionKeyA);
     }
 
+    [Theory]
+    [InlineData("00:10:00", "00:15:00", "RotationLeadTime must be at least Oidc:DocumentMaxAge")]
+    [InlineData("1.00:00:00", "00:15:00", "SigningKeyPath or Oidc:Keys:SigningKeysDirectory, not both")]
+    public async Task ALeadTimeShorterThanTheKeySetsCacheTime_OrAFolderAndAFile_AreRefusedAtStart(string leadTime, string maxAge, string expected)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var host = await IdentityProviderHost.StartAsync(fixture.Database, new Dictionary<string, string?>
+            {
+                ["Oidc:Keys:SigningKeysDirectory"] = fixture.SigningFolder,
+                ["Oidc:Keys:SigningKeyPath"] = expected.Contains("not both", StringComparison.Ordinal) ? TestKeys.SigningKeyPath : string.Empty,
+                ["Oidc:Keys:RotationLeadTime"] = leadTime,
+                ["Oidc:DocumentMaxAge"] = maxAge,
+            });
+        });
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
     private static FormUrlEncodedContent ClientCredentialsForm() => new(new Dictionary<string, string>
     {
         ["grant_type"] = "client_credentials",
