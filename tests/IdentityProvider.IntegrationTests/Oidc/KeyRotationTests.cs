@@ -101,7 +101,7 @@ public sealed class KeyRotationTests(KeyRotationFixture fixture) : IClassFixture
         await AssertValidAtApiAsync(await FetchKeySetAsync(), before);
 
         // Hammer the token endpoint of both nodes through the whole rotation.
-        var answers = new ConcurrentQueue<(TimeSpan At, int Node, HttpStatusCode Status, string? Kid)>();
+        var answers = new ConcurrentQueue<(TimeSpan At, int Node, HttpStatusCode Status, string? Kid, DateTime IssuedAt)>();
         using var stop = new CancellationTokenSource();
         var hammer = Task.Run(async () =>
         {
@@ -110,8 +110,8 @@ public sealed class KeyRotationTests(KeyRotationFixture fixture) : IClassFixture
                 var node = i % nodes.Count;
                 using var response = await http.PostAsync(new Uri(nodes[node].BaseAddress, "connect/token"), ClientCredentialsForm());
                 var body = await response.Content.ReadAsStringAsync();
-                var kid = response.IsSuccessStatusCode ? new JsonWebToken(JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()).Kid : body;
-                answers.Enqueue((clock.Elapsed, node, response.StatusCode, kid));
+                var token = response.IsSuccessStatusCode ? new JsonWebToken(JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()) : null;
+                answers.Enqueue((clock.Elapsed, node, response.StatusCode, token?.Kid ?? body, token?.IssuedAt ?? default));
             }
         });
 
@@ -127,10 +127,15 @@ public sealed class KeyRotationTests(KeyRotationFixture fixture) : IClassFixture
 
         // B signs on every node once it has been published for the lead time; A signed meanwhile.
         await UntilAsync(() => Task.FromResult(answers.Where(a => a.Kid == signingKeyB).Select(a => a.Node).Distinct().Count() == nodes.Count ? clock.Elapsed : (TimeSpan?)null));
+        // The first node to see B recorded when (its audit event is written in the same step): no token names B earlier
+        // than the lead time after that (iat has whole seconds), and every node published B before the first B token came.
         var firstSignedByB = answers.Where(a => a.Kid == signingKeyB).Min(a => a.At);
+        var firstIssuedByB = answers.Where(a => a.Kid == signingKeyB).Min(a => a.IssuedAt);
+        var recorded = (await fixture.AuditAsync(null)).Single(e => e.EventType == AuditEventTypes.TokenKeyPublished && e.Reason == "sig " + signingKeyB).Time.UtcDateTime;
         Assert.True(
-            firstSignedByB >= publishedAt + TimeSpan.FromSeconds(KeyRotationFixture.LeadSeconds - 1.5),
-            $"Key B signed {(firstSignedByB - publishedAt).TotalSeconds:0.0} s after it was published; the lead time is {KeyRotationFixture.LeadSeconds} s.");
+            firstIssuedByB >= recorded.AddSeconds(KeyRotationFixture.LeadSeconds - 1),
+            $"Key B signed a token {(firstIssuedByB - recorded).TotalSeconds:0.0} s after it was published; the lead time is {KeyRotationFixture.LeadSeconds} s.");
+        Assert.True(publishedAt < firstSignedByB, $"The first B token came at {firstSignedByB}, before every node published B ({publishedAt}).");
         Assert.Contains(answers, a => a.Kid == fixture.SigningKeyA && a.At > publishedAt);
 
         // The nodes agree: one poll interval after the first B token, neither node signs with A.
