@@ -129,6 +129,11 @@ public static class AuditEventTypes
     public const string DirectoryUnlocked = "directory.unlocked";
     public const string DirectoryUnavailable = "directory.unavailable";
     public const string DirectorySynced = "directory.synced";
+
+    // Token keys from a key folder (Oidc): the reason names the use (sig, enc) and the key id; no user.
+    public const string TokenKeyPublished = "token-key.published";
+    public const string TokenKeyActivated = "token-key.activated";
+    public const string TokenKeyRetired = "token-key.retired";
 }
 
 internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>

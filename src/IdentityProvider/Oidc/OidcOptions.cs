@@ -90,4 +90,38 @@ public sealed class OidcKeyOptions
     /// reused afterwards. Refused in the Production environment.
     /// </summary>
     public string? GeneratedKeysDirectory { get; set; }
+
+    /// <summary>
+    /// A folder of signing keys, read again while the server runs (see <see cref="KeysDirectoryPollInterval"/>), instead of
+    /// the one <see cref="SigningKeyPath"/>. Each <c>*.pem</c> file holds one private key: RSA of 2048 bits or more (RS256)
+    /// or EC on P-256 (ES256), PKCS#8, PKCS#1 or SEC 1; other files are ignored. Every key in the folder is published in the
+    /// key set; a key signs only after it has been published for <see cref="RotationLeadTime"/> (the newest such key signs).
+    /// Set this or <see cref="SigningKeyPath"/>, not both. A Kubernetes Secret mounted as a folder works as it is.
+    /// </summary>
+    public string? SigningKeysDirectory { get; set; }
+
+    /// <summary>
+    /// A folder of encryption keys (RSA, 2048 bits or more, one <c>*.pem</c> file each), read again while the server runs,
+    /// instead of the one <see cref="EncryptionKeyPath"/>. Every key decrypts; the newest key published for
+    /// <see cref="RotationLeadTime"/> encrypts new authorization codes and refresh tokens. Set this or
+    /// <see cref="EncryptionKeyPath"/>, not both.
+    /// </summary>
+    public string? EncryptionKeysDirectory { get; set; }
+
+    /// <summary>
+    /// How often the key folders are read again. Polling (rather than file events) also sees a Kubernetes Secret update,
+    /// which swaps a symbolic link. Default 30 seconds; from 1 second to 1 hour.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan KeysDirectoryPollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a new key from a key folder is published before it signs (or encrypts), counted from the moment the first
+    /// node saw it (recorded in the database, so every node and every restart agrees). Apps and APIs that keep the key set
+    /// for up to <see cref="OidcOptions.DocumentMaxAge"/> (or their own refresh period) then already know the key when the
+    /// first token signed with it arrives. Must be at least <see cref="OidcOptions.DocumentMaxAge"/>. Default 1 day (JWT
+    /// libraries commonly refresh a key set every 12 to 24 hours); from zero to 30 days.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan RotationLeadTime { get; set; } = TimeSpan.FromDays(1);
 }

@@ -18,6 +18,14 @@ internal static class OidcServerExtensions
             // The admin API looks up each access token's row: a row pruned before its token expires would leave a live
             // token with nothing to check it against.
             .Validate(o => o.PruneAge >= o.AccessTokenLifetime, "Oidc:PruneAge must be at least Oidc:AccessTokenLifetime.")
+            // A key must be in every app's copy of the key set before the first token signed with it arrives.
+            .Validate(o => o.Keys.RotationLeadTime >= o.DocumentMaxAge, "Oidc:Keys:RotationLeadTime must be at least Oidc:DocumentMaxAge.")
+            .Validate(
+                o => o.Keys.KeysDirectoryPollInterval >= TimeSpan.FromSeconds(1) && o.Keys.KeysDirectoryPollInterval <= TimeSpan.FromHours(1),
+                "Oidc:Keys:KeysDirectoryPollInterval must be between 1 second and 1 hour.")
+            .Validate(
+                o => o.Keys.RotationLeadTime >= TimeSpan.Zero && o.Keys.RotationLeadTime <= TimeSpan.FromDays(30),
+                "Oidc:Keys:RotationLeadTime must be between zero and 30 days.")
             .ValidateOnStart();
 
         // Read now, not at start: the server's keys and transport rules are fixed while the services are built.
@@ -88,7 +96,17 @@ internal static class OidcServerExtensions
                     .SetRefreshTokenLifetime(options.RefreshTokenLifetime)
                     .SetRefreshTokenReuseLeeway(options.RefreshTokenReuseLeeway);
 
-                server.AddSigningKey(signingKey).AddEncryptionKey(encryptionKey);
+                // Keys from a folder come from the key ring (TokenKeyRing), which OpenIddict's options read again when it changes.
+                if (signingKey is not null)
+                {
+                    server.AddSigningKey(signingKey);
+                }
+
+                if (encryptionKey is not null)
+                {
+                    server.AddEncryptionKey(encryptionKey);
+                }
+
                 server.AddEventHandler(TokenAudit.SignIn).AddEventHandler(TokenAudit.TokenResponse).AddEventHandler(IssuerAsBaseUri.Descriptor);
 
                 // Access tokens are signed JWTs that any API can validate from the JWKS document.
@@ -133,6 +151,16 @@ internal static class OidcServerExtensions
         builder.Services.AddSingleton<Microsoft.AspNetCore.Cors.Infrastructure.ICorsPolicyProvider, ProtocolCorsPolicyProvider>();
         builder.Services.AddCors();
         builder.Services.AddHostedService<TokenPruningService>();
+        if (signingKey is null || encryptionKey is null)
+        {
+            builder.Services.AddSingleton<TokenKeyRing>();
+            builder.Services.AddSingleton<TokenKeyRing.ServerOptionsSource>();
+            builder.Services.AddSingleton<IConfigureOptions<OpenIddict.Server.OpenIddictServerOptions>>(s => s.GetRequiredService<TokenKeyRing.ServerOptionsSource>());
+            builder.Services.AddSingleton<IOptionsChangeTokenSource<OpenIddict.Server.OpenIddictServerOptions>>(s => s.GetRequiredService<TokenKeyRing.ServerOptionsSource>());
+            builder.Services.AddSingleton<IOptionsChangeTokenSource<OpenIddict.Validation.OpenIddictValidationOptions>, TokenKeyRing.ValidationOptionsSource>();
+            builder.Services.AddHostedService<TokenKeyRotationService>();
+        }
+
         return builder;
     }
 }

@@ -7,8 +7,8 @@ namespace IdentityProvider.Oidc;
 
 /// <summary>
 /// The discovery document and the key set (JWKS), as OpenIddict writes them, kept in memory after the first request and
-/// served from there: both depend only on the configuration and the token keys, which are fixed while the server runs,
-/// and building the key set exports every public key again. Each carries <c>Cache-Control: public, max-age</c>
+/// served from there: both depend only on the configuration and the token keys, which change only when a key folder does
+/// (<see cref="TokenKeyRing"/> then calls <see cref="Clear"/>), and building the key set exports every public key again. Each carries <c>Cache-Control: public, max-age</c>
 /// (<see cref="OidcOptions.DocumentMaxAge"/>) and a strong <c>ETag</c> (RFC 9110 section 8.8.3); a matching
 /// <c>If-None-Match</c> gets 304 with no body. CORS and the security headers are applied per request, as before, and
 /// <c>Vary: Origin</c> keeps shared caches from handing one origin's CORS answer to another.
@@ -31,8 +31,15 @@ internal sealed class ProtocolDocuments(IOptions<OidcOptions> options)
     // With a configured issuer the documents are the same whatever the Host header says (IssuerAsBaseUri).
     private readonly bool oneIssuer = options.Value.Issuer is not null;
 
-    /// <summary>Forgets the kept documents: call it when the token keys change.</summary>
-    public void Clear() => documents.Clear();
+    // Bumped by Clear: a document built from the options before a key change is not kept after it.
+    private int generation;
+
+    /// <summary>Forgets the kept documents: <see cref="TokenKeyRing"/> calls it when the token keys change.</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref generation);
+        documents.Clear();
+    }
 
     public static bool Applies(HttpRequest request) =>
         HttpMethods.IsGet(request.Method) && !request.QueryString.HasValue
@@ -50,13 +57,14 @@ internal sealed class ProtocolDocuments(IOptions<OidcOptions> options)
             : string.Concat(path, " ", request.Scheme, "://", request.Host.Value, request.PathBase.Value);
         if (!documents.TryGetValue(key, out var document))
         {
+            var built = Volatile.Read(ref generation);
             document = await BuildAsync(context, next);
             if (document is null)
             {
                 return;
             }
 
-            if (documents.Count < MaxEntries)
+            if (documents.Count < MaxEntries && built == Volatile.Read(ref generation))
             {
                 documents.TryAdd(key, document);
             }

@@ -7,8 +7,40 @@ namespace IdentityProvider.Oidc;
 /// <summary>Reads the configured token keys, or generates and persists them once for the embedded default.</summary>
 internal static class SigningKeyLoader
 {
-    public static (SecurityKey Signing, SecurityKey Encryption) Load(OidcKeyOptions options, IHostEnvironment environment)
+    /// <summary>
+    /// The keys read once at start; <see langword="null"/> for a use whose keys come from a folder
+    /// (<see cref="OidcKeyOptions.SigningKeysDirectory"/>, <see cref="OidcKeyOptions.EncryptionKeysDirectory"/>), which
+    /// <see cref="TokenKeyRing"/> reads while the server runs.
+    /// </summary>
+    public static (SecurityKey? Signing, SecurityKey? Encryption) Load(OidcKeyOptions options, IHostEnvironment environment)
     {
+        var signingFolder = !string.IsNullOrWhiteSpace(options.SigningKeysDirectory);
+        var encryptionFolder = !string.IsNullOrWhiteSpace(options.EncryptionKeysDirectory);
+        if (signingFolder && !string.IsNullOrWhiteSpace(options.SigningKeyPath))
+        {
+            throw new InvalidOperationException("Set Oidc:Keys:SigningKeyPath or Oidc:Keys:SigningKeysDirectory, not both.");
+        }
+
+        if (encryptionFolder && !string.IsNullOrWhiteSpace(options.EncryptionKeyPath))
+        {
+            throw new InvalidOperationException("Set Oidc:Keys:EncryptionKeyPath or Oidc:Keys:EncryptionKeysDirectory, not both.");
+        }
+
+        if (signingFolder || encryptionFolder)
+        {
+            if ((!signingFolder && string.IsNullOrWhiteSpace(options.SigningKeyPath))
+                || (!encryptionFolder && string.IsNullOrWhiteSpace(options.EncryptionKeyPath)))
+            {
+                throw new InvalidOperationException(
+                    "Set a signing key (Oidc:Keys:SigningKeysDirectory or Oidc:Keys:SigningKeyPath) and an encryption key " +
+                    "(Oidc:Keys:EncryptionKeysDirectory or Oidc:Keys:EncryptionKeyPath).");
+            }
+
+            return (
+                signingFolder ? null : ReadKey(options.SigningKeyPath!, options.SigningKeyPassword, environment),
+                encryptionFolder ? null : ReadEncryptionKey(options.EncryptionKeyPath!, options.EncryptionKeyPassword, environment));
+        }
+
         if (!string.IsNullOrWhiteSpace(options.SigningKeyPath) || !string.IsNullOrWhiteSpace(options.EncryptionKeyPath))
         {
             if (string.IsNullOrWhiteSpace(options.SigningKeyPath) || string.IsNullOrWhiteSpace(options.EncryptionKeyPath))
@@ -16,14 +48,7 @@ internal static class SigningKeyLoader
                 throw new InvalidOperationException("Set both Oidc:Keys:SigningKeyPath and Oidc:Keys:EncryptionKeyPath.");
             }
 
-            var encryption = ReadKey(options.EncryptionKeyPath, options.EncryptionKeyPassword, environment);
-            if (encryption is ECDsaSecurityKey || encryption is X509SecurityKey { PublicKey: ECDsa })
-            {
-                throw new InvalidOperationException(
-                    "Oidc:Keys:EncryptionKeyPath holds an elliptic-curve key; tokens are encrypted with RSA-OAEP, so the encryption key must be RSA. " +
-                    "Elliptic-curve keys (P-256, ES256) are for Oidc:Keys:SigningKeyPath.");
-            }
-
+            var encryption = ReadEncryptionKey(options.EncryptionKeyPath, options.EncryptionKeyPassword, environment);
             return (ReadKey(options.SigningKeyPath, options.SigningKeyPassword, environment), encryption);
         }
 
@@ -44,6 +69,38 @@ internal static class SigningKeyLoader
         var directory = Path.GetFullPath(options.GeneratedKeysDirectory, environment.ContentRootPath);
         Directory.CreateDirectory(directory);
         return (GetOrCreate(Path.Combine(directory, "signing-key.pem")), GetOrCreate(Path.Combine(directory, "encryption-key.pem")));
+    }
+
+    private static SecurityKey ReadEncryptionKey(string path, string? password, IHostEnvironment environment)
+    {
+        var encryption = ReadKey(path, password, environment);
+        RequireRsaForEncryption(encryption, "Oidc:Keys:EncryptionKeyPath holds an elliptic-curve key");
+        return encryption;
+    }
+
+    private static void RequireRsaForEncryption(SecurityKey key, string what)
+    {
+        if (key is ECDsaSecurityKey || key is X509SecurityKey { PublicKey: ECDsa })
+        {
+            throw new InvalidOperationException(
+                what + "; tokens are encrypted with RSA-OAEP, so the encryption key must be RSA. " +
+                "Elliptic-curve keys (P-256, ES256) are for signing.");
+        }
+    }
+
+    /// <summary>
+    /// One key file of a key folder: a PEM private key (no certificate, no password), checked as the single-file keys are;
+    /// its key id is the key's JWK thumbprint (RFC 7638), the same on every node.
+    /// </summary>
+    public static AsymmetricSecurityKey ReadFolderKey(string path, bool encryption)
+    {
+        var key = ToSecurityKey(File.ReadAllText(path));
+        if (encryption)
+        {
+            RequireRsaForEncryption(key, "The key is elliptic-curve");
+        }
+
+        return key;
     }
 
     private static SecurityKey ReadKey(string path, string? password, IHostEnvironment environment)

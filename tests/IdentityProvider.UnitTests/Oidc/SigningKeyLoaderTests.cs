@@ -19,8 +19,8 @@ public sealed class SigningKeyLoaderTests : IDisposable
         var first = SigningKeyLoader.Load(options, Environment("Development"));
         var second = SigningKeyLoader.Load(options, Environment("Development"));
 
-        Assert.Equal(first.Signing.KeyId, second.Signing.KeyId);
-        Assert.NotEqual(first.Signing.KeyId, first.Encryption.KeyId);
+        Assert.Equal(first.Signing!.KeyId, second.Signing!.KeyId);
+        Assert.NotEqual(first.Signing.KeyId, first.Encryption!.KeyId);
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(options.GeneratedKeysDirectory, "signing-key.pem")));

@@ -12,7 +12,7 @@ namespace IdentityProvider.CompiledModels.PostgreSql
     public partial class PostgreSqlDbContextModel
     {
         private PostgreSqlDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("af60198b-0d57-47f3-ad87-bf678d765882"), entityTypeCount: 38)
+            : base(skipDetectChanges: false, modelId: new Guid("881e5c6b-ec0f-4310-98fb-13ed2b266f5d"), entityTypeCount: 39)
         {
         }
 
@@ -31,6 +31,7 @@ namespace IdentityProvider.CompiledModels.PostgreSql
             var throttleCounter = ThrottleCounterEntityType.Create(this);
             var devMailboxMessage = DevMailboxMessageEntityType.Create(this);
             var outboxMessage = OutboxMessageEntityType.Create(this);
+            var tokenKeyPublication = TokenKeyPublicationEntityType.Create(this);
             var customBannedTerm = CustomBannedTermEntityType.Create(this);
             var passwordHistoryEntry = PasswordHistoryEntryEntityType.Create(this);
             var passwordPolicySettings = PasswordPolicySettingsEntityType.Create(this);
@@ -86,6 +87,7 @@ namespace IdentityProvider.CompiledModels.PostgreSql
             ThrottleCounterEntityType.CreateAnnotations(throttleCounter);
             DevMailboxMessageEntityType.CreateAnnotations(devMailboxMessage);
             OutboxMessageEntityType.CreateAnnotations(outboxMessage);
+            TokenKeyPublicationEntityType.CreateAnnotations(tokenKeyPublication);
             CustomBannedTermEntityType.CreateAnnotations(customBannedTerm);
             PasswordHistoryEntryEntityType.CreateAnnotations(passwordHistoryEntry);
             PasswordPolicySettingsEntityType.CreateAnnotations(passwordPolicySettings);

@@ -11,7 +11,7 @@ namespace IdentityProvider.CompiledModels.Sqlite
     public partial class SqliteDbContextModel
     {
         private SqliteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("17ec12e5-e093-4849-8b1b-df946888e82d"), entityTypeCount: 38)
+            : base(skipDetectChanges: false, modelId: new Guid("f36f79dc-7009-4d04-96a3-c7897eeb3837"), entityTypeCount: 39)
         {
         }
 
@@ -30,6 +30,7 @@ namespace IdentityProvider.CompiledModels.Sqlite
             var throttleCounter = ThrottleCounterEntityType.Create(this);
             var devMailboxMessage = DevMailboxMessageEntityType.Create(this);
             var outboxMessage = OutboxMessageEntityType.Create(this);
+            var tokenKeyPublication = TokenKeyPublicationEntityType.Create(this);
             var customBannedTerm = CustomBannedTermEntityType.Create(this);
             var passwordHistoryEntry = PasswordHistoryEntryEntityType.Create(this);
             var passwordPolicySettings = PasswordPolicySettingsEntityType.Create(this);
@@ -85,6 +86,7 @@ namespace IdentityProvider.CompiledModels.Sqlite
             ThrottleCounterEntityType.CreateAnnotations(throttleCounter);
             DevMailboxMessageEntityType.CreateAnnotations(devMailboxMessage);
             OutboxMessageEntityType.CreateAnnotations(outboxMessage);
+            TokenKeyPublicationEntityType.CreateAnnotations(tokenKeyPublication);
             CustomBannedTermEntityType.CreateAnnotations(customBannedTerm);
             PasswordHistoryEntryEntityType.CreateAnnotations(passwordHistoryEntry);
             PasswordPolicySettingsEntityType.CreateAnnotations(passwordPolicySettings);

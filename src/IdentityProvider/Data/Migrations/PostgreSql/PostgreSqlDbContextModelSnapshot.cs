@@ -567,6 +567,31 @@ namespace IdentityProvider.Data.Migrations.PostgreSql
                     b.ToTable("OutboxMessages", (string)null);
                 });
 
+            modelBuilder.Entity("IdentityProvider.Oidc.TokenKeyPublication", b =>
+                {
+                    b.Property<string>("KeyId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset?>("ActivatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("PublishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Use")
+                        .IsRequired()
+                        .HasMaxLength(3)
+                        .HasColumnType("character varying(3)");
+
+                    b.HasKey("KeyId");
+
+                    b.ToTable("TokenKeyPublications", (string)null);
+                });
+
             modelBuilder.Entity("IdentityProvider.Passwords.CustomBannedTerm", b =>
                 {
                     b.Property<int>("Id")
