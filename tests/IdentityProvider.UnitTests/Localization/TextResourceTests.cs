@@ -30,6 +30,24 @@ public sealed partial class TextResourceTests
         Assert.Contains(NeutralResources(), f => Path.GetFileName(f) == "SharedText.resx");
     }
 
+    /// <summary>
+    /// The resource compiler keeps only the first of two names that differ only in case ("Passkey", "passkey") and warns;
+    /// a lookup of the other one then finds nothing and shows the English key in every language.
+    /// </summary>
+    [Fact]
+    public void NoTwoNamesOfAResource_DifferOnlyInCase()
+    {
+        var clashes = Directory.EnumerateFiles(Source, "*.resx", SearchOption.AllDirectories)
+            .SelectMany(file => XDocument.Load(file).Root!.Elements("data")
+                .Select(data => (string)data.Attribute("name")!)
+                .GroupBy(name => name, StringComparer.OrdinalIgnoreCase)
+                .Where(group => group.Count() > 1)
+                .Select(group => $"{Path.GetRelativePath(Source, file)}: {string.Join(", ", group.Select(n => $"\"{n}\""))}"))
+            .ToList();
+
+        Assert.True(clashes.Count == 0, "Names that differ only in case:\n" + string.Join('\n', clashes));
+    }
+
     [Theory]
     [MemberData(nameof(Resources))]
     public void EveryText_IsInEveryLanguage(string resource)

@@ -48,7 +48,7 @@ public sealed class BackupCodesModel(
         NewCodes = await backupCodes.GenerateAsync(Profile.Id, HttpContext.RequestAborted);
         audit.Add(AuditEventTypes.BackupCodesGenerated, Profile.Id, AuditLog.Success, method: nameof(SignInMethod.BackupCode));
         // Like every change of a way to prove it is you, the user's addresses are told (someone else may have done it).
-        var notice = templates.SecurityInfoChanged(Profile.UserName ?? Profile.Id, Texts["backup codes"], Texts["replaced with new ones"], time.GetUtcNow(), System.Globalization.CultureInfo.CurrentUICulture);
+        var notice = templates.SecurityInfoChanged(Profile.UserName ?? Profile.Id, Texts["in a sentence: backup codes"], Texts["replaced with new ones"], time.GetUtcNow(), System.Globalization.CultureInfo.CurrentUICulture);
         foreach (var address in new[] { Profile.Email, Profile.AlternateEmail }.Where(a => !string.IsNullOrEmpty(a)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
             outbox.Email(address!, notice, "security-info-changed");

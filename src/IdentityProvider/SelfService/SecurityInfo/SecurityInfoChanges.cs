@@ -244,16 +244,16 @@ public sealed class SecurityInfoChanges(
     {
         RecoveryMethod.AlternateEmail => texts["alternate email address"],
         RecoveryMethod.MobileText or RecoveryMethod.MobileCall => texts["mobile phone number"],
-        RecoveryMethod.SecurityQuestions => texts["security questions"],
-        RecoveryMethod.AuthenticatorApp => texts["authenticator app"],
-        RecoveryMethod.Passkey => texts["passkey"],
-        _ => texts["office phone"],
+        RecoveryMethod.SecurityQuestions => texts["in a sentence: security questions"],
+        RecoveryMethod.AuthenticatorApp => texts["in a sentence: authenticator app"],
+        RecoveryMethod.Passkey => texts["in a sentence: passkey"],
+        _ => texts["in a sentence: office phone"],
     };
 
     /// <summary>What happened to it in the notice (the audit log keeps the English code).</summary>
     private string DescribeChange(string what) => what switch
     {
-        "added" => texts["added"],
+        "added" => texts["in a sentence: added"],
         "changed" => texts["changed"],
         _ => texts["removed"],
     };
