@@ -42,7 +42,7 @@ public sealed class OutboxGauges
         var pending = db.Set<OutboxMessage>().Where(m => m.Status == OutboxStatus.Pending);
         var counts = await pending.GroupBy(_ => 1)
             .Select(g => new { Count = g.LongCount(), Oldest = g.Min(m => m.CreatedAt) })
-            .FirstOrDefaultAsync(cancellationToken);
+            .SingleOrDefaultAsync(cancellationToken);
         last = new Sample(now, counts?.Count ?? 0, counts?.Oldest);
     }
 
