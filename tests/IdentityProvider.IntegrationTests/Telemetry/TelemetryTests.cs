@@ -230,4 +230,56 @@ public sealed class TelemetryTests(TelemetryFixture fixture) : IClassFixture<Tel
 
         Assert.Equal(throttled + 2, fixture.Count("identity_provider.throttles", ("identity_provider.throttle.policy", "recovery_start")));
     }
+
+    [Fact]
+    public async Task InProduction_ConsoleLogsAreJsonLines_CarryingTheRequestsTraceId()
+    {
+        // The console logger takes the console's writer when it is built: swap it before the server starts.
+        using var console = new StringWriter();
+        var original = Console.Out;
+        Console.SetOut(TextWriter.Synchronized(console));
+        ActivityTraceId traceId;
+        try
+        {
+            await using var production = await IdentityProviderHost.StartAsync(fixture.Database, new Dictionary<string, string?>
+            {
+                ["Messaging:UseDevMailbox"] = "false",
+                ["Messaging:DispatcherEnabled"] = "false",
+                ["Messaging:Smtp:Host"] = "127.0.0.1",
+                ["Messaging:Smtp:Port"] = fixture.Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Messaging:Smtp:FromAddress"] = "accounts@northwind.example",
+                ["DataProtection:AllowUnprotectedKeyRing"] = "true",
+                ["Oidc:AllowInsecureHttp"] = "false", // the sign-in page is served over HTTP all the same
+                ["Oidc:Issuer"] = "https://id.example.test/",
+                ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+            }, environment: "Production");
+            using var client = production.CreateClient();
+            using (var caller = new Activity("test caller").SetIdFormat(ActivityIdFormat.W3C).Start())
+            {
+                traceId = caller.TraceId;
+                using var response = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            await production.DisposeAsync(); // the console logger writes its queue out when it stops
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        var lines = console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var request = lines.Where(line => line.Contains(traceId.ToHexString(), StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(request);
+        foreach (var line in request)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            var scopes = json.RootElement.GetProperty("Scopes").EnumerateArray().ToList();
+            Assert.Contains(scopes, scope => scope.TryGetProperty("TraceId", out var id) && id.GetString() == traceId.ToHexString());
+            Assert.Contains(scopes, scope => scope.TryGetProperty("SpanId", out _));
+            Assert.True(json.RootElement.TryGetProperty("Timestamp", out _));
+        }
+
+        Assert.Contains(request, line => line.Contains("\"Category\":\"Microsoft.AspNetCore.Hosting.Diagnostics\"", StringComparison.Ordinal));
+    }
 }
