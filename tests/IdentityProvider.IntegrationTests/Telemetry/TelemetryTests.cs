@@ -117,7 +117,12 @@ public sealed class TelemetryTests(TelemetryFixture fixture) : IClassFixture<Tel
         await browser.EnterCodeAsync(await RecoveryData.LatestCodeAsync(Idp, user.AlternateEmail!));
         await browser.NewPasswordAsync("Velvet-Orchard-Kettle-73");
         Assert.Equal("/recover/done", browser.Path);
-        await fixture.Smtp.WaitForAsync(3, TimeSpan.FromSeconds(20)); // the code, and "password was reset" to both addresses
+        // The code, and "password was reset" to both addresses: counted once each is marked sent.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline && fixture.Count("identity_provider.outbox.deliveries", ("identity_provider.message.channel", "email"), (Outcome, "sent")) < sent + 3)
+        {
+            await Task.Delay(100);
+        }
 
         Assert.Equal(verified + 1, fixture.Count("identity_provider.recovery.verifications", (Method, "alternate_email"), (Outcome, "success")));
         Assert.Equal(resets + 1, fixture.Count("identity_provider.recoveries", ("identity_provider.recovery.action", "reset"), ("identity_provider.recovery.channel", "self_service")));
@@ -209,10 +214,13 @@ public sealed class TelemetryTests(TelemetryFixture fixture) : IClassFixture<Tel
             await db.SaveChangesAsync();
         }
 
+        await TestData.CreateUserAsync(Idp); // hashes a password: the gate exists from its first use
         var all = fixture.Collect();
-        var queued = Assert.Single(all, m => m.Name == "identity_provider.password_hash.queued");
-        Assert.Equal("{request}", queued.Unit);
-        Assert.Equal(0, Assert.Single(queued.MetricPoints).GetSumLong());
+        // (A server another test started in this process may have reported too: every stream of the name is idle.)
+        var queued = all.Where(m => m.Name == "identity_provider.password_hash.queued").ToList();
+        Assert.NotEmpty(queued);
+        Assert.All(queued, m => Assert.Equal("{request}", m.Unit));
+        Assert.All(queued.SelectMany(m => m.MetricPoints), point => Assert.Equal(0, point.GetSumLong()));
         Assert.Contains(all, m => m.Name == "identity_provider.password_hash.active");
 
         // One client address over the per-IP limit of starting resets: every refused request counts, not only the first.
@@ -229,57 +237,5 @@ public sealed class TelemetryTests(TelemetryFixture fixture) : IClassFixture<Tel
         }
 
         Assert.Equal(throttled + 2, fixture.Count("identity_provider.throttles", ("identity_provider.throttle.policy", "recovery_start")));
-    }
-
-    [Fact]
-    public async Task InProduction_ConsoleLogsAreJsonLines_CarryingTheRequestsTraceId()
-    {
-        // The console logger takes the console's writer when it is built: swap it before the server starts.
-        using var console = new StringWriter();
-        var original = Console.Out;
-        Console.SetOut(TextWriter.Synchronized(console));
-        ActivityTraceId traceId;
-        try
-        {
-            await using var production = await IdentityProviderHost.StartAsync(fixture.Database, new Dictionary<string, string?>
-            {
-                ["Messaging:UseDevMailbox"] = "false",
-                ["Messaging:DispatcherEnabled"] = "false",
-                ["Messaging:Smtp:Host"] = "127.0.0.1",
-                ["Messaging:Smtp:Port"] = fixture.Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Messaging:Smtp:FromAddress"] = "accounts@northwind.example",
-                ["DataProtection:AllowUnprotectedKeyRing"] = "true",
-                ["Oidc:AllowInsecureHttp"] = "false", // the sign-in page is served over HTTP all the same
-                ["Oidc:Issuer"] = "https://id.example.test/",
-                ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
-            }, environment: "Production");
-            using var client = production.CreateClient();
-            using (var caller = new Activity("test caller").SetIdFormat(ActivityIdFormat.W3C).Start())
-            {
-                traceId = caller.TraceId;
-                using var response = await client.GetAsync(new Uri("Account/Login", UriKind.Relative));
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            }
-
-            await production.DisposeAsync(); // the console logger writes its queue out when it stops
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
-
-        var lines = console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var request = lines.Where(line => line.Contains(traceId.ToHexString(), StringComparison.Ordinal)).ToList();
-        Assert.NotEmpty(request);
-        foreach (var line in request)
-        {
-            using var json = System.Text.Json.JsonDocument.Parse(line);
-            var scopes = json.RootElement.GetProperty("Scopes").EnumerateArray().ToList();
-            Assert.Contains(scopes, scope => scope.TryGetProperty("TraceId", out var id) && id.GetString() == traceId.ToHexString());
-            Assert.Contains(scopes, scope => scope.TryGetProperty("SpanId", out _));
-            Assert.True(json.RootElement.TryGetProperty("Timestamp", out _));
-        }
-
-        Assert.Contains(request, line => line.Contains("\"Category\":\"Microsoft.AspNetCore.Hosting.Diagnostics\"", StringComparison.Ordinal));
     }
 }
