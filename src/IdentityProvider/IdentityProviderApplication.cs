@@ -13,6 +13,7 @@ using IdentityProvider.Passwords;
 using IdentityProvider.Resilience;
 using IdentityProvider.SelfService;
 using IdentityProvider.SelfService.Passkeys;
+using IdentityProvider.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider;
@@ -30,6 +31,7 @@ public static partial class IdentityProviderApplication
         });
 
         builder.AddHosting()
+            .AddTelemetry()
             .AddLanguages()
             .AddResilience()
             .AddData(CompiledModel)

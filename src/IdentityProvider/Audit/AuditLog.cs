@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using IdentityProvider.Data;
+using IdentityProvider.Telemetry;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 
 namespace IdentityProvider.Audit;
@@ -9,9 +11,13 @@ namespace IdentityProvider.Audit;
 /// current request: the acting person (the signed-in user, or the caller an API filter named in
 /// <see cref="ActorItem"/>), the client IP (after trusted proxies, see Hosting), the user agent and the trace id (the
 /// current <see cref="Activity"/>'s W3C trace id, else the request id). Callers never pass secrets, codes or tokens.
+/// Events are counted on the application's metrics (<see cref="AuditMetrics"/>) once a SaveChanges has stored them, not
+/// when added: an event whose unit of work fails is not counted.
 /// </summary>
-public sealed class AuditLog(ApplicationDbContext db, IHttpContextAccessor http, TimeProvider time)
+public sealed class AuditLog(ApplicationDbContext db, IHttpContextAccessor http, TimeProvider time, IdentityProviderMetrics metrics)
 {
+    private readonly List<AuditEvent> unsaved = [];
+
     public const string Success = "success";
     public const string Failure = "failure";
 
@@ -32,7 +38,12 @@ public sealed class AuditLog(ApplicationDbContext db, IHttpContextAccessor http,
     {
         var context = http.HttpContext;
         var userAgent = context?.Request.Headers.UserAgent.ToString();
-        db.Add(new AuditEvent
+        if (unsaved.Count == 0)
+        {
+            db.SavedChanges += CountSaved;
+        }
+
+        var added = new AuditEvent
         {
             Time = time.GetUtcNow(),
             EventType = eventType,
@@ -44,7 +55,9 @@ public sealed class AuditLog(ApplicationDbContext db, IHttpContextAccessor http,
             ClientIp = context?.Connection.RemoteIpAddress?.ToString(),
             UserAgent = Truncate(string.IsNullOrEmpty(userAgent) ? null : userAgent, 256),
             TraceId = Truncate(TraceIdOf(context), 64),
-        });
+        };
+        db.Add(added);
+        unsaved.Add(added);
     }
 
     /// <summary>Saves the events added so far.</summary>
@@ -55,6 +68,28 @@ public sealed class AuditLog(ApplicationDbContext db, IHttpContextAccessor http,
     {
         Add(eventType, userId, outcome, reason);
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// After any SaveChanges of the unit of work: the events it stored are counted; events still waiting stay for the next
+    /// one; events no longer tracked (the caller cleared its changes) are dropped uncounted.
+    /// </summary>
+    private void CountSaved(object? sender, SavedChangesEventArgs e)
+    {
+        unsaved.RemoveAll(added =>
+        {
+            var state = db.Entry(added).State;
+            if (state == EntityState.Unchanged)
+            {
+                AuditMetrics.Record(metrics, added);
+            }
+
+            return state != EntityState.Added;
+        });
+        if (unsaved.Count == 0)
+        {
+            db.SavedChanges -= CountSaved;
+        }
     }
 
     /// <summary>Who acts in this request: the caller an API filter named, else the signed-in user, else nobody.</summary>

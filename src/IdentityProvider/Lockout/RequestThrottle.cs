@@ -1,5 +1,6 @@
 using IdentityProvider.Audit;
 using IdentityProvider.Data;
+using IdentityProvider.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace IdentityProvider.Lockout;
 /// Per-client-IP request limits that hold across nodes: a fixed-window counter per key in the database, incremented by
 /// one atomic upsert. Old windows are deleted now and then.
 /// </summary>
-public sealed class RequestThrottle(ApplicationDbContext db, IOptions<LockoutOptions> options, AuditLog audit, TimeProvider time)
+public sealed class RequestThrottle(ApplicationDbContext db, IOptions<LockoutOptions> options, AuditLog audit, TimeProvider time, IdentityProviderMetrics metrics)
 {
     public const string SignIn = "sign-in";
     public const string RecoveryStart = "recovery-start";
@@ -42,6 +43,7 @@ public sealed class RequestThrottle(ApplicationDbContext db, IOptions<LockoutOpt
             return null;
         }
 
+        metrics.Throttle(policy);
         if (counts[0] == limit + 1)
         {
             await audit.WriteAsync(AuditEventTypes.Throttled, null, AuditLog.Failure, policy, cancellationToken);

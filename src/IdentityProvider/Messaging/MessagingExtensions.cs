@@ -55,6 +55,7 @@ internal static class MessagingExtensions
             builder.Services.AddHttpClient(name).AddStandardResilienceHandler();
         }
 
+        builder.Services.AddSingleton<OutboxGauges>();
         builder.Services.AddSingleton<OutboxDispatcher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OutboxDispatcher>());
         return builder;

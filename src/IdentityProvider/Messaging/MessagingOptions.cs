@@ -17,6 +17,13 @@ public sealed class MessagingOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the dispatcher counts the pending messages for the outbox metrics (one query, at most this often; the
+    /// gauges report the last count between). Default 15 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Messages claimed per round. Default 50.</summary>
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 50;

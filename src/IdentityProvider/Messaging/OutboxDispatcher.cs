@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using IdentityProvider.Data;
+using IdentityProvider.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -23,6 +26,8 @@ public sealed partial class OutboxDispatcher : BackgroundService
     private readonly IOptions<MessagingOptions> options;
     private readonly TimeProvider time;
     private readonly ILogger<OutboxDispatcher> logger;
+    private readonly IdentityProviderMetrics metrics;
+    private readonly OutboxGauges gauges;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ResiliencePipeline> pipelines = new(StringComparer.Ordinal);
     private long lastPrune;
 
@@ -32,8 +37,12 @@ public sealed partial class OutboxDispatcher : BackgroundService
         OutboxBodies bodies,
         IOptions<MessagingOptions> options,
         TimeProvider time,
-        ILogger<OutboxDispatcher> logger)
+        ILogger<OutboxDispatcher> logger,
+        IdentityProviderMetrics metrics,
+        OutboxGauges gauges)
     {
+        this.metrics = metrics;
+        this.gauges = gauges;
         this.scopes = scopes;
         this.senders = senders;
         this.bodies = bodies;
@@ -50,13 +59,25 @@ public sealed partial class OutboxDispatcher : BackgroundService
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ApplicationDbContext>();
-        var claimed = await ClaimAsync(db, cancellationToken);
+        List<OutboxMessage> claimed;
+        // The poll, the pruning and the sampling run every second on every node: untraced, or they would be most of the
+        // traces. A delivery is traced (DeliverAsync).
+        using (SuppressInstrumentationScope.Begin())
+        {
+            claimed = await ClaimAsync(db, cancellationToken);
+        }
+
         foreach (var message in claimed)
         {
             await DeliverAsync(db, message, cancellationToken);
         }
 
-        await PruneAsync(db, cancellationToken);
+        using (SuppressInstrumentationScope.Begin())
+        {
+            await PruneAsync(db, cancellationToken);
+            await gauges.SampleAsync(db, cancellationToken);
+        }
+
         return claimed.Count;
     }
 
@@ -129,6 +150,24 @@ public sealed partial class OutboxDispatcher : BackgroundService
 
     private async Task DeliverAsync(ApplicationDbContext db, OutboxMessage message, CancellationToken cancellationToken)
     {
+        // A trace of its own per delivery (the sender's span, e.g. SMTP, is its child): channel, template and attempt only.
+        using var activity = IdentityProviderMetrics.Activities.StartActivity("outbox deliver", ActivityKind.Internal, parentContext: default);
+        activity?.SetTag("identity_provider.message.channel", IdentityProviderMetrics.Name(message.Channel.ToString()));
+        activity?.SetTag("identity_provider.message.template", message.Template);
+        activity?.SetTag("identity_provider.message.attempt", message.Attempts);
+        var outcome = await DeliverOnceAsync(db, message, cancellationToken);
+        activity?.SetTag(IdentityProviderMetrics.OutcomeAttribute, outcome);
+        if (outcome is "retry" or "dead_letter")
+        {
+            activity?.SetStatus(ActivityStatusCode.Error);
+        }
+
+        metrics.Delivery(message.Channel.ToString(), outcome);
+    }
+
+    /// <summary>One attempt; returns its outcome: sent, paused (circuit open, attempt not spent), retry or dead_letter.</summary>
+    private async Task<string> DeliverOnceAsync(ApplicationDbContext db, OutboxMessage message, CancellationToken cancellationToken)
+    {
         var sender = senders.FirstOrDefault(s => s.CanSend(message.Channel));
         string? error;
         var permanent = false;
@@ -160,7 +199,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 .SetProperty(m => m.HtmlBody, (string?)null)
                 .SetProperty(m => m.LastError, (string?)null), cancellationToken);
             LogSent(logger, message.Id, message.Channel, message.Attempts);
-            return;
+            return "sent";
         }
         catch (PermanentDeliveryException refused)
         {
@@ -177,7 +216,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 .SetProperty(m => m.LeaseUntil, 0L)
                 .SetProperty(m => m.LastError, $"{message.Channel} deliveries to {message.Recipient} are paused after repeated failures."), cancellationToken);
             LogPaused(logger, message.Id, message.Channel, resume);
-            return;
+            return "paused";
         }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -192,7 +231,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
                 .SetProperty(m => m.LeaseUntil, 0L)
                 .SetProperty(m => m.LastError, error), cancellationToken);
             LogDeadLettered(logger, message.Id, message.Channel, message.Attempts, error);
-            return;
+            return "dead_letter";
         }
 
         var next = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)Backoff(message.Attempts).TotalMilliseconds;
@@ -201,6 +240,7 @@ public sealed partial class OutboxDispatcher : BackgroundService
             .SetProperty(m => m.LeaseUntil, 0L)
             .SetProperty(m => m.LastError, error), cancellationToken);
         LogRetryLater(logger, message.Id, message.Channel, message.Attempts, error);
+        return "retry";
     }
 
     /// <summary>

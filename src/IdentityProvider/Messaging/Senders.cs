@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using IdentityProvider.Data;
 using IdentityProvider.Hosting;
+using IdentityProvider.Telemetry;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
@@ -42,6 +44,13 @@ internal sealed class SmtpEmailSender(IOptions<MessagingOptions> options, IOptio
         mime.To.Add(MailboxAddress.Parse(message.Recipient));
         mime.Headers.Add("X-Outbox-Id", message.Id.ToString("D"));
 
+        // One client span per send: the server and template only, never an address, subject or body.
+        using var activity = IdentityProviderMetrics.Activities.StartActivity("smtp send", ActivityKind.Client);
+        activity?.SetTag("server.address", smtp.Host);
+        activity?.SetTag("server.port", smtp.Port);
+        activity?.SetTag("network.protocol.name", "smtp");
+        activity?.SetTag("identity_provider.message.template", message.Template);
+        activity?.SetTag("identity_provider.smtp.connection", client is { IsConnected: true } ? "reused" : "new");
         try
         {
             var connected = await ConnectAsync(smtp, cancellationToken);
@@ -49,14 +58,22 @@ internal sealed class SmtpEmailSender(IOptions<MessagingOptions> options, IOptio
         }
         catch (SmtpCommandException error) when ((int)error.StatusCode >= 500)
         {
+            Failed(activity, ((int)error.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
             Reset();
             throw new PermanentDeliveryException($"SMTP {(int)error.StatusCode}: {error.Message}", error);
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            Failed(activity, error.GetType().FullName);
             Reset();
             throw;
         }
+    }
+
+    private static void Failed(Activity? activity, string? type)
+    {
+        activity?.SetTag("error.type", type);
+        activity?.SetStatus(ActivityStatusCode.Error);
     }
 
     public void Dispose() => Reset();

@@ -1,4 +1,5 @@
 using IdentityProvider.Resilience;
+using IdentityProvider.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace IdentityProvider.Passwords;
@@ -11,6 +12,8 @@ namespace IdentityProvider.Passwords;
 /// <para>The user manager takes a slot asynchronously around each password operation (<see cref="RunAsync{T}"/>), and
 /// the hasher takes one itself (waiting on its thread) only when called outside such an operation, so one request never
 /// holds two slots.</para>
+/// <para>Metrics: <c>identity_provider.password_hash.queued</c> (waiting for a slot) and <c>.active</c> (holding one);
+/// refusals count as the <c>password_hash</c> throttle.</para>
 /// </summary>
 public sealed class PasswordHashGate : IDisposable
 {
@@ -18,15 +21,26 @@ public sealed class PasswordHashGate : IDisposable
     private readonly int queueLimit;
     private readonly TimeSpan wait;
     private readonly AsyncLocal<bool> holding = new();
+    private readonly IdentityProviderMetrics? metrics;
+    private readonly int slotCount;
     private int queued;
 
-    public PasswordHashGate(IOptions<LimitsOptions> options)
+    public PasswordHashGate(IOptions<LimitsOptions> options, IdentityProviderMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var limits = options.Value;
+        slotCount = limits.HashSlots;
         slots = new SemaphoreSlim(limits.HashSlots, limits.HashSlots);
         queueLimit = limits.PasswordHashQueue;
         wait = limits.PasswordHashWait;
+        this.metrics = metrics;
+        if (metrics is not null)
+        {
+            metrics.Meter.CreateObservableUpDownCounter("identity_provider.password_hash.queued", () => Volatile.Read(ref queued), "{request}",
+                "Password checks waiting for a hash slot on this node.");
+            metrics.Meter.CreateObservableUpDownCounter("identity_provider.password_hash.active", () => slotCount - slots.CurrentCount, "{hash}",
+                "Password hashes being computed on this node.");
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> holding a slot; every hash inside it uses that slot.</summary>
@@ -112,5 +126,9 @@ public sealed class PasswordHashGate : IDisposable
         }
     }
 
-    private static ServerBusyException Busy() => new("Too many password checks are waiting on this server; try again in a few seconds.");
+    private ServerBusyException Busy()
+    {
+        metrics?.Throttle("password_hash");
+        return new("Too many password checks are waiting on this server; try again in a few seconds.");
+    }
 }

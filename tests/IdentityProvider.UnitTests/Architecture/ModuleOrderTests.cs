@@ -14,7 +14,7 @@ public sealed class ModuleOrderTests
     /// <summary>The modules, each allowed to use only those before it.</summary>
     public static readonly string[] Order =
     [
-        "Resilience", "Hosting", "Localization", "Data", "Audit", "Messaging", "Passwords", "Lockout", "Account", "Directories", "Oidc",
+        "Resilience", "Hosting", "Telemetry", "Localization", "Data", "Audit", "Messaging", "Passwords", "Lockout", "Account", "Directories", "Oidc",
         "SelfService", "Admin", "Demo", "Dev", "CompiledModels",
     ];
 
