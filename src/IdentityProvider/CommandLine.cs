@@ -26,7 +26,8 @@ internal static class CommandLine
           ConnectionStrings:PostgreSql          the database (without it: the embedded SQLite file)
           Database:MigrateOnStart               apply migrations at start (else run `migrate` first)
           Oidc:Issuer                           the public https:// URL of this server
-          Oidc:Keys:SigningKeyPath, Oidc:Keys:EncryptionKeyPath    the token keys (PEM)
+          Oidc:Keys:SigningKeyPath, Oidc:Keys:EncryptionKeyPath    the token keys (PEM), or instead:
+          Oidc:Keys:SigningKeysDirectory, Oidc:Keys:EncryptionKeysDirectory    folders of keys, rotated without a restart
           DataProtection:CertificatePath, DataProtection:CertificatePassword    encrypts the key ring at rest
           Hosting:UseForwardedHeaders, Hosting:KnownNetworks:0    behind a TLS-terminating proxy
           Messaging:Smtp:Host, Messaging:Smtp:Port, Messaging:Smtp:FromAddress    outgoing mail
@@ -192,7 +193,13 @@ internal static class CommandLine
         }
 
         var ports = configuration["ASPNETCORE_HTTP_PORTS"] ?? configuration["HTTP_PORTS"];
-        var port = ports?.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "8080";
+        var first = ports?.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "8080";
+        if (!ushort.TryParse(first, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port == 0)
+        {
+            await Console.Error.WriteLineAsync($"ASPNETCORE_HTTP_PORTS must start with a port number (1 to 65535), not '{first}'.");
+            return (int)ExitCode.Configuration;
+        }
+
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {

@@ -7,6 +7,12 @@ namespace IdentityProvider.Oidc;
 /// <summary>Reads the configured token keys, or generates and persists them once for the embedded default.</summary>
 internal static class SigningKeyLoader
 {
+    /// <summary>The largest RSA token key accepted, in bits (a signature with a larger key costs too much per token).</summary>
+    public const int MaxRsaBits = 8192;
+
+    /// <summary>The largest file a key folder may hold as a key, in bytes (folders are read again on every poll).</summary>
+    public const int MaxKeyFileBytes = 64 * 1024;
+
     /// <summary>
     /// The keys read once at start; <see langword="null"/> for a use whose keys come from a folder
     /// (<see cref="OidcKeyOptions.SigningKeysDirectory"/>, <see cref="OidcKeyOptions.EncryptionKeysDirectory"/>), which
@@ -56,7 +62,8 @@ internal static class SigningKeyLoader
         {
             throw new InvalidOperationException(
                 "No token keys are configured. In production set Oidc:Keys:SigningKeyPath and Oidc:Keys:EncryptionKeyPath " +
-                "to PEM or PKCS#12 files (see README, 'Configure it'); generated development keys are not used in production.");
+                "to PEM or PKCS#12 files, or Oidc:Keys:SigningKeysDirectory and Oidc:Keys:EncryptionKeysDirectory to folders of " +
+                "PEM keys (see README, 'Configure it'); generated development keys are not used in production.");
         }
 
         if (string.IsNullOrWhiteSpace(options.GeneratedKeysDirectory))
@@ -94,6 +101,11 @@ internal static class SigningKeyLoader
     /// </summary>
     public static AsymmetricSecurityKey ReadFolderKey(string path, bool encryption)
     {
+        if (new FileInfo(path).Length > MaxKeyFileBytes)
+        {
+            throw new InvalidOperationException($"The file is larger than {MaxKeyFileBytes / 1024} KiB; a PEM private key is a few KiB.");
+        }
+
         var key = ToSecurityKey(File.ReadAllText(path));
         if (encryption)
         {
@@ -154,6 +166,12 @@ internal static class SigningKeyLoader
         {
             throw new InvalidOperationException($"The token key is RSA of {rsa.KeySize} bits; RSA token keys must have at least 2048 bits.");
         }
+
+        // Each token costs one private-key operation: a huge key would make the token endpoint a denial of service.
+        if (rsa.KeySize > MaxRsaBits)
+        {
+            throw new InvalidOperationException($"The token key is RSA of {rsa.KeySize} bits; RSA token keys may have at most {MaxRsaBits} bits.");
+        }
     }
 
     // ES256 is ECDSA on P-256 (RFC 7518 3.4); a key on another curve would be published with the wrong algorithm.
@@ -190,6 +208,13 @@ internal static class SigningKeyLoader
     /// </summary>
     private static AsymmetricSecurityKey ToSecurityKey(string pem)
     {
+        // RSA.ImportFromPem and ECDsa.ImportFromPem also take a PUBLIC KEY: such a key would be published and then fail
+        // every signature (or encrypt tokens nobody can decrypt).
+        if (!pem.Contains("PRIVATE KEY-----", StringComparison.Ordinal) || pem.Contains("PUBLIC KEY-----", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("The token key file holds no private key (a public key alone cannot sign or decrypt tokens).");
+        }
+
         AsymmetricSecurityKey key;
         if (Import(RSA.Create(), pem) is { } rsa)
         {

@@ -161,7 +161,9 @@ internal sealed partial class TokenKeyRing(
             .OrderByDescending(kid => records[kid].PublishedAt)
             .ThenByDescending(kid => kid, StringComparer.Ordinal)
             .ToList();
-        var active = newestFirst.FirstOrDefault(kid => records[kid].PublishedAt + lead <= now) ?? newestFirst[0];
+        // None old enough (the first lead time after the first start, or every file replaced at once): the key published
+        // first, the same on every node. A key added in that window still waits for its own lead time.
+        var active = newestFirst.FirstOrDefault(kid => records[kid].PublishedAt + lead <= now) ?? newestFirst[^1];
         var ordered = newestFirst.Where(kid => kid != active).Prepend(active).Select(kid => files[kid]).ToImmutableArray();
         var next = new KeySet(ordered);
 
@@ -203,10 +205,32 @@ internal sealed partial class TokenKeyRing(
                 continue;
             }
 
-            keys[key.KeyId] = current.Find(key.KeyId) ?? key;
+            if (current.Find(key.KeyId) is { } held)
+            {
+                keys[key.KeyId] = held;
+                Dispose(key);
+            }
+            else
+            {
+                keys[key.KeyId] = key;
+            }
         }
 
         return keys;
+    }
+
+    /// <summary>Frees a key read again from its file when the ring already holds it.</summary>
+    private static void Dispose(AsymmetricSecurityKey key)
+    {
+        switch (key)
+        {
+            case RsaSecurityKey { Rsa: { } rsa }:
+                rsa.Dispose();
+                break;
+            case ECDsaSecurityKey { ECDsa: { } ecdsa }:
+                ecdsa.Dispose();
+                break;
+        }
     }
 
     /// <summary>The publication records of these keys; a key no node has recorded yet is recorded now.</summary>
@@ -343,13 +367,49 @@ internal sealed partial class TokenKeyRing(
 }
 
 /// <summary>Loads the key ring before the server takes requests and reads the key folders again on an interval.</summary>
-internal sealed class TokenKeyRotationService(TokenKeyRing ring, IOptions<OidcOptions> options, TimeProvider time, ILogger<TokenKeyRotationService> logger) : BackgroundService
+internal sealed partial class TokenKeyRotationService(TokenKeyRing ring, IOptions<OidcOptions> options, TimeProvider time, ILogger<TokenKeyRotationService> logger) : BackgroundService
 {
+    /// <summary>How long a start waits for the database that records the keys (inside a Kubernetes start probe's minute).</summary>
+    internal static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(50);
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await ring.RefreshAsync(startup: true, cancellationToken);
+        // A node that starts while the database fails over waits for it rather than crash-looping into a back-off.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var pause = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                await ring.RefreshAsync(startup: true, cancellationToken);
+                break;
+            }
+            catch (Exception error) when (DatabaseFailure(error) is { } failure && waited.Elapsed + pause < StartPatience)
+            {
+                LogWaitingForDatabase(logger, failure.Message);
+                await Task.Delay(pause, cancellationToken);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+
         await base.StartAsync(cancellationToken);
     }
+
+    private static Exception? DatabaseFailure(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException or TimeoutException)
+            {
+                return e;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(EventId = 2116, Level = LogLevel.Warning, Message = "Waiting for the database to read the token key records: {Reason}")]
+    private static partial void LogWaitingForDatabase(ILogger logger, string reason);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -13,6 +13,12 @@ internal static class TelemetryExtensions
     /// <summary>The service name when <c>OTEL_SERVICE_NAME</c> (or <c>service.name</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>) does not give one.</summary>
     public const string DefaultServiceName = "identity-provider";
 
+    /// <summary>
+    /// <c>Telemetry:Enabled</c>: run the OpenTelemetry SDK (traces, metrics, their instrumentation) even with no OTLP
+    /// endpoint, for a reader added in process. Default: on exactly when an <c>OTEL_EXPORTER_OTLP_*ENDPOINT</c> is set.
+    /// </summary>
+    public const string EnabledKey = "Telemetry:Enabled";
+
     private static readonly string[] Signals = ["TRACES", "METRICS", "LOGS"];
 
     /// <summary>
@@ -31,6 +37,15 @@ internal static class TelemetryExtensions
         var common = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var signal = Signals.ToDictionary(s => s, s => configuration[$"OTEL_EXPORTER_OTLP_{s}_ENDPOINT"] is { Length: > 0 } value ? new Uri(value) : null);
         var version = typeof(TelemetryExtensions).Assembly.GetName().Version?.ToString();
+
+        // Spans and measurements that no exporter reads cost every request work for nothing (a span per request and per
+        // database command): the SDK runs only when an endpoint is set, or when Telemetry:Enabled says so (an in-process
+        // reader, a debugger's listener).
+        var exporting = common || signal.Values.Any(endpoint => endpoint is not null);
+        if (!configuration.GetValue(EnabledKey, exporting))
+        {
+            return builder;
+        }
 
         var telemetry = builder.Services.AddOpenTelemetry()
             // The defaults first, then the environment (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES), which wins.

@@ -28,10 +28,17 @@ public sealed class SecurityLoggingTests(RecoveryFixture fixture) : IClassFixtur
         var (admin, browser) = await StaffSession.StartAsync(Idp, "Administrator");
         using var _ = browser;
         await browser.OpenAsync($"admin/users/{user.Id}");
-        var traceId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        browser.Client.DefaultRequestHeaders.Add("traceparent", $"00-{traceId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))}-01");
-        await browser.SubmitAsync([], "Revoke");
-        await browser.SubmitAsync([], "Revoke");
+        // The caller's trace: HttpClient sends it as traceparent (a header set by hand would be replaced by the client's
+        // own span when OpenTelemetry instruments HttpClient in this process, as the servers under test do).
+        string traceId;
+        using (var caller = new System.Diagnostics.Activity("admin caller").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            caller.ActivityTraceFlags |= System.Diagnostics.ActivityTraceFlags.Recorded;
+            traceId = caller.TraceId.ToHexString();
+            await browser.SubmitAsync([], "Revoke");
+            await browser.SubmitAsync([], "Revoke");
+        }
+
 
         var revoked = Assert.Single(await fixture.AuditAsync(user.Id), e => e.EventType == AuditEventTypes.AdminSessionsRevoked);
         Assert.Equal((admin.Id, user.Id, "127.0.0.1", traceId), (revoked.ActorId, revoked.UserId, revoked.ClientIp, revoked.TraceId));

@@ -79,6 +79,7 @@ public sealed class TelemetryFixture : TestServerFixture
         server.Settings["SelfService:Methods:0"] = "AlternateEmail";
         server.Settings["SelfService:Methods:1"] = "AuthenticatorApp";
         server.Settings["Messaging:MetricsInterval"] = "00:00:00.200";
+        server.Settings["Telemetry:Enabled"] = "true"; // no OTLP endpoint here: the readers below are in process
         server.Host = builder =>
         {
             builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddReader(

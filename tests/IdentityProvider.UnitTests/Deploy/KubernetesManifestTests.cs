@@ -61,8 +61,8 @@ public sealed class KubernetesManifestTests
     }
 
     [Theory]
-    [InlineData("replicas: 2", "replica: 2")] // a misspelled field
-    [InlineData("replicas: 2", "replicas: two")] // a number that is not one
+    [InlineData("revisionHistoryLimit: 5", "revisionHistoryLimt: 5")] // a misspelled field
+    [InlineData("revisionHistoryLimit: 5", "revisionHistoryLimit: five")] // a number that is not one
     [InlineData("containerPort: 8080", "containerPort: [8080]")] // a list where one value goes
     [InlineData("        - name: identity-provider\n          image: identity-provider:latest", "        - image: identity-provider:latest")] // a container without its required name
     public void AMistake_IsFound(string right, string wrong)

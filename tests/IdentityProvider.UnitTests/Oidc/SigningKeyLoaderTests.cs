@@ -68,6 +68,48 @@ public sealed class SigningKeyLoaderTests : IDisposable
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A key folder takes private keys only: a public key alone (which .NET's PEM import also reads) would be published
+    /// and then fail every signature, or encrypt tokens nobody can decrypt.
+    /// </summary>
+    [Fact]
+    public void KeyFolder_RefusesAPublicKeyAlone()
+    {
+        using var rsa = RSA.Create(2048);
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var cases = new Dictionary<string, string>
+        {
+            ["rsa-public.pem"] = rsa.ExportSubjectPublicKeyInfoPem(),
+            ["rsa-pkcs1-public.pem"] = rsa.ExportRSAPublicKeyPem(),
+            ["ec-public.pem"] = ecdsa.ExportSubjectPublicKeyInfoPem(),
+        };
+        foreach (var (name, pem) in cases)
+        {
+            var path = Path.Combine(folder.FullName, name);
+            File.WriteAllText(path, pem);
+
+            var error = Assert.Throws<InvalidOperationException>(() => SigningKeyLoader.ReadFolderKey(path, encryption: false));
+            Assert.Contains("no private key", error.Message, StringComparison.Ordinal);
+        }
+
+        var privatePath = Path.Combine(folder.FullName, "rsa-private.pem");
+        File.WriteAllText(privatePath, rsa.ExportPkcs8PrivateKeyPem());
+        Assert.Equal(PrivateKeyStatus.Exists, SigningKeyLoader.ReadFolderKey(privatePath, encryption: true).PrivateKeyStatus);
+    }
+
+    /// <summary>Folders are read again on every poll: a huge file is refused before it is read.</summary>
+    [Fact]
+    public void KeyFolder_RefusesAHugeFile()
+    {
+        var big = Path.Combine(folder.FullName, "big.pem");
+        using (var rsa = RSA.Create(2048))
+        {
+            File.WriteAllText(big, rsa.ExportPkcs8PrivateKeyPem() + new string('\n', SigningKeyLoader.MaxKeyFileBytes));
+        }
+
+        Assert.Contains("larger than", Assert.Throws<InvalidOperationException>(() => SigningKeyLoader.ReadFolderKey(big, encryption: false)).Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => folder.Delete(recursive: true);
 
     private TestEnvironment Environment(string name) => new TestEnvironment { EnvironmentName = name, ContentRootPath = folder.FullName };
