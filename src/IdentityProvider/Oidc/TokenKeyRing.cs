@@ -155,21 +155,28 @@ internal sealed partial class TokenKeyRing(
             return current;
         }
 
-        var now = time.GetUtcNow();
-        var lead = keyOptions.RotationLeadTime;
-        var newestFirst = files.Keys
-            .OrderByDescending(kid => records[kid].PublishedAt)
-            .ThenByDescending(kid => kid, StringComparer.Ordinal)
-            .ToList();
-        // None old enough (the first lead time after the first start, or every file replaced at once): the key published
-        // first, the same on every node. A key added in that window still waits for its own lead time.
-        var active = newestFirst.FirstOrDefault(kid => records[kid].PublishedAt + lead <= now) ?? newestFirst[^1];
-        var ordered = newestFirst.Where(kid => kid != active).Prepend(active).Select(kid => files[kid]).ToImmutableArray();
+        var newestFirst = NewestFirst(files.Keys.ToDictionary(kid => kid, kid => records[kid].PublishedAt, StringComparer.Ordinal));
+        var active = Active(newestFirst, keyOptions.RotationLeadTime, time.GetUtcNow());
+        var ordered = newestFirst.Select(key => key.KeyId).Where(kid => kid != active).Prepend(active).Select(kid => files[kid]).ToImmutableArray();
         var next = new KeySet(ordered);
 
         await RecordChangesAsync(current, next, records[active], use, cancellationToken);
         return next;
     }
+
+    /// <summary>Key ids with their publication times, newest first (ties by key id, the same order on every node).</summary>
+    internal static List<(string KeyId, DateTimeOffset PublishedAt)> NewestFirst(IReadOnlyDictionary<string, DateTimeOffset> published) =>
+        [.. published.Select(p => (p.Key, p.Value))
+            .OrderByDescending(p => p.Value)
+            .ThenByDescending(p => p.Key, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The key that signs (encrypts): the newest one published at least <paramref name="lead"/> ago. When none is (the first
+    /// lead time after the first start, or every file replaced at once), the key published first, the same on every node:
+    /// a key added in that window still waits for its own lead time.
+    /// </summary>
+    internal static string Active(List<(string KeyId, DateTimeOffset PublishedAt)> newestFirst, TimeSpan lead, DateTimeOffset now) =>
+        newestFirst.FirstOrDefault(key => key.PublishedAt + lead <= now).KeyId ?? newestFirst[^1].KeyId;
 
     /// <summary>The folder's keys by key id; keys already held are kept as they are (not read into a new object).</summary>
     private Dictionary<string, SecurityKey> ReadFolder(KeySet current, string folder, string use, bool startup)
